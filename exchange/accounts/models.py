@@ -1,0 +1,93 @@
+"""Businesses and their members."""
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from exchange.extensions import db
+from exchange.timeutil import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class MatchMailMode(StrEnum):
+    DAILY = "daily"
+    IMMEDIATE = "immediate"
+    OFF = "off"
+
+
+class Business(db.Model):
+    __tablename__ = "businesses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    tax_code: Mapped[str] = mapped_column(String(14), unique=True)
+    province: Mapped[str] = mapped_column(String(40), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    sector: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    is_verified: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["Member"]] = relationship(back_populates="business", order_by="Member.id")
+
+    def __repr__(self):
+        return f"<Business {self.id} {self.tax_code}>"
+
+
+class Member(UserMixin, db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int | None] = mapped_column(ForeignKey("businesses.id"), index=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    # stored lower-cased: uniqueness is case-insensitive on every database
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[Role] = mapped_column(String(20), default=Role.MEMBER)
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    can_send_inquiries: Mapped[bool] = mapped_column(default=True)
+    match_mail_mode: Mapped[MatchMailMode] = mapped_column(String(20), default=MatchMailMode.DAILY)
+    locale: Mapped[str] = mapped_column(String(5), default="vi")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    business: Mapped[Business | None] = relationship(back_populates="members")
+
+    @staticmethod
+    def normalize_email(email: str) -> str:
+        return (email or "").strip().lower()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def __repr__(self):
+        return f"<Member {self.id} {self.email}>"

@@ -1,0 +1,167 @@
+"""Sign-up, verification, login, password reset, invitations and the dashboard."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from exchange.accounts import services
+from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
+                                     RegisterForm, ResendVerificationForm, ResetPasswordForm)
+from exchange.errors import DomainError
+from exchange.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target):
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("accounts.dashboard")
+
+
+@bp.route("/auth/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            member = services.register_business(
+                business_name=form.business_name.data, tax_code=form.tax_code.data,
+                province=form.province.data, address=form.address.data,
+                sector=form.sector.data, website=form.website.data, phone=form.phone.data,
+                full_name=form.full_name.data, email=form.email.data,
+                password=form.password.data, locale=str(get_locale() or "vi"),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            field = form.tax_code if exc.code == "tax_code_taken" else form.email
+            field.errors = [*field.errors, exc.message]
+        else:
+            db.session.commit()
+            login_user(member)
+            flash(_("Welcome! We sent a confirmation link to %(email)s. Please confirm your "
+                    "email before posting.", email=member.email), "success")
+            return redirect(url_for("accounts.dashboard"))
+    return render_template("accounts/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/auth/verify/<token>")
+def verify(token):
+    try:
+        member = services.verify_email(token)
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    db.session.commit()
+    flash(_("Thank you, your email address is confirmed."), "success")
+    if current_user.is_authenticated and current_user.id == member.id:
+        return redirect(url_for("accounts.dashboard"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/auth/verify/resend", methods=["POST"])
+@login_required
+def resend_verification():
+    form = ResendVerificationForm()
+    if form.validate_on_submit() and not current_user.is_email_verified:
+        services.send_verification(current_user)
+        db.session.commit()
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+    return redirect(url_for("accounts.dashboard"))
+
+
+@bp.route("/auth/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        member = services.authenticate(form.email.data, form.password.data)
+        if member is not None:
+            login_user(member)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = [_("The email or password is not correct.")]
+    return render_template("accounts/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/auth/logout", methods=["POST"])
+def logout():
+    form = ResendVerificationForm()  # an empty form: only the CSRF token is checked
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/auth/forgot", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        flash(_("If an account exists for this email, a reset link is on its way."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form)
+
+
+@bp.route("/auth/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    try:
+        services.member_for_reset(token)
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash(_("Your password has been changed. Please sign in."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+@bp.route("/account/invite", methods=["GET", "POST"])
+@login_required
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite_colleague(current_user, form.email.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            return redirect(url_for("accounts.dashboard"))
+    return render_template("accounts/invite.html", form=form)
+
+
+@bp.route("/auth/invitation/<token>", methods=["GET", "POST"])
+def accept_invite(token):
+    try:
+        invitation = services.read_invitation(token)
+    except DomainError as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    form = AcceptInviteForm()
+    if form.validate_on_submit():
+        member = services.accept_invitation(token, form.full_name.data, form.password.data)
+        db.session.commit()
+        logout_user()
+        login_user(member)
+        flash(_("Welcome to %(name)s!", name=invitation["business"].name), "success")
+        return redirect(url_for("accounts.dashboard"))
+    return render_template("accounts/accept_invite.html", form=form, invitation=invitation)
+
+
+@bp.route("/account")
+@login_required
+def dashboard():
+    from exchange.accounts.dashboard import dashboard_context
+    return render_template("accounts/dashboard.html", **dashboard_context(current_user))

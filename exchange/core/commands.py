@@ -1,0 +1,52 @@
+"""`flask exchange seed-demo`, `send-mail` and `tick` (the periodic jobs)."""
+import click
+
+from exchange.cli import register
+from exchange.extensions import db
+
+
+@register
+@click.command("seed-demo")
+@click.option("--listings", "listing_count", default=None, type=int,
+              help="How many listings to create (default: a realistic hand-written set).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has businesses.")
+def seed_demo(listing_count, if_empty):
+    """Create demo businesses, members, moderators and listings (idempotent)."""
+    from exchange.accounts.demo import seed_people
+    from exchange.listings.demo import seed_listings
+
+    people = seed_people(only_if_empty=if_empty)
+    if people is None:
+        click.echo("database already has data; nothing seeded")
+        return
+    db.session.commit()
+    created = seed_listings(people, listing_count)
+    db.session.commit()
+    from exchange.effects import drain
+    drain()
+    click.echo(f"demo data ready: {len(people['businesses'])} businesses, {created} new listings")
+    click.echo("sign in as moderator: moderator@sangiaodich.vn / demo-Password-1")
+
+
+@register
+@click.command("send-mail")
+def send_mail():
+    """Send mail waiting in the outbox (retries what failed before)."""
+    from exchange.mail import send_pending
+    total = 0
+    while sent := send_pending():
+        total += sent
+    click.echo(f"sent {total} mail(s)")
+
+
+@register
+@click.command("tick")
+def tick():
+    """One round of periodic work: expire listings, sync the index, send mail."""
+    from exchange.effects import drain
+    from exchange.listings.lifecycle import expire_due
+
+    expired = expire_due()
+    db.session.commit()
+    drain()
+    click.echo(f"expired {expired}")

@@ -1,0 +1,81 @@
+"""Security headers, error pages and the after-commit drain of side effects."""
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from exchange.errors import DomainError
+from exchange.extensions import db
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+ERROR_TITLES = {
+    400: lambda: _("Bad request"),
+    403: lambda: _("You do not have access to this page"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("Method not allowed"),
+    409: lambda: _("Conflict"),
+    413: lambda: _("The upload is too large"),
+    429: lambda: _("Too many requests"),
+    500: lambda: _("Something went wrong on our side"),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_response(status, message=None, code=None):
+    title = ERROR_TITLES.get(status, ERROR_TITLES[500])()
+    if wants_json():
+        return jsonify(error={"code": code or str(status), "message": str(message or title)}), status
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message), status
+
+
+def register_http(app):
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.after_request
+    def drain_side_effects(response):
+        if db.session.info.pop("drain", False) and app.config["DRAIN_AFTER_COMMIT"]:
+            from exchange.effects import drain
+            drain()
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        db.session.rollback()
+        return error_response(400, _("The form expired or was not sent from this site. "
+                                     "Please reload the page and try again."), "csrf")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc):
+        db.session.rollback()
+        return error_response(exc.status_code, exc.message, exc.code)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        db.session.rollback()
+        message = None
+        if exc.code == 429:
+            message = _("Too many attempts. Please wait a moment and try again.")
+        elif exc.code == 400 and wants_json():
+            message = exc.description
+        return error_response(exc.code or 500, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500)

@@ -1,0 +1,17 @@
+"""Runs the outboxes (index jobs, mail) after a commit, never failing the caller."""
+from flask import current_app
+
+from exchange.extensions import db
+
+
+def drain() -> None:
+    """Push pending index jobs and send pending mail; failures stay pending for the CLI."""
+    from exchange.mail import send_pending
+    from exchange.search.outbox import push_pending
+
+    for step in (push_pending, send_pending):
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - a side effect must never break a committed request
+            db.session.rollback()
+            current_app.logger.exception("side effect %s failed; it stays pending", step.__name__)

@@ -1,0 +1,6 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+from exchange.accounts.models import Business, Member  # noqa: F401
+from exchange.listings.models import Listing, Revision, RevisionFile, StoredFile  # noqa: F401
+from exchange.mail import OutboxMail  # noqa: F401
+from exchange.moderation.models import AuditEntry, QueueItem  # noqa: F401
+from exchange.search.models import IndexJob  # noqa: F401

@@ -1,0 +1,120 @@
+"""Fixtures: the app on a fresh database, a real Meilisearch and a real SMTP server."""
+import os
+import re
+import tempfile
+import uuid
+
+import psycopg
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from config import TestConfig
+from exchange import create_app
+from exchange.extensions import db, limiter
+from tests.services import MeiliServer, SMTPServer
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` and session.
+    The test's session is expired afterwards so it reads what the request committed."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture(scope="session")
+def meili():
+    server = MeiliServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    if smtp_server.controller is None:
+        smtp_server.start()
+    smtp_server.clear()
+    yield smtp_server
+    if smtp_server.controller is None:
+        smtp_server.start()
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    if PG_URL:
+        name = f"exchange_test_{os.getpid()}"
+        admin_url = PG_URL.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        directory = tempfile.mkdtemp(prefix="exchange-db-")
+        yield f"sqlite:///{directory}/test.db"
+
+
+_schema_ready = set()
+
+
+@pytest.fixture
+def app(database_url, meili, smtp_server, tmp_path):
+    prefix = f"t{uuid.uuid4().hex[:10]}_"
+    application = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MEILI_URL=meili.url,
+        MEILI_MASTER_KEY=meili.master_key,
+        MEILI_INDEX_PREFIX=prefix,
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+    )
+    application.test_client_class = FreshContextClient
+    with application.app_context():
+        if database_url not in _schema_ready:
+            db.drop_all()
+            db.create_all()
+            _schema_ready.add(database_url)
+        limiter.reset()
+        yield application
+        db.session.remove()
+        _truncate(database_url)
+    meili.delete_indexes(prefix)
+
+
+def _truncate(database_url):
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if database_url.startswith("postgresql"):
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def extract_csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no csrf_token in the page"
+    return match.group(1)

@@ -1,0 +1,4 @@
+"""WSGI entry point."""
+from exchange import create_app
+
+app = create_app()
