@@ -1,0 +1,212 @@
+"""The only code that changes a listing's or a revision's status."""
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from exchange.errors import IllegalTransition
+from exchange.extensions import db
+from exchange.listings.models import Listing, Revision, RevisionFile, RevisionStatus, Status
+from exchange.moderation.models import ItemKind, ItemState, QueueItem, record_audit
+from exchange.search.models import record_index_job
+from exchange.timeutil import utcnow
+
+ALLOWED = {
+    Status.DRAFT: {Status.PENDING_REVIEW, Status.WITHDRAWN},
+    Status.PENDING_REVIEW: {
+        Status.PUBLISHED, Status.CHANGES_REQUESTED, Status.REJECTED, Status.WITHDRAWN,
+    },
+    Status.CHANGES_REQUESTED: {Status.PENDING_REVIEW, Status.WITHDRAWN},
+    Status.REJECTED: set(),
+    Status.PUBLISHED: {Status.EXPIRED, Status.WITHDRAWN, Status.SUSPENDED},
+    Status.SUSPENDED: {Status.PUBLISHED, Status.WITHDRAWN},
+    Status.EXPIRED: {Status.PENDING_REVIEW, Status.WITHDRAWN},
+    Status.WITHDRAWN: set(),
+}
+DEFAULT_LIFETIME = timedelta(days=365)
+MAX_LIFETIME = timedelta(days=731)  # 24 months
+
+
+def _move(listing: Listing, target: Status) -> None:
+    if target not in ALLOWED[Status(listing.status)]:
+        raise IllegalTransition(
+            _l("A listing that is %(state)s cannot become %(target)s.",
+               state=listing.status, target=target),
+            code="illegal_transition",
+        )
+    listing.status = target
+
+
+def can_transition(listing: Listing, target: Status) -> bool:
+    return target in ALLOWED[Status(listing.status)]
+
+
+def create_listing(business_id, author_id, kind, content, files=()) -> Listing:
+    """A new draft listing with its first revision."""
+    listing = Listing(business_id=business_id, created_by_id=author_id, kind=kind,
+                      status=Status.DRAFT)
+    revision = Revision(listing=listing, number=1, author_id=author_id, **content)
+    revision.files = list(files)
+    db.session.add_all([listing, revision])
+    db.session.flush()
+    return listing
+
+
+def submit(listing: Listing, actor_id) -> QueueItem:
+    """Send a draft (or a listing sent back for changes) to the review queue."""
+    revision = listing.latest_revision
+    _move(listing, Status.PENDING_REVIEW)
+    revision.status = RevisionStatus.PENDING
+    revision.submitted_at = utcnow()
+    kind = ItemKind.REVISION if listing.approved_revision_id else ItemKind.LISTING
+    item = _enqueue(listing, revision, kind)
+    record_audit("submitted", actor_id=actor_id, listing_id=listing.id,
+                 business_id=listing.business_id, queue_item_id=item.id)
+    return item
+
+
+def save_edit(listing: Listing, author_id, content, files=None) -> Revision:
+    """Apply an owner's edit. An edit of a published listing becomes a new revision under
+    review while the approved one stays public; other edits change the working revision."""
+    latest = listing.latest_revision
+    status = Status(listing.status)
+    if status in (Status.REJECTED, Status.WITHDRAWN):
+        raise IllegalTransition(_l("This listing can no longer be edited."), code="not_editable")
+    if latest.id == listing.approved_revision_id:
+        revision = Revision(listing=listing, number=latest.number + 1, author_id=author_id,
+                            **content)
+        revision.files = [
+            RevisionFile(sha256=f.sha256, kind=f.kind, filename=f.filename, position=f.position)
+            for f in latest.files
+        ] if files is None else list(files)
+        db.session.add(revision)
+    else:
+        revision = latest
+        for name, value in content.items():
+            setattr(revision, name, value)
+        if files is not None:
+            revision.files = list(files)
+    db.session.flush()
+    if status in (Status.PUBLISHED, Status.SUSPENDED) and revision.status != RevisionStatus.PENDING:
+        revision.status = RevisionStatus.PENDING
+        revision.submitted_at = utcnow()
+        item = _enqueue(listing, revision, ItemKind.REVISION)
+        record_audit("revision_submitted", actor_id=author_id, listing_id=listing.id,
+                     business_id=listing.business_id, queue_item_id=item.id)
+    elif status in (Status.CHANGES_REQUESTED, Status.EXPIRED):
+        submit(listing, author_id)
+    return revision
+
+
+def _enqueue(listing, revision, kind) -> QueueItem:
+    existing = db.session.scalar(
+        select(QueueItem).where(QueueItem.revision_id == revision.id,
+                                QueueItem.state == ItemState.WAITING)
+    )
+    if existing:
+        return existing
+    item = QueueItem(kind=kind, listing_id=listing.id, revision_id=revision.id,
+                     business_id=listing.business_id, submitted_at=utcnow())
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def approve_revision(revision: Revision, reason=None) -> None:
+    listing = revision.listing
+    _require_pending(revision)
+    now = utcnow()
+    if listing.approved_revision_id is None or listing.status in (
+        Status.PENDING_REVIEW, Status.EXPIRED
+    ):
+        _move(listing, Status.PUBLISHED)
+        listing.published_at = listing.published_at or now
+    previous = listing.approved_revision
+    if previous is not None and previous.id != revision.id:
+        previous.status = RevisionStatus.SUPERSEDED
+    revision.status = RevisionStatus.APPROVED
+    revision.decided_at = now
+    revision.decision_reason = reason
+    listing.approved_revision = revision
+    listing.approved_revision_id = revision.id
+    db.session.flush()
+    record_index_job(listing.id, "approved")
+
+
+def request_changes(revision: Revision, reason: str) -> None:
+    listing = revision.listing
+    _require_pending(revision)
+    if listing.approved_revision_id is None:
+        _move(listing, Status.CHANGES_REQUESTED)
+    revision.status = RevisionStatus.CHANGES_REQUESTED
+    revision.decided_at = utcnow()
+    revision.decision_reason = reason
+
+
+def reject_revision(revision: Revision, reason: str) -> None:
+    listing = revision.listing
+    _require_pending(revision)
+    if listing.approved_revision_id is None:
+        _move(listing, Status.REJECTED)
+    revision.status = RevisionStatus.REJECTED
+    revision.decided_at = utcnow()
+    revision.decision_reason = reason
+
+
+def _require_pending(revision: Revision) -> None:
+    if revision.status != RevisionStatus.PENDING:
+        raise IllegalTransition(_l("This version is not waiting for review."),
+                                code="not_pending")
+
+
+def withdraw(listing: Listing, actor_id) -> None:
+    was_public = listing.status == Status.PUBLISHED
+    _move(listing, Status.WITHDRAWN)
+    for revision in listing.revisions:
+        if revision.status in (RevisionStatus.PENDING, RevisionStatus.DRAFT):
+            revision.status = RevisionStatus.WITHDRAWN
+    _cancel_waiting(listing)
+    record_audit("withdrawn", actor_id=actor_id, listing_id=listing.id,
+                 business_id=listing.business_id)
+    if was_public:
+        record_index_job(listing.id, "withdrawn")
+
+
+def suspend(listing: Listing, actor_id, reason: str) -> None:
+    _move(listing, Status.SUSPENDED)
+    record_audit("suspended", actor_id=actor_id, listing_id=listing.id,
+                 business_id=listing.business_id, reason=reason)
+    record_index_job(listing.id, "suspended")
+
+
+def restore(listing: Listing, actor_id, reason: str | None = None) -> None:
+    if listing.status != Status.SUSPENDED:
+        raise IllegalTransition(_l("Only a suspended listing can be restored."),
+                                code="not_suspended")
+    _move(listing, Status.PUBLISHED)
+    record_audit("restored", actor_id=actor_id, listing_id=listing.id,
+                 business_id=listing.business_id, reason=reason)
+    record_index_job(listing.id, "restored")
+
+
+def expire_due(now=None) -> int:
+    """Expire every published listing whose approved version has passed its expiry date."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Listing)
+        .join(Revision, Revision.id == Listing.approved_revision_id)
+        .where(Listing.status == Status.PUBLISHED, Revision.expires_at <= now)
+    ).all()
+    for listing in due:
+        _move(listing, Status.EXPIRED)
+        record_audit("expired", listing_id=listing.id, business_id=listing.business_id)
+        record_index_job(listing.id, "expired")
+    return len(due)
+
+
+def _cancel_waiting(listing: Listing) -> None:
+    for item in db.session.scalars(
+        select(QueueItem).where(QueueItem.listing_id == listing.id,
+                                QueueItem.state == ItemState.WAITING)
+    ):
+        item.state = ItemState.CANCELLED
