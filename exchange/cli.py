@@ -15,3 +15,6 @@ from exchange.core import commands as _core_commands  # noqa: E402,F401
 from exchange.listings import commands as _listings_commands  # noqa: E402,F401
 from exchange.moderation import commands as _moderation_commands  # noqa: E402,F401
 from exchange.search import commands as _search_commands  # noqa: E402,F401
+from exchange.inquiries import commands as _inquiries_commands  # noqa: E402,F401
+from exchange.matching import commands as _matching_commands  # noqa: E402,F401
+from exchange.payments import commands as _payments_commands  # noqa: E402,F401

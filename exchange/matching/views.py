@@ -1,0 +1,4 @@
+"""Matches and saved searches."""
+from flask import Blueprint
+
+bp = Blueprint("matching", __name__)
