@@ -48,12 +48,16 @@ def create_app(config=None, **overrides):
     from exchange.accounts.views import bp as accounts_bp
     from exchange.api.views import bp as api_bp
     from exchange.core.views import bp as core_bp
-    from exchange.listings.views import bp as listings_bp, businesses_bp
+    from exchange.inquiries.views import bp as inquiries_bp
+    from exchange.listings.views import bp as listings_bp
+    from exchange.listings.views import businesses_bp
+    from exchange.matching.views import bp as matching_bp
     from exchange.moderation.views import bp as moderation_bp
+    from exchange.payments.views import bp as payments_bp
     from exchange.search.views import bp as search_bp
 
     for blueprint in (core_bp, accounts_bp, listings_bp, businesses_bp, moderation_bp,
-                      search_bp, api_bp):
+                      search_bp, api_bp, inquiries_bp, payments_bp, matching_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON
 
