@@ -1,0 +1,86 @@
+"""The public JSON API under /api/v1 (read-only, published listings only)."""
+from flask import Blueprint, jsonify, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from exchange.accounts.models import Business
+from exchange.errors import DomainError
+from exchange.extensions import db
+from exchange.listings.models import Listing, Revision, Status
+from exchange.search.documents import build_document, listings_by_id
+from exchange.search.query import parse_query
+from exchange.search.results import hit_from_document, run_search
+from exchange.timeutil import utcnow
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+def hit_json(hit: dict) -> dict:
+    published = hit["published_at"]
+    return {
+        **hit,
+        "highlight": {name: str(value) for name, value in hit["highlight"].items()},
+        "published_at": published.isoformat() if published else None,
+    }
+
+
+@bp.route("/search")
+def search():
+    query = parse_query(request.args, allow_per_page=True)
+    result = run_search(query)
+    return jsonify(
+        hits=[hit_json(hit) for hit in result.hits],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        facets={param: [{"value": value, "count": count} for value, count in values]
+                for param, values in result.facets.items()},
+        limited=result.limited,
+    )
+
+
+@bp.route("/listings/<int:listing_id>")
+def listing(listing_id):
+    found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 63 else []
+    if not found or not found[0].is_public:
+        raise NotFound(_l("No published listing has this number."), code="not_found")
+    item = found[0]
+    revision = item.approved_revision
+    return jsonify({
+        **hit_json(hit_from_document(build_document(item))),
+        "description": revision.description or "",
+        "keywords": list(revision.keywords or []),
+        "ip_status": revision.ip_status,
+        "expires_at": revision.expires_at.isoformat(),
+    })
+
+
+@bp.route("/stats")
+def stats():
+    public = (
+        select(Listing.kind, Revision.category, func.count())
+        .join(Revision, Revision.id == Listing.approved_revision_id)
+        .where(Listing.status == Status.PUBLISHED, Revision.expires_at > utcnow())
+        .group_by(Listing.kind, Revision.category)
+    )
+    kinds: dict[str, int] = {}
+    categories: dict[str, int] = {}
+    for kind, category, count in db.session.execute(public):
+        kinds[str(kind)] = kinds.get(str(kind), 0) + count
+        categories[category] = categories.get(category, 0) + count
+    return jsonify(
+        businesses=db.session.scalar(select(func.count()).select_from(Business)) or 0,
+        offers=kinds.get("offer", 0),
+        requests=kinds.get("request", 0),
+        categories=categories,
+    )
+
+
+@bp.route("/openapi.json")
+def openapi():
+    from exchange.api.openapi import openapi_document
+    return jsonify(openapi_document())

@@ -1,0 +1,54 @@
+"""`flask exchange sync-index` and `flask exchange reindex`."""
+import time
+
+import click
+
+from exchange.cli import register
+
+
+@register
+@click.command("sync-index")
+@click.option("--timeout", default=30.0, show_default=True,
+              help="Seconds to keep retrying before reporting what is left.")
+def sync_index(timeout):
+    """Push pending index jobs until Meilisearch confirms them (safe to re-run)."""
+    from exchange.search.outbox import refresh_lapsed_featuring, sync
+
+    refresh_lapsed_featuring()
+    left = sync(timeout=timeout)
+    if any(left.values()):
+        click.echo(f"index not in sync yet: {left['pending']} job(s) pending, "
+                   f"{left['enqueued']} waiting for Meilisearch")
+        raise SystemExit(1)
+    click.echo("index in sync")
+
+
+@register
+@click.command("reindex")
+@click.option("--batch-size", default=5000, show_default=True)
+def reindex_command(batch_size):
+    """Rebuild the listings index from the database and swap it in atomically."""
+    from exchange.search.index import SearchUnavailable
+    from exchange.search.rebuild import count_public, reindex
+
+    total = count_public()
+    started = time.monotonic()
+    with click.progressbar(length=total, label="indexing", show_pos=True,
+                           item_show_func=lambda _: _rate(done[0], started)) as bar:
+        done = [0]
+
+        def advance(n):
+            done[0] += n
+            bar.update(n)
+
+        try:
+            figures = reindex(batch_size=batch_size, progress=advance)
+        except SearchUnavailable as exc:
+            raise click.ClickException(f"reindex failed, the live index is untouched: {exc}")
+    click.echo(f"indexed {figures['documents']} listing(s) in {figures['seconds']:.1f}s "
+               f"({figures['rate']:.0f} docs/s) and swapped the new index in")
+
+
+def _rate(done: int, started: float) -> str:
+    seconds = time.monotonic() - started
+    return f"{done / seconds:.0f} docs/s" if seconds > 0 and done else ""

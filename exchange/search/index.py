@@ -1,0 +1,233 @@
+"""Meilisearch client: index settings, the search-only key, document writes and swaps."""
+import hashlib
+import hmac
+import threading
+import time
+import uuid
+
+import requests
+from flask import current_app
+
+from exchange import taxonomy
+
+SEARCHABLE = ["title", "keywords", "summary", "description", "business_name"]
+FILTERABLE = [
+    "kind", "category", "sector", "province", "price", "trl", "transfer_modes", "featured",
+    "featured_until", "business_id", "published_at", "expires_at", "status",
+]
+SORTABLE = ["published_at", "price"]
+# featured listings go on top of the results that match every word
+RANKING_RULES = [
+    "words", "featured:desc", "typo", "proximity", "attribute", "sort", "exactness",
+    "published_at:desc",
+]
+# offsets up to MAX_PAGE * per_page must be reachable and counted exactly
+MAX_TOTAL_HITS = 100_000
+KEY_NAMESPACE = uuid.UUID("5b1f3c52-0c3e-4d0e-9a55-3f6c1e0b9a11")
+
+_local = threading.local()
+_ready: set[tuple[str, str]] = set()
+_ready_lock = threading.Lock()
+
+
+class SearchUnavailable(Exception):
+    """Meilisearch could not be reached, timed out or refused the request."""
+
+
+def settings() -> dict:
+    return {
+        "searchableAttributes": SEARCHABLE,
+        "filterableAttributes": FILTERABLE,
+        "sortableAttributes": SORTABLE,
+        "rankingRules": RANKING_RULES,
+        "displayedAttributes": ["*"],
+        "typoTolerance": {
+            "enabled": True,
+            "minWordSizeForTypos": {"oneTypo": 4, "twoTypos": 8},
+        },
+        "synonyms": taxonomy.province_synonyms(),
+        "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
+        "faceting": {"maxValuesPerFacet": 100},
+    }
+
+
+def index_name(suffix: str = "") -> str:
+    return current_app.config["MEILI_INDEX_PREFIX"] + "listings" + suffix
+
+
+class Meili:
+    """A thin client over Meilisearch's HTTP API with bounded timeouts."""
+
+    def __init__(self, url: str, key: str | None, timeout: float):
+        self.url = url.rstrip("/")
+        self.key = key or None
+        self.timeout = timeout
+
+    @property
+    def _session(self) -> requests.Session:
+        # one keep-alive session per thread; requests.Session is not thread-safe
+        session = getattr(_local, "session", None)
+        if session is None:
+            session = _local.session = requests.Session()
+        return session
+
+    def request(self, method: str, path: str, json=None, params=None, timeout=None) -> dict:
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        try:
+            response = self._session.request(
+                method, self.url + path, json=json, params=params, headers=headers,
+                timeout=timeout or self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise SearchUnavailable(f"{method} {path}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise MeiliError(response)
+        return response.json() if response.content else {}
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def wait_for_task(self, uid: int, timeout: float = 30.0, interval: float = 0.01) -> dict:
+        """Block until a task has finished (or `timeout` seconds have passed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.get(f"/tasks/{uid}")
+            if task["status"] in ("succeeded", "failed", "canceled"):
+                return task
+            if time.monotonic() > deadline:
+                raise SearchUnavailable(f"task {uid} still {task['status']} after {timeout}s")
+            time.sleep(interval)
+            interval = min(interval * 2, 0.25)
+
+
+class MeiliError(SearchUnavailable):
+    """Meilisearch answered with an error status."""
+
+    def __init__(self, response: requests.Response):
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"message": response.text[:200]}
+        self.status = response.status_code
+        self.code = body.get("code", "")
+        super().__init__(f"{self.status} {self.code}: {body.get('message', '')}")
+
+
+def admin_client() -> Meili:
+    """Client with the master key: index writes and settings, server-side only."""
+    cfg = current_app.config
+    return Meili(cfg["MEILI_URL"], cfg["MEILI_MASTER_KEY"], cfg["MEILI_TIMEOUT"])
+
+
+def search_key_uid() -> str:
+    return str(uuid.uuid5(KEY_NAMESPACE, index_name()))
+
+
+def search_key() -> str | None:
+    """The search-only key; Meilisearch derives a key's value as HMAC-SHA256(uid, master)."""
+    master = current_app.config["MEILI_MASTER_KEY"]
+    if not master:
+        return None
+    return hmac.new(master.encode(), search_key_uid().encode(), hashlib.sha256).hexdigest()
+
+
+def search_client() -> Meili:
+    """Client holding only a key that can search the listings index."""
+    ensure_ready()
+    cfg = current_app.config
+    return Meili(cfg["MEILI_URL"], search_key(), cfg["MEILI_TIMEOUT"])
+
+
+def ensure_ready() -> None:
+    """Create the index, its settings and the search key once per process (idempotent)."""
+    marker = (current_app.config["MEILI_URL"], index_name())
+    if marker in _ready:
+        return
+    with _ready_lock:
+        if marker in _ready:
+            return
+        client = admin_client()
+        apply_settings(client, index_name())
+        _ensure_search_key(client)
+        _ready.add(marker)
+
+
+def forget_ready() -> None:
+    """Make the next use re-check the index (after it was deleted or swapped)."""
+    _ready.clear()
+
+
+def apply_settings(client: Meili, uid: str, wait: float = 30.0) -> None:
+    """Create `uid` if needed and bring its settings to what the code says."""
+    try:
+        current = client.get(f"/indexes/{uid}/settings")
+    except MeiliError as exc:
+        if exc.code != "index_not_found":
+            raise
+        task = client.post("/indexes", {"uid": uid, "primaryKey": "id"})
+        client.wait_for_task(task["taskUid"], timeout=wait)
+        current = client.get(f"/indexes/{uid}/settings")
+    wanted = settings()
+    if any(_differs(name, current.get(name), value) for name, value in wanted.items()):
+        task = client.patch(f"/indexes/{uid}/settings", wanted)
+        result = client.wait_for_task(task["taskUid"], timeout=wait)
+        if result["status"] != "succeeded":
+            raise SearchUnavailable(f"settings task failed: {result.get('error')}")
+
+
+def _differs(name: str, current, wanted) -> bool:
+    if name in ("filterableAttributes", "sortableAttributes"):
+        return sorted(map(str, current or [])) != sorted(map(str, wanted))
+    if name == "synonyms":
+        return {k: sorted(v) for k, v in (current or {}).items()} != \
+            {k: sorted(v) for k, v in wanted.items()}
+    if isinstance(wanted, dict):
+        current = current or {}
+        return any(_differs(key, current.get(key), value) for key, value in wanted.items())
+    return current != wanted
+
+
+def _ensure_search_key(client: Meili) -> None:
+    if not current_app.config["MEILI_MASTER_KEY"]:
+        return
+    try:
+        client.post("/keys", {
+            "uid": search_key_uid(),
+            "name": f"search {index_name()}",
+            "description": "search-only key used by the web app",
+            "actions": ["search"],
+            "indexes": [index_name()],
+            "expiresAt": None,
+        })
+    except MeiliError as exc:
+        if exc.code != "api_key_already_exists":
+            raise
+
+
+def upsert_documents(client: Meili, documents: list[dict], uid: str | None = None) -> int:
+    task = client.post(f"/indexes/{uid or index_name()}/documents", documents,
+                       params={"primaryKey": "id"})
+    return task["taskUid"]
+
+
+def delete_documents(client: Meili, ids: list[int], uid: str | None = None) -> int:
+    task = client.post(f"/indexes/{uid or index_name()}/documents/delete-batch", ids)
+    return task["taskUid"]
+
+
+def search_health() -> bool:
+    try:
+        r = requests.get(current_app.config["MEILI_URL"].rstrip("/") + "/health",
+                         timeout=min(1.0, current_app.config["MEILI_TIMEOUT"]))
+        return r.ok
+    except requests.RequestException:
+        return False

@@ -1,0 +1,160 @@
+"""Pushes pending index jobs to Meilisearch and confirms their tasks."""
+import time
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from exchange.extensions import db
+from exchange.search import index
+from exchange.search.documents import build_document, listings_by_id
+from exchange.search.models import IndexJob, JobState, record_index_job
+from exchange.timeutil import utcnow
+
+BATCH = 500
+MAX_BACKOFF_SECONDS = 300
+
+
+def _backoff(job: IndexJob, error: str, now) -> None:
+    job.state = JobState.PENDING
+    job.task_uid = None
+    job.attempts += 1
+    job.next_attempt_at = now + timedelta(seconds=min(2 ** job.attempts, MAX_BACKOFF_SECONDS))
+    job.last_error = error[:500]
+
+
+def confirm_enqueued() -> int:
+    """Mark jobs whose Meilisearch task succeeded as done; re-queue those that failed."""
+    jobs = db.session.scalars(
+        select(IndexJob).where(IndexJob.state == JobState.ENQUEUED).limit(BATCH * 4)
+    ).all()
+    if not jobs:
+        return 0
+    uids = sorted({job.task_uid for job in jobs if job.task_uid is not None})
+    try:
+        tasks = _tasks(uids)
+    except index.SearchUnavailable:
+        return 0
+    now = utcnow()
+    confirmed = 0
+    for job in jobs:
+        task = tasks.get(job.task_uid)
+        if task is None:
+            # the server lost the task (restarted on a fresh database): push again
+            _backoff(job, f"task {job.task_uid} unknown to Meilisearch", now)
+            job.next_attempt_at = now
+        elif task["status"] == "succeeded":
+            job.state = JobState.DONE
+            job.done_at = now
+            confirmed += 1
+        elif task["status"] in ("failed", "canceled"):
+            _backoff(job, f"task {job.task_uid} {task['status']}: {task.get('error')}", now)
+    db.session.commit()
+    return confirmed
+
+
+def _tasks(uids: list[int]) -> dict[int, dict]:
+    client = index.admin_client()
+    found = {}
+    for start in range(0, len(uids), 500):
+        chunk = uids[start:start + 500]
+        page = client.get("/tasks", params={"uids": ",".join(map(str, chunk)),
+                                            "limit": len(chunk)})
+        found.update({task["uid"]: task for task in page["results"]})
+    return found
+
+
+def push_pending(force: bool = False) -> int:
+    """Send due jobs to Meilisearch, one upsert and one delete task per batch.
+
+    Jobs are coalesced per listing and the documents are built from the database as it is
+    now, so whatever order the jobs were recorded in, the index ends up like the database.
+    """
+    confirm_enqueued()
+    now = utcnow()
+    stmt = select(IndexJob).where(IndexJob.state == JobState.PENDING)
+    if not force:
+        stmt = stmt.where(IndexJob.next_attempt_at <= now)
+    jobs = db.session.scalars(
+        stmt.order_by(IndexJob.id).limit(BATCH).with_for_update(skip_locked=True)
+    ).all()
+    if not jobs:
+        db.session.commit()
+        return 0
+    listing_ids = {job.listing_id for job in jobs}
+    public = {listing.id: listing for listing in listings_by_id(listing_ids) if listing.is_public}
+    gone = sorted(listing_ids - public.keys())
+
+    task_for: dict[int, int] = {}
+    errors: dict[int, str] = {}
+    try:
+        index.ensure_ready()
+        client = index.admin_client()
+    except index.SearchUnavailable as exc:
+        errors = {listing_id: str(exc) for listing_id in listing_ids}
+    else:
+        for ids, send in (
+            (sorted(public), lambda ids: index.upsert_documents(
+                client, [build_document(public[i]) for i in ids])),
+            (gone, lambda ids: index.delete_documents(client, ids)),
+        ):
+            if not ids:
+                continue
+            try:
+                uid = send(ids)
+            except index.SearchUnavailable as exc:
+                errors.update({i: str(exc) for i in ids})
+            else:
+                task_for.update({i: uid for i in ids})
+
+    for job in jobs:
+        if job.listing_id in task_for:
+            job.state = JobState.ENQUEUED
+            job.task_uid = task_for[job.listing_id]
+            job.last_error = None
+        else:
+            _backoff(job, errors.get(job.listing_id, "not sent"), now)
+    db.session.commit()
+    if errors:
+        current_app.logger.warning("index push failed for %d listing(s); they stay pending",
+                                   len(errors))
+    return len(task_for)
+
+
+def backlog() -> dict[str, int]:
+    """How many jobs are waiting to be sent and waiting for Meilisearch to confirm."""
+    rows = db.session.execute(
+        select(IndexJob.state, func.count()).where(IndexJob.state != JobState.DONE)
+        .group_by(IndexJob.state)
+    ).all()
+    counts = {JobState.PENDING.value: 0, JobState.ENQUEUED.value: 0}
+    counts.update({str(state): n for state, n in rows})
+    return counts
+
+
+def sync(timeout: float = 30.0) -> dict[str, int]:
+    """Push and confirm until nothing is left or `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    push_pending(force=True)
+    while True:
+        left = backlog()
+        if not any(left.values()) or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)
+        push_pending()
+
+
+def refresh_lapsed_featuring() -> int:
+    """Re-index listings whose paid featuring ended while their document still says so."""
+    try:
+        client = index.search_client()
+        result = client.post(f"/indexes/{index.index_name()}/search", {
+            "q": "", "limit": 1000, "attributesToRetrieve": ["id"],
+            "filter": f"featured = true AND featured_until <= {int(utcnow().timestamp())}",
+        })
+    except index.SearchUnavailable:
+        return 0
+    for hit in result["hits"]:
+        record_index_job(hit["id"], "featuring_ended")
+    db.session.commit()
+    return len(result["hits"])
