@@ -30,7 +30,7 @@ $(STAMPS)/meili: $(STAMPS)/node
 	@touch $@
 
 translations: $(STAMPS)/python
-	$(VENV)/bin/pybabel compile --use-fuzzy -q -d translations
+	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d translations
 
 extract-messages: $(STAMPS)/python
 	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
