@@ -55,6 +55,10 @@ def create_listing(business_id, author_id, kind, content, files=()) -> Listing:
 def submit(listing: Listing, actor_id) -> QueueItem:
     """Send a draft (or a listing sent back for changes) to the review queue."""
     revision = listing.latest_revision
+    if revision.id is not None and revision.id == listing.approved_revision_id:
+        # re-sending an approved version (e.g. an expired one) unchanged reviews nothing
+        raise IllegalTransition(_l("Edit the listing first; there is nothing new to review."),
+                                code="nothing_to_review")
     _move(listing, Status.PENDING_REVIEW)
     revision.status = RevisionStatus.PENDING
     revision.submitted_at = utcnow()
@@ -73,13 +77,15 @@ def save_edit(listing: Listing, author_id, content, files=None) -> Revision:
     if status in (Status.REJECTED, Status.WITHDRAWN):
         raise IllegalTransition(_l("This listing can no longer be edited."), code="not_editable")
     if latest.id == listing.approved_revision_id:
-        revision = Revision(listing=listing, number=latest.number + 1, author_id=author_id,
-                            **content)
-        revision.files = [
+        new_files = [
             RevisionFile(sha256=f.sha256, kind=f.kind, filename=f.filename, position=f.position)
             for f in latest.files
         ] if files is None else list(files)
+        # unchanged fields carry over, so a partial edit never blanks the approved content
+        revision = Revision(listing=listing, number=latest.number + 1, author_id=author_id,
+                            **{**latest.content(), **content})
         db.session.add(revision)
+        revision.files = new_files
     else:
         revision = latest
         for name, value in content.items():

@@ -1,0 +1,239 @@
+"""The listing form: every content field, its rules, and conversion to revision content."""
+import calendar
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, IntegerField, MultipleFileField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from exchange import taxonomy
+from exchange.listings.files import PreparedFile, UploadError, prepare_images, prepare_pdfs
+from exchange.listings.models import Kind
+
+MAX_VND = 10**15
+_MONEY_NOISE = re.compile(r"[\s.,_]|vnd|vnđ|₫|đ", re.IGNORECASE)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+
+
+def local_today() -> date:
+    return datetime.now(local_zone()).date()
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def default_expiry() -> date:
+    return add_months(local_today(), 12)
+
+
+def end_of_day(day: date) -> datetime:
+    """A listing stays up for the whole of its last day, in Vietnamese time."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=local_zone()).astimezone(
+        ZoneInfo("UTC"))
+
+
+class MoneyField(StringField):
+    """An amount in VND; accepts 1.500.000, 1 500 000 or 1500000 (₫/VND suffix allowed)."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        text = _MONEY_NOISE.sub("", self.raw or "")
+        if not text:
+            return
+        if not text.isdigit():
+            raise ValueError(_l("Enter an amount in VND using digits only, e.g. 150.000.000."))
+        amount = int(text)
+        if amount > MAX_VND:
+            raise ValueError(_l("This amount is too large."))
+        self.data = amount
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return f"{self.data:,}".replace(",", ".") if self.data is not None else ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ListingForm(FlaskForm):
+    kind = RadioField(_l("Type"), choices=[], validators=[InputRequired()])
+    title = StringField(_l("Title"), filters=[strip],
+                        validators=[InputRequired(), Length(min=5, max=200)])
+    summary = TextAreaField(_l("Summary"), filters=[strip],
+                            validators=[InputRequired(), Length(max=300)],
+                            render_kw={"rows": 3, "maxlength": 300},
+                            description=_l("One or two sentences, at most 300 characters."))
+    description = TextAreaField(
+        _l("Description"), filters=[strip], validators=[Optional(), Length(max=20000)],
+        render_kw={"rows": 10},
+        description=_l("Markdown: **bold**, *italic*, lists, links. HTML is not allowed."))
+    category = SelectField(_l("Category"), validators=[InputRequired()])
+    sector = SelectField(_l("Sector"), validators=[InputRequired()])
+    province = SelectField(_l("Province / city"), validators=[InputRequired()])
+    price = MoneyField(_l("Price (VND)"), validators=[Optional()],
+                       render_kw={"inputmode": "numeric", "placeholder": "150.000.000"})
+    price_negotiable = BooleanField(_l("Price negotiable"))
+    budget_min = MoneyField(_l("Budget from (VND)"), validators=[Optional()],
+                            render_kw={"inputmode": "numeric"})
+    budget_max = MoneyField(_l("Budget up to (VND)"), validators=[Optional()],
+                            render_kw={"inputmode": "numeric"})
+    trl = SelectField(_l("Technology readiness level (TRL)"), validators=[Optional()],
+                      description=_l("For offers: 1 = basic principles … 9 = proven in operation."))
+    ip_status = SelectField(_l("Intellectual property"), validators=[InputRequired()])
+    transfer_modes = MultiCheckboxField(_l("Transfer modes"), validators=[Optional()])
+    quantity = IntegerField(_l("Quantity"), validators=[
+        Optional(), NumberRange(min=1, max=1_000_000_000,
+                                message=_l("Enter a whole number of at least 1."))])
+    unit = SelectField(_l("Unit"), validators=[Optional()])
+    keywords = StringField(_l("Keywords"), filters=[strip],
+                           validators=[Optional(), Length(max=500)],
+                           description=_l("Separated by commas, e.g. máy sấy, nông sản, năng lượng mặt trời"))
+    expires_at = DateField(_l("Expires on"), default=default_expiry,
+                           validators=[Optional()],
+                           description=_l("At most 24 months from today."))
+    images = MultipleFileField(_l("Images"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+                               description=_l("Up to 8 JPEG, PNG or WebP images, 5 MB each."))
+    attachments = MultipleFileField(_l("PDF attachments"), render_kw={"accept": "application/pdf"},
+                                    description=_l("Up to 5 PDF files, 10 MB each."))
+    remove_files = MultiCheckboxField(_l("Remove"), coerce=int, validators=[Optional()])
+    action = StringField(default="submit")
+
+    def __init__(self, *args, existing_files=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        none = [("", "—")]
+        self.kind.choices = taxonomy.choices(taxonomy.KINDS)
+        self.category.choices = taxonomy.choices(taxonomy.CATEGORIES)
+        self.sector.choices = taxonomy.choices(taxonomy.SECTORS)
+        self.province.choices = taxonomy.choices(taxonomy.PROVINCES)
+        self.ip_status.choices = taxonomy.choices(taxonomy.IP_STATUSES)
+        self.transfer_modes.choices = taxonomy.choices(taxonomy.TRANSFER_MODES)
+        self.unit.choices = none + taxonomy.choices(taxonomy.UNITS)
+        lang = str(get_locale() or "vi")[:2]
+        self.trl.choices = none + [
+            (str(level), f"{level} · {en if lang == 'en' else vi}")
+            for level, vi, en in taxonomy.TRL_LEVELS
+        ]
+        self.existing_files = list(existing_files)
+        self.remove_files.choices = [(f.id, f.filename) for f in self.existing_files]
+        self.prepared_images: list[PreparedFile] = []
+        self.prepared_pdfs: list[PreparedFile] = []
+
+    def _kept(self, kind) -> int:
+        removed = set(self.remove_files.data or ())
+        return sum(1 for f in self.existing_files if f.kind == kind and f.id not in removed)
+
+    def validate_images(self, field):
+        try:
+            self.prepared_images = prepare_images(field.data, already=self._kept("image"))
+        except UploadError as error:
+            raise ValidationError(str(error.message)) from None
+
+    def validate_attachments(self, field):
+        try:
+            self.prepared_pdfs = prepare_pdfs(field.data, already=self._kept("pdf"))
+        except UploadError as error:
+            raise ValidationError(str(error.message)) from None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.action.data == "draft"
+
+    def validate_expires_at(self, field):
+        if field.data is None:
+            return
+        today = local_today()
+        if field.data < today:
+            raise ValidationError(_l("The expiry date cannot be in the past."))
+        if field.data > add_months(today, 24):
+            raise ValidationError(_l("A listing can run for at most 24 months."))
+
+    def validate_budget_max(self, field):
+        if (field.data is not None and self.budget_min.data is not None
+                and field.data < self.budget_min.data):
+            raise ValidationError(_l("The upper budget must not be below the lower one."))
+
+    def validate_unit(self, field):
+        if self.quantity.data and not field.data:
+            raise ValidationError(_l("Choose the unit of the quantity."))
+
+    def validate_price(self, field):
+        if (self.kind.data == Kind.OFFER and field.data is None
+                and not self.price_negotiable.data):
+            raise ValidationError(_l("Give a price or tick “Price negotiable”."))
+
+    def validate_budget_min(self, field):
+        if (self.kind.data == Kind.REQUEST and field.data is None
+                and self.budget_max.data is None and not self.price_negotiable.data):
+            raise ValidationError(_l("Give a budget range or tick “Price negotiable”."))
+
+    def keyword_list(self) -> list[str]:
+        seen, words = set(), []
+        for word in (self.keywords.data or "").split(","):
+            word = " ".join(word.split())[:50]
+            if word and word.lower() not in seen:
+                seen.add(word.lower())
+                words.append(word)
+        return words[:20]
+
+    def content(self) -> dict:
+        """Revision content, in the shape lifecycle.create_listing/save_edit take."""
+        is_offer = self.kind.data == Kind.OFFER
+        return {
+            "title": self.title.data,
+            "summary": self.summary.data,
+            "description": self.description.data or "",
+            "category": self.category.data,
+            "sector": self.sector.data,
+            "province": self.province.data,
+            "trl": int(self.trl.data) if is_offer and self.trl.data else None,
+            "ip_status": self.ip_status.data,
+            "transfer_modes": list(self.transfer_modes.data or []),
+            "price_vnd": self.price.data if is_offer else None,
+            "budget_min_vnd": None if is_offer else self.budget_min.data,
+            "budget_max_vnd": None if is_offer else self.budget_max.data,
+            "price_negotiable": bool(self.price_negotiable.data),
+            "quantity": self.quantity.data,
+            "unit": self.unit.data or None,
+            "keywords": self.keyword_list(),
+            "expires_at": end_of_day(self.expires_at.data or default_expiry()),
+        }
+
+    @classmethod
+    def data_from(cls, listing, revision) -> dict:
+        """Form data prefilled from a revision, for the edit page."""
+        content = revision.content()
+        expires = content.pop("expires_at")
+        return {
+            **content,
+            "kind": listing.kind,
+            "price": content.pop("price_vnd"),
+            "budget_min": content.pop("budget_min_vnd"),
+            "budget_max": content.pop("budget_max_vnd"),
+            "trl": str(content["trl"]) if content["trl"] else "",
+            "unit": content["unit"] or "",
+            "keywords": ", ".join(content["keywords"] or []),
+            "expires_at": expires.astimezone(local_zone()).date()
+            if expires else default_expiry(),
+        }
+

@@ -1,0 +1,209 @@
+"""Listing pages: create, view, edit, withdraw, submit, files; public business profiles."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from exchange.accounts.models import Business
+from exchange.accounts.permissions import can_post
+from exchange.errors import DomainError
+from exchange.extensions import db
+from exchange.listings import lifecycle, permissions, queries
+from exchange.listings.files import file_path, stored, thumbnail_path
+from exchange.listings.forms import ListingForm
+from exchange.listings.markdown import render_markdown
+from exchange.listings.models import Kind, Listing, RevisionFile, Status
+
+bp = Blueprint("listings", __name__, url_prefix="/listings")
+businesses_bp = Blueprint("businesses", __name__, url_prefix="/businesses")
+
+
+@bp.app_context_processor
+def listing_helpers():
+    return {"listing_perm": permissions}
+
+
+@bp.app_template_filter("markdown")
+def markdown_filter(text):
+    return render_markdown(text)
+
+
+def _viewable(listing_id) -> Listing:
+    """The listing if this visitor may see it; 404 otherwise, so hidden ones stay unknown."""
+    listing = queries.listing_for_page(listing_id)
+    if listing is None or not permissions.can_view(current_user, listing):
+        abort(404)
+    return listing
+
+
+def _owned(listing_id, check) -> Listing:
+    listing = _viewable(listing_id)
+    if not check(current_user, listing):
+        abort(403)
+    return listing
+
+
+def _cannot_post_page():
+    return render_template("listings/cannot_post.html"), 403
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not can_post(current_user):
+        return _cannot_post_page()
+    kind = request.args.get("kind")
+    form = ListingForm(kind=kind if kind in tuple(Kind) else Kind.OFFER)
+    if form.validate_on_submit():
+        prepared = form.prepared_images + form.prepared_pdfs
+        try:
+            with stored(prepared) as files:
+                listing = lifecycle.create_listing(current_user.business_id, current_user.id,
+                                                   form.kind.data, form.content(), files)
+                if not form.is_draft:
+                    lifecycle.submit(listing, current_user.id)
+                db.session.commit()
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            if form.is_draft:
+                flash(_("Draft saved. Submit it for review when it is ready."), "success")
+            else:
+                flash(_("Submitted for review. It becomes public once a moderator approves it."),
+                      "success")
+            return redirect(url_for("listings.show", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, listing=None)
+
+
+@bp.route("/<int:listing_id>")
+def show(listing_id):
+    listing = _viewable(listing_id)
+    private = permissions.can_view_private(current_user, listing)
+    approved = listing.approved_revision
+    if private:
+        # the owner reads what the public sees (or saw) first, then the version under review
+        main = approved or listing.latest_revision
+        other = listing.pending_revision if approved else None
+    else:
+        main, other = approved, None
+    return render_template("listings/show.html", listing=listing, revision=main,
+                           pending=other, private=private,
+                           owner=permissions.is_owner(current_user, listing))
+
+
+@bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id):
+    listing = _owned(listing_id, permissions.can_edit)
+    revision = listing.latest_revision
+    if request.method == "GET":
+        form = ListingForm(data=ListingForm.data_from(listing, revision),
+                           existing_files=revision.files)
+    else:
+        form = ListingForm(existing_files=revision.files)
+    form.kind.data = listing.kind  # the kind of a listing never changes
+    if form.validate_on_submit():
+        removed = set(form.remove_files.data or ())
+        kept = [f for f in revision.files if f.id not in removed]
+        copies = [RevisionFile(sha256=f.sha256, kind=f.kind, filename=f.filename,
+                               position=position) for position, f in enumerate(kept)]
+        was_draft = listing.status == Status.DRAFT
+        try:
+            with stored(form.prepared_images + form.prepared_pdfs,
+                        first_position=len(copies)) as added:
+                lifecycle.save_edit(listing, current_user.id, form.content(), copies + added)
+                if was_draft and not form.is_draft:
+                    lifecycle.submit(listing, current_user.id)
+                db.session.commit()
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            if listing.status == Status.DRAFT:
+                flash(_("Draft saved."), "success")
+            elif listing.approved_revision_id and listing.is_public:
+                flash(_("Your changes were sent for review. The approved version stays "
+                        "public until they are approved."), "success")
+            else:
+                flash(_("Saved and waiting for review."), "success")
+            return redirect(url_for("listings.show", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, listing=listing,
+                           revision=revision)
+
+
+@bp.route("/<int:listing_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(listing_id):
+    listing = _owned(listing_id, permissions.can_withdraw)
+    try:
+        lifecycle.withdraw(listing, current_user.id)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(_("The listing was withdrawn."), "success")
+    return redirect(url_for("listings.show", listing_id=listing_id))
+
+
+@bp.route("/<int:listing_id>/submit", methods=["POST"])
+@login_required
+def submit(listing_id):
+    listing = _owned(listing_id, permissions.can_submit)
+    try:
+        lifecycle.submit(listing, current_user.id)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(_("Submitted for review."), "success")
+    return redirect(url_for("listings.show", listing_id=listing_id))
+
+
+def _visible_file(listing_id, file_id) -> tuple[Listing, RevisionFile]:
+    listing = db.session.get(Listing, listing_id)
+    revision_file = db.session.get(RevisionFile, file_id)
+    if (listing is None or revision_file is None
+            or revision_file.revision.listing_id != listing.id
+            or not permissions.can_see_file(current_user, listing, revision_file)):
+        abort(404)
+    return listing, revision_file
+
+
+def _send(path, mimetype, listing, revision_file, **kwargs):
+    if not path.is_file():
+        abort(404)
+    public = listing.is_public and revision_file.revision_id == listing.approved_revision_id
+    response = send_file(path, mimetype=mimetype, conditional=True,
+                         max_age=300 if public else None, **kwargs)
+    if not public:
+        # private content must not linger in shared caches after the owner's session ends
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<int:listing_id>/files/<int:file_id>")
+def file(listing_id, file_id):
+    listing, revision_file = _visible_file(listing_id, file_id)
+    is_pdf = revision_file.kind == "pdf"
+    return _send(file_path(revision_file.sha256), revision_file.stored.content_type, listing,
+                 revision_file,
+                 as_attachment=is_pdf, download_name=revision_file.filename)
+
+
+@bp.route("/<int:listing_id>/files/<int:file_id>/thumb")
+def thumbnail(listing_id, file_id):
+    listing, revision_file = _visible_file(listing_id, file_id)
+    if revision_file.kind != "image":
+        abort(404)
+    return _send(thumbnail_path(revision_file.sha256), "image/jpeg", listing, revision_file)
+
+
+@businesses_bp.route("/<int:business_id>")
+def profile(business_id):
+    business = db.session.get(Business, business_id)
+    if business is None:
+        abort(404)
+    listings = queries.public_listings_of(business_id)
+    return render_template("listings/business.html", business=business,
+                           offers=[x for x in listings if x.kind == Kind.OFFER],
+                           requests=[x for x in listings if x.kind == Kind.REQUEST])
