@@ -1,13 +1,15 @@
 """The technology & equipment exchange: create_app() builds the Flask application."""
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale():
+    if not has_request_context():  # CLI commands and services run outside a request
+        return "vi"
     lang = request.args.get("lang")
     if lang in ("vi", "en"):
         session["lang"] = lang
