@@ -52,7 +52,9 @@ def build_document(listing: Listing) -> dict:
         "business_name": business.name if business is not None else "",
         "business_verified": bool(business.is_verified) if business is not None else False,
         "image": images[0] if images else None,
-        "published_at": _ts(listing.published_at),
+        # milliseconds: listings approved in the same second still sort newest first
+        "published_at": round(listing.published_at.timestamp(), 3)
+        if listing.published_at else None,
         "expires_at": _ts(revision.expires_at),
         "featured": listing.is_featured,
         "featured_until": _ts(listing.featured_until) or 0,
