@@ -1,6 +1,8 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
 from exchange.accounts.models import Business, Member  # noqa: F401
+from exchange.inquiries.models import InquiryMailSetting, Message, Report, Thread, ThreadRead  # noqa: F401,E501
 from exchange.listings.models import Listing, Revision, RevisionFile, StoredFile  # noqa: F401
 from exchange.mail import OutboxMail  # noqa: F401
 from exchange.moderation.models import AuditEntry, QueueItem  # noqa: F401
 from exchange.search.models import IndexJob  # noqa: F401
+from exchange.payments.models import Order, Plan, ProcessedEvent  # noqa: F401

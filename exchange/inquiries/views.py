@@ -1,4 +1,279 @@
-"""Inquiry threads between businesses."""
-from flask import Blueprint
+"""Inquiry pages: send an inquiry, the inbox, a thread, close/archive/report, moderator hooks."""
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from exchange.accounts.permissions import moderator_required
+from exchange.errors import DomainError
+from exchange.extensions import db
+from exchange.inquiries import services
+from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
+                                      ReportForm, SuspendForm)
+from exchange.inquiries.models import Thread
+from exchange.listings.models import Listing
 
 bp = Blueprint("inquiries", __name__)
+
+
+@bp.record_once
+def _config_defaults(state):
+    state.app.config.setdefault("INQUIRY_DAILY_LIMIT", services.DEFAULT_DAILY_LIMIT)
+
+
+def _unread_count():
+    """Cached per request: the badge may be rendered more than once on a page."""
+    if "inquiry_unread" not in g:
+        g.inquiry_unread = services.unread_count(current_user)
+    return g.inquiry_unread
+
+
+def _panel(listing) -> dict:
+    """What the inquiry panel on a listing page needs."""
+    return {
+        "can_inquire": services.can_inquire(current_user, listing),
+        "can_report": services.can_report_listing(current_user, listing),
+        "existing": services.existing_thread(current_user, listing),
+        "form": InquiryForm(formdata=None),
+        "report_form": ReportForm(formdata=None),
+    }
+
+
+@bp.app_context_processor
+def inquiry_helpers():
+    return {
+        "inquiry_unread_count": _unread_count,
+        "inquiry_panel": _panel,
+        "inquiry_perm": services,
+    }
+
+
+def _safe_next(target, default):
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+def _visible_listing(listing_id) -> Listing:
+    """A listing this visitor may see; anything else is a 404 so hidden listings stay unknown."""
+    from exchange.listings.permissions import can_view
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or not can_view(current_user, listing):
+        abort(404)
+    return listing
+
+
+def _my_thread(thread_id) -> Thread:
+    """The thread if the member's business is a side of it; 404 for everyone else."""
+    thread = services.thread_for(current_user, thread_id)
+    if thread is None:
+        abort(404)
+    return thread
+
+
+def _listing_url(listing_id):
+    return url_for("listings.show", listing_id=listing_id)
+
+
+@bp.route("/listings/<int:listing_id>/inquire", methods=["POST"])
+@login_required
+def inquire(listing_id):
+    listing = _visible_listing(listing_id)
+    form = InquiryForm()
+    error = None
+    status = 400
+    if form.validate_on_submit():
+        try:
+            thread = services.record_inquiry(
+                current_user, listing, form.message.data, quantity=form.quantity.data,
+                budget_vnd=form.budget.data, delivery_date=form.delivery_date.data,
+                wants_site_visit=form.site_visit.data, wants_demo=form.demo.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            error, status = exc.message, exc.status_code
+            if exc.code == "duplicate":
+                existing = services.find_recent_thread(current_user.business_id, listing.id)
+                if existing is not None:
+                    flash(exc.message, "warning")
+                    return redirect(url_for("inquiries.thread", thread_id=existing.id))
+        else:
+            db.session.commit()
+            flash(_("Your inquiry was sent. You will find the answer here and on your account "
+                    "page."), "success")
+            return redirect(url_for("inquiries.thread", thread_id=thread.id))
+    return render_template("inquiries/new.html", form=form, listing=listing,
+                           error=error), status
+
+
+@bp.route("/account/inquiries")
+@login_required
+def inbox():
+    archived = request.args.get("tab") == "archived"
+    page = request.args.get("page", 1, type=int)
+    threads = services.threads_for(current_user, archived=archived, page=max(page, 1))
+    return render_template(
+        "inquiries/inbox.html", threads=threads, archived=archived,
+        unread=services.unread_by_thread(current_user),
+        page_url=lambda p: url_for("inquiries.inbox", tab="archived" if archived else None, page=p),
+        mail_form=MailSettingForm(formdata=None,
+                                  notify_by_email=services.wants_mail(current_user)),
+    )
+
+
+@bp.route("/account/inquiries/settings", methods=["POST"])
+@login_required
+def mail_settings():
+    form = MailSettingForm()
+    if form.validate_on_submit():
+        services.set_mail_preference(current_user, form.notify_by_email.data)
+        db.session.commit()
+        flash(_("Your mail settings were saved."), "success")
+    return redirect(url_for("inquiries.inbox"))
+
+
+def _render_thread(thread, form, status=200):
+    return render_template(
+        "inquiries/thread.html", thread=thread, form=form, action_form=ActionForm(formdata=None),
+        report_form=ReportForm(formdata=None), moderator_view=False,
+        contacts=services.visible_contacts(current_user, thread),
+        my_business_id=current_user.business_id,
+    ), status
+
+
+@bp.route("/account/inquiries/<int:thread_id>", methods=["GET", "POST"])
+@login_required
+def thread(thread_id):
+    thread = _my_thread(thread_id)
+    form = ReplyForm()
+    if request.method == "GET":
+        services.mark_read(current_user, thread)
+        db.session.commit()
+        return _render_thread(thread, form)
+    if not form.validate_on_submit():
+        return _render_thread(thread, form, 400)
+    try:
+        services.reply(current_user, thread, form.message.data)
+    except DomainError as exc:
+        db.session.rollback()
+        form.message.errors = [*form.message.errors, exc.message]
+        return _render_thread(_my_thread(thread_id), form, exc.status_code)
+    db.session.commit()
+    flash(_("Your message was sent."), "success")
+    return redirect(url_for("inquiries.thread", thread_id=thread_id, _anchor="latest"))
+
+
+def _thread_action(thread_id, action, done_message):
+    thread = _my_thread(thread_id)
+    if ActionForm().validate_on_submit():
+        action(current_user, thread)
+        db.session.commit()
+        flash(done_message, "success")
+    return thread
+
+
+@bp.route("/account/inquiries/<int:thread_id>/close", methods=["POST"])
+@login_required
+def close(thread_id):
+    _thread_action(thread_id, services.close, _("The conversation is closed."))
+    return redirect(url_for("inquiries.thread", thread_id=thread_id))
+
+
+@bp.route("/account/inquiries/<int:thread_id>/archive", methods=["POST"])
+@login_required
+def archive(thread_id):
+    _thread_action(thread_id, services.archive,
+                   _("The conversation was moved to the archive. A new message brings it back."))
+    return redirect(url_for("inquiries.inbox"))
+
+
+@bp.route("/account/inquiries/<int:thread_id>/unarchive", methods=["POST"])
+@login_required
+def unarchive(thread_id):
+    _thread_action(thread_id, lambda member, thread: services.archive(member, thread, False),
+                   _("The conversation is back in your open inquiries."))
+    return redirect(url_for("inquiries.thread", thread_id=thread_id))
+
+
+@bp.route("/account/inquiries/<int:thread_id>/report", methods=["POST"])
+@login_required
+def report_thread(thread_id):
+    thread = _my_thread(thread_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            services.report_thread(current_user, thread, form.reason.data, form.text.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+        else:
+            db.session.commit()
+            flash(_("Thank you. The exchange staff will review this conversation."), "success")
+    else:
+        flash(_("Please choose why you report this."), "error")
+    return redirect(url_for("inquiries.thread", thread_id=thread_id))
+
+
+@bp.route("/listings/<int:listing_id>/report", methods=["POST"])
+@login_required
+def report_listing(listing_id):
+    listing = _visible_listing(listing_id)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            services.report_listing(current_user, listing, form.reason.data, form.text.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+        else:
+            db.session.commit()
+            flash(_("Thank you. The exchange staff will review this listing."), "success")
+    else:
+        flash(_("Please choose why you report this."), "error")
+    return redirect(_listing_url(listing_id))
+
+
+# --- moderator hooks ---
+
+@bp.route("/moderation/inquiries/<int:thread_id>")
+@moderator_required
+def moderator_thread(thread_id):
+    """A read-only view of a reported conversation for the exchange staff."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None:
+        abort(404)
+    return render_template("inquiries/thread.html", thread=thread, moderator_view=True,
+                           suspend_form=SuspendForm(formdata=None), contacts=None,
+                           my_business_id=None)
+
+
+def _moderate_member(member_id, operation, done_message):
+    form = SuspendForm()
+    back = _safe_next(request.form.get("next"), url_for("moderation.queue", kind="report"))
+    if not form.validate_on_submit():
+        flash(_("Please give a reason."), "error")
+        return redirect(back)
+    try:
+        operation(current_user.id, member_id, form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.code == "not_found":
+            abort(404)
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return redirect(back)
+
+
+@bp.route("/moderation/members/<int:member_id>/suspend-inquiries", methods=["POST"])
+@moderator_required
+def suspend_inquiries(member_id):
+    return _moderate_member(member_id, services.suspend_member_inquiries,
+                            _("The member can no longer send inquiries or messages."))
+
+
+@bp.route("/moderation/members/<int:member_id>/restore-inquiries", methods=["POST"])
+@moderator_required
+def restore_inquiries(member_id):
+    return _moderate_member(member_id, services.restore_member_inquiries,
+                            _("The member can send inquiries again."))

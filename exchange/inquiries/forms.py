@@ -1,0 +1,55 @@
+"""Forms of the inquiry channel: first message, reply, report, actions, moderation."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from exchange.inquiries.services import MESSAGE_MAX_CHARS, REPORT_MAX_CHARS
+
+MESSAGE_HELP = _l("Plain text, at most %(max)d characters. Links are shown as text.",
+                  max=MESSAGE_MAX_CHARS)
+
+
+def _message_field(label):
+    return TextAreaField(label, validators=[
+        DataRequired(_l("Please write a message.")),
+        Length(max=MESSAGE_MAX_CHARS,
+               message=_l("A message can be at most %(max)d characters.", max=MESSAGE_MAX_CHARS)),
+    ], render_kw={"rows": 5, "maxlength": MESSAGE_MAX_CHARS})
+
+
+class InquiryForm(FlaskForm):
+    message = _message_field(_l("Your message"))
+    quantity = IntegerField(_l("Quantity"), validators=[
+        Optional(), NumberRange(min=1, max=10**9, message=_l("Enter a positive number."))])
+    budget = IntegerField(_l("Budget (VND)"), validators=[
+        Optional(), NumberRange(min=0, max=10**15, message=_l("Enter an amount in VND."))])
+    delivery_date = DateField(_l("Desired delivery date"), validators=[Optional()])
+    site_visit = BooleanField(_l("I would like a site visit"))
+    demo = BooleanField(_l("I would like a technical demonstration"))
+
+
+class ReplyForm(FlaskForm):
+    message = _message_field(_l("Reply"))
+
+
+REPORT_REASONS = [("spam", _l("Spam")), ("abuse", _l("Abuse or fraud"))]
+
+
+class ReportForm(FlaskForm):
+    reason = SelectField(_l("Reason"), choices=REPORT_REASONS, validators=[DataRequired()])
+    text = TextAreaField(_l("What happened? (optional)"), validators=[
+        Optional(), Length(max=REPORT_MAX_CHARS)], render_kw={"rows": 3})
+
+
+class ActionForm(FlaskForm):
+    """A button: only the CSRF token is checked."""
+
+
+class MailSettingForm(FlaskForm):
+    notify_by_email = BooleanField(_l("Email me when a new inquiry or message arrives"))
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[
+        DataRequired(_l("Please give a reason.")), Length(max=2000)], render_kw={"rows": 2})

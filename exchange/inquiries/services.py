@@ -1,0 +1,424 @@
+"""Send inquiries, reply, close, archive, report and suspend; the rules of the inquiry channel."""
+import re
+from datetime import timedelta
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from exchange.accounts.models import Member
+from exchange.errors import Conflict, DomainError, NotAllowed
+from exchange.extensions import db
+from exchange.inquiries.models import (InquiryMailSetting, Message, Report, ReportReason, Thread,
+                                       ThreadRead, ThreadState)
+from exchange.mail import queue_mail
+from exchange.moderation.models import ItemKind, ItemState, QueueItem, record_audit
+from exchange.timeutil import utcnow
+
+MESSAGE_MAX_CHARS = 5000
+REPORT_MAX_CHARS = 2000
+PREVIEW_CHARS = 140
+DEFAULT_DAILY_LIMIT = 20
+DAY = timedelta(days=1)
+# control characters other than tab and newline: PostgreSQL refuses NUL, the rest is noise
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+# --- who may do what (used by views and templates alike) ---
+
+def can_send_messages(member) -> bool:
+    return bool(
+        member and member.is_authenticated and member.is_active and member.business_id
+        and member.is_email_verified and member.can_send_inquiries
+    )
+
+
+def can_inquire(member, listing) -> bool:
+    return (can_send_messages(member) and listing.is_public
+            and member.business_id != listing.business_id)
+
+
+def can_read(member, thread) -> bool:
+    return bool(member and member.is_authenticated and thread.involves(member.business_id))
+
+
+def can_reply(member, thread) -> bool:
+    return can_read(member, thread) and thread.is_open and can_send_messages(member)
+
+
+def can_report_listing(member, listing) -> bool:
+    return bool(member and member.is_authenticated and member.business_id
+                and listing.is_public and member.business_id != listing.business_id)
+
+
+# --- sending ---
+
+def clean_body(body) -> str:
+    text = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text:
+        raise DomainError(_l("Please write a message."), code="empty")
+    if len(text) > MESSAGE_MAX_CHARS:
+        raise DomainError(_l("A message can be at most %(max)d characters.",
+                             max=MESSAGE_MAX_CHARS), code="too_long")
+    return text
+
+
+def daily_limit() -> int:
+    return int(current_app.config.get("INQUIRY_DAILY_LIMIT", DEFAULT_DAILY_LIMIT))
+
+
+def _check_sender(member) -> None:
+    if not can_send_messages(member):
+        if member is not None and member.is_authenticated and not member.can_send_inquiries:
+            raise NotAllowed(_l("Your account may not send inquiries. Please contact the "
+                                "exchange staff."), code="suspended")
+        raise NotAllowed(_l("Only members of a registered business with a confirmed email "
+                            "can send inquiries."), code="cannot_send")
+
+
+def find_recent_thread(business_id, listing_id, now=None):
+    """The thread this business opened about the listing within the last day, if any."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Thread).where(Thread.inquirer_business_id == business_id,
+                             Thread.listing_id == listing_id,
+                             Thread.created_at > now - DAY)
+        .order_by(Thread.id.desc()).limit(1)
+    )
+
+
+def _check_rate(member, now) -> None:
+    limit = daily_limit()
+    since = now - DAY
+    by_member = db.session.scalar(
+        select(func.count(Thread.id)).where(Thread.started_by_id == member.id,
+                                            Thread.created_at > since))
+    by_business = db.session.scalar(
+        select(func.count(Thread.id)).where(Thread.inquirer_business_id == member.business_id,
+                                            Thread.created_at > since))
+    if by_member >= limit or by_business >= limit:
+        raise DomainError(_l("You have reached the limit of %(limit)d new inquiries a day. "
+                             "Please try again tomorrow.", limit=limit), code="rate_limited")
+
+
+def record_inquiry(member, listing, body, *, quantity=None, budget_vnd=None, delivery_date=None,
+                   wants_site_visit=False, wants_demo=False) -> Thread:
+    """Open a thread about a published listing with its first message; the owner is mailed."""
+    _check_sender(member)
+    if listing.business_id == member.business_id:
+        raise DomainError(_l("This is your own listing; you cannot send it an inquiry."),
+                          code="own_listing")
+    if not listing.is_public:
+        raise DomainError(_l("This listing is not published; inquiries are not possible."),
+                          code="not_public")
+    text = clean_body(body)
+    if quantity is not None and not 0 < quantity <= 10**9:
+        raise DomainError(_l("The quantity must be a positive number."), code="quantity")
+    if budget_vnd is not None and not 0 <= budget_vnd <= 10**15:
+        raise DomainError(_l("The budget must be a positive amount in VND."), code="budget")
+    now = utcnow()
+    if delivery_date is not None and delivery_date < (now - DAY).date():
+        raise DomainError(_l("The delivery date cannot be in the past."), code="delivery_date")
+    if find_recent_thread(member.business_id, listing.id, now) is not None:
+        raise Conflict(_l("Your business already sent an inquiry about this listing today. "
+                          "Please continue in that conversation."), code="duplicate")
+    _check_rate(member, now)
+
+    thread = Thread(
+        listing_id=listing.id, listing_title=listing.approved_revision.title,
+        inquirer_business_id=member.business_id, owner_business_id=listing.business_id,
+        started_by_id=member.id, created_at=now, last_message_at=now,
+    )
+    db.session.add(thread)
+    message = Message(
+        thread=thread, author_id=member.id, author_business_id=member.business_id, body=text,
+        created_at=now, quantity=quantity, budget_vnd=budget_vnd, delivery_date=delivery_date,
+        wants_site_visit=bool(wants_site_visit), wants_demo=bool(wants_demo),
+    )
+    db.session.add(message)
+    db.session.flush()
+    mark_read(member, thread, now)
+    _notify(thread, message, member, new_thread=True)
+    return thread
+
+
+def reply(member, thread, body) -> Message:
+    """Add a message to an open thread from either side; the other side is mailed."""
+    if not can_read(member, thread):
+        raise NotAllowed(_l("This conversation is not yours."), code="not_party")
+    _check_sender(member)
+    if not thread.is_open:
+        raise DomainError(_l("This conversation is closed."), code="closed")
+    text = clean_body(body)
+    now = utcnow()
+    message = Message(thread=thread, author_id=member.id, author_business_id=member.business_id,
+                      body=text, created_at=now)
+    db.session.add(message)
+    thread.last_message_at = now
+    if thread.is_owner_side(member.business_id):
+        if thread.owner_replied_at is None:
+            thread.owner_replied_at = now
+        thread.archived_by_inquirer = False  # news brings an archived thread back
+    else:
+        thread.archived_by_owner = False
+    db.session.flush()
+    mark_read(member, thread, now)
+    _notify(thread, message, member, new_thread=False)
+    return message
+
+
+def close(member, thread) -> Thread:
+    if not can_read(member, thread):
+        raise NotAllowed(_l("This conversation is not yours."), code="not_party")
+    if thread.is_open:
+        thread.state = ThreadState.CLOSED
+        thread.closed_at = utcnow()
+        thread.closed_by_id = member.id
+    return thread
+
+
+def archive(member, thread, archived=True) -> Thread:
+    """Archiving hides the thread for the member's side only."""
+    if not can_read(member, thread):
+        raise NotAllowed(_l("This conversation is not yours."), code="not_party")
+    if thread.is_owner_side(member.business_id):
+        thread.archived_by_owner = archived
+    else:
+        thread.archived_by_inquirer = archived
+    return thread
+
+
+# --- reading ---
+
+def mark_read(member, thread, at=None) -> None:
+    at = at or utcnow()
+    read = db.session.scalar(select(ThreadRead).where(ThreadRead.member_id == member.id,
+                                                      ThreadRead.thread_id == thread.id))
+    if read is None:
+        db.session.add(ThreadRead(member_id=member.id, thread_id=thread.id, last_read_at=at))
+    elif read.last_read_at < at:
+        read.last_read_at = at
+    db.session.flush()
+
+
+def _unread_query(member):
+    """(thread_id, unread count) for messages from the other side the member has not read."""
+    read = aliased(ThreadRead)
+    return (
+        select(Message.thread_id, func.count(Message.id))
+        .join(Thread, Thread.id == Message.thread_id)
+        .outerjoin(read, (read.thread_id == Thread.id) & (read.member_id == member.id))
+        .where(or_(Thread.inquirer_business_id == member.business_id,
+                   Thread.owner_business_id == member.business_id),
+               Message.author_business_id != member.business_id,
+               or_(read.last_read_at.is_(None), Message.created_at > read.last_read_at))
+        .group_by(Message.thread_id)
+    )
+
+
+def unread_by_thread(member) -> dict:
+    if not (member and member.is_authenticated and member.business_id):
+        return {}
+    return dict(db.session.execute(_unread_query(member)).all())
+
+
+def unread_count(member) -> int:
+    """Unread messages in all of the member's business threads (for the navigation badge)."""
+    return sum(unread_by_thread(member).values())
+
+
+def threads_for(member, archived=False, page=1, per_page=20):
+    """A page of the member's business threads, newest activity first."""
+    business_id = member.business_id
+    query = (
+        select(Thread)
+        .where(or_(
+            (Thread.inquirer_business_id == business_id)
+            & (Thread.archived_by_inquirer == archived),
+            (Thread.owner_business_id == business_id)
+            & (Thread.archived_by_owner == archived),
+        ))
+        .options(joinedload(Thread.inquirer_business), joinedload(Thread.owner_business))
+        .order_by(Thread.last_message_at.desc(), Thread.id.desc())
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def thread_for(member, thread_id):
+    """The thread if the member's business is one of its two sides, else None."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or not can_read(member, thread):
+        return None
+    return thread
+
+
+def existing_thread(member, listing):
+    """The latest thread of the member's business about this listing (for the listing page)."""
+    if not (member and member.is_authenticated and member.business_id):
+        return None
+    return db.session.scalar(
+        select(Thread).where(Thread.inquirer_business_id == member.business_id,
+                             Thread.listing_id == listing.id)
+        .order_by(Thread.id.desc()).limit(1))
+
+
+def visible_contacts(member, thread) -> dict | None:
+    """The other side's contact details, or None while the owner has not replied."""
+    if not thread.contacts_revealed or not can_read(member, thread):
+        return None
+    other = thread.other_business(member.business_id)
+    author_ids = {m.author_id for m in thread.messages if m.author_business_id == other.id}
+    people = db.session.scalars(
+        select(Member).where(Member.id.in_(author_ids)).order_by(Member.id)).all()
+    return {"business": other, "people": people}
+
+
+# --- mail ---
+
+def wants_mail(member) -> bool:
+    setting = db.session.get(InquiryMailSetting, member.id)
+    return setting is None or setting.notify_by_email
+
+
+def set_mail_preference(member, notify_by_email: bool) -> None:
+    setting = db.session.get(InquiryMailSetting, member.id)
+    if setting is None:
+        setting = InquiryMailSetting(member_id=member.id)
+        db.session.add(setting)
+    setting.notify_by_email = bool(notify_by_email)
+    db.session.flush()
+
+
+def preview(text, limit=PREVIEW_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+
+
+def _notify(thread, message, author, *, new_thread) -> None:
+    """Mail the other side's members a link and a short preview; never the whole message."""
+    recipients_business = thread.other_business(author.business_id)
+    members = db.session.scalars(
+        select(Member).where(Member.business_id == recipients_business.id,
+                             Member.is_active_account.is_(True),
+                             Member.email_verified_at.is_not(None))
+        .order_by(Member.id)).all()
+    link = url_for("inquiries.thread", thread_id=thread.id, _external=True)
+    settings_link = url_for("inquiries.inbox", _external=True)
+    for recipient in members:
+        if not wants_mail(recipient):
+            continue
+        if new_thread:
+            subject = _l("New inquiry about “%(title)s”", title=thread.listing_title)
+            template = "inquiry_new"
+        else:
+            subject = _l("New message about “%(title)s”", title=thread.listing_title)
+            template = "inquiry_reply"
+        queue_mail(
+            recipient.email, subject, template,
+            # one mail per message and person, however often the request is retried
+            dedupe_key=f"inquiry-message-{message.id}-to-{recipient.id}",
+            locale=recipient.locale or "vi",
+            member=recipient, thread=thread, sender_business=author.business,
+            preview=preview(message.body), link=link, settings_link=settings_link,
+        )
+
+
+# --- reports and moderation ---
+
+def _open_report_exists(reporter, *, thread_id=None, listing_id=None) -> bool:
+    query = (select(Report.id).join(QueueItem, QueueItem.id == Report.queue_item_id)
+             .where(Report.reporter_id == reporter.id, QueueItem.state == ItemState.WAITING))
+    if thread_id is not None:
+        query = query.where(Report.thread_id == thread_id)
+    else:
+        query = query.where(Report.listing_id == listing_id, Report.thread_id.is_(None))
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _clean_report(reason, text):
+    if reason not in tuple(ReportReason):
+        raise DomainError(_l("Please choose why you report this."), code="reason")
+    text = _CONTROL.sub("", text or "").strip()
+    if len(text) > REPORT_MAX_CHARS:
+        raise DomainError(_l("A report can be at most %(max)d characters.",
+                             max=REPORT_MAX_CHARS), code="too_long")
+    return ReportReason(reason), text
+
+
+def _file_report(reporter, reason, text, *, thread=None, listing_id, reported_business_id):
+    report = Report(reporter_id=reporter.id, reporter_business_id=reporter.business_id,
+                    thread_id=thread.id if thread else None, listing_id=listing_id,
+                    reported_business_id=reported_business_id, reason=reason, text=text)
+    db.session.add(report)
+    db.session.flush()
+    details = {
+        "report_id": report.id, "target": "thread" if thread else "listing",
+        "reason": str(reason), "text": text, "reporter_id": reporter.id,
+        "reporter_business_id": reporter.business_id, "thread_id": report.thread_id,
+    }
+    if thread is not None:
+        details["excerpt"] = [
+            {"author_id": m.author_id, "business_id": m.author_business_id,
+             "at": m.created_at.isoformat(), "body": preview(m.body, 500)}
+            for m in thread.messages[-5:]
+        ]
+    item = QueueItem(kind=ItemKind.REPORT, listing_id=listing_id,
+                     business_id=reported_business_id, details=details)
+    db.session.add(item)
+    db.session.flush()
+    report.queue_item_id = item.id
+    db.session.flush()
+    return report
+
+
+def report_thread(member, thread, reason, text="") -> Report:
+    if not can_read(member, thread):
+        raise NotAllowed(_l("This conversation is not yours."), code="not_party")
+    reason, text = _clean_report(reason, text)
+    if _open_report_exists(member, thread_id=thread.id):
+        raise Conflict(_l("You already reported this conversation; the moderators will "
+                          "look at it."), code="duplicate_report")
+    return _file_report(member, reason, text, thread=thread, listing_id=thread.listing_id,
+                        reported_business_id=thread.other_business(member.business_id).id)
+
+
+def report_listing(member, listing, reason, text="") -> Report:
+    if not can_report_listing(member, listing):
+        raise NotAllowed(_l("You cannot report this listing."), code="cannot_report")
+    reason, text = _clean_report(reason, text)
+    if _open_report_exists(member, listing_id=listing.id):
+        raise Conflict(_l("You already reported this listing; the moderators will look at it."),
+                       code="duplicate_report")
+    return _file_report(member, reason, text, listing_id=listing.id,
+                        reported_business_id=listing.business_id)
+
+
+def suspend_member_inquiries(moderator_id, member_id, reason) -> Member:
+    """Stop a member from sending inquiries and messages; kept in the audit log."""
+    member = _member_for_moderation(member_id, reason)
+    if member.can_send_inquiries:
+        member.can_send_inquiries = False
+        record_audit("inquiries_suspended", actor_id=moderator_id, business_id=member.business_id,
+                     reason=reason.strip(), member_id=member.id)
+        db.session.flush()
+    return member
+
+
+def restore_member_inquiries(moderator_id, member_id, reason) -> Member:
+    member = _member_for_moderation(member_id, reason)
+    if not member.can_send_inquiries:
+        member.can_send_inquiries = True
+        record_audit("inquiries_restored", actor_id=moderator_id, business_id=member.business_id,
+                     reason=reason.strip(), member_id=member.id)
+        db.session.flush()
+    return member
+
+
+def _member_for_moderation(member_id, reason) -> Member:
+    if not (reason or "").strip():
+        raise DomainError(_l("Please give a reason."), code="reason")
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise DomainError(_l("No such member."), code="not_found")
+    return member
