@@ -86,6 +86,7 @@ def owner(app):
 def owner_client(app, owner):
     client = app.test_client()
     login(client, owner)
+    client.get("/?lang=en")  # assertions read the English messages
     return client
 
 
