@@ -1,4 +1,181 @@
 """Featuring a listing: plans, Stripe Checkout and the webhook."""
-from flask import Blueprint
+import stripe
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
+                   request, url_for)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from exchange.accounts.permissions import admin_required, belongs_to
+from exchange.errors import DomainError
+from exchange.extensions import csrf, db
+from exchange.listings import queries
+from exchange.listings import permissions as listing_permissions
+from exchange.payments import plans, reports
+from exchange.payments.forms import FeatureForm, PlanForm
+from exchange.payments.models import Order, OrderStatus, Plan
+from exchange.payments.permissions import can_feature, can_see_order, payments_enabled
+from exchange.payments.services import PaymentUnavailable, create_checkout, handle_event
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
+
+
+@bp.record_once
+def config_defaults(state):
+    state.app.config.setdefault("STRIPE_MAX_NETWORK_RETRIES", 2)
+    state.app.config.setdefault("STRIPE_TIMEOUT", 20.0)
+
+
+@bp.app_context_processor
+def payment_helpers():
+    return {
+        "payments_enabled": payments_enabled,
+        "can_feature": can_feature,
+        "feature_plans": plans.plans_on_offer,
+        "listing_orders": reports.listing_orders,
+        "business_orders": reports.business_orders,
+    }
+
+
+@bp.before_request
+def hidden_without_stripe():
+    if not payments_enabled():
+        abort(404)
+
+
+def _order(order_id) -> Order:
+    """The order if this member may see it; 404 otherwise, so others' orders stay unknown."""
+    order = db.session.get(Order, order_id) if order_id else None
+    if order is None or not can_see_order(current_user, order):
+        abort(404)
+    return order
+
+
+@bp.post("/feature/<int:listing_id>")
+@login_required
+def feature(listing_id):
+    listing = queries.listing_for_page(listing_id)
+    if listing is None or not listing_permissions.can_view(current_user, listing):
+        abort(404)
+    if not belongs_to(current_user, listing.business_id):
+        abort(403)
+    back = url_for("listings.show", listing_id=listing.id)
+    form = FeatureForm(plans.plans_on_offer())
+    if not form.validate_on_submit():
+        flash(_("Choose one of the plans on offer."), "warning")
+        return redirect(back, 303)
+    try:
+        _order_row, session_url = create_checkout(
+            listing, current_user._get_current_object(), form.plan.data,
+            locale=str(get_locale() or "vi"))
+    except PaymentUnavailable as exc:
+        db.session.commit()  # keep the cancelled order: it shows what was attempted
+        flash(exc.message, "error")
+        return redirect(back, 303)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back, 303)
+    db.session.commit()
+    return redirect(session_url, 303)
+
+
+@bp.get("/success")
+@login_required
+def success():
+    order = _order(request.args.get("order", type=int))
+    return render_template("payments/success.html", order=order)
+
+
+@bp.get("/orders/<int:order_id>/status")
+@login_required
+def order_status(order_id):
+    """The order's state as a fragment; the success page polls it until the webhook lands."""
+    return render_template("payments/_order_status.html", order=_order(order_id))
+
+
+@bp.get("/cancel")
+@login_required
+def cancel():
+    order_id = request.args.get("order", type=int)
+    order = _order(order_id) if order_id else None
+    return render_template("payments/cancel.html", order=order)
+
+
+@bp.get("/orders")
+@login_required
+def orders():
+    rows = reports.business_orders(current_user.business_id) if current_user.business_id else []
+    return render_template("payments/orders.html", orders=rows)
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def receipt(order_id):
+    return render_template("payments/receipt.html", order=_order(order_id))
+
+
+@bp.get("/admin/orders")
+@admin_required
+def admin_orders():
+    page = max(request.args.get("page", 1, type=int), 1)
+    status = request.args.get("status")
+    if status not in {s.value for s in OrderStatus}:
+        status = None
+    rows, total = reports.all_orders(page=page, status=status)
+    return render_template("payments/admin_orders.html", orders=rows, total=total, page=page,
+                           per_page=50, status=status, months=reports.monthly_totals(),
+                           statuses=list(OrderStatus))
+
+
+@bp.route("/admin/plans", methods=["GET", "POST"])
+@admin_required
+def admin_plans():
+    if plans.ensure_default_plans():
+        db.session.commit()
+    form = PlanForm()
+    if form.validate_on_submit():
+        plan = db.session.get(Plan, int(form.plan_id.data)) if form.plan_id.data else None
+        if form.plan_id.data and plan is None:
+            abort(404)
+        try:
+            plans.save_plan(
+                plan, code=plan.code if plan else form.code.data, days=form.days.data,
+                price_vnd=form.price_vnd.data, label_vi=form.label_vi.data,
+                label_en=form.label_en.data, active=form.active.data,
+                position=form.position.data or 0)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Plan saved. Orders already placed keep their price."), "success")
+            return redirect(url_for("payments.admin_plans"), 303)
+    elif request.method == "POST":
+        flash(_("Please correct the plan: %(errors)s",
+                errors="; ".join(f"{form[name].label.text}: {', '.join(errs)}"
+                                 for name, errs in form.errors.items())), "error")
+    edit_forms = [PlanForm(obj=plan, plan_id=plan.id, formdata=None) for plan in plans.all_plans()]
+    new_form = form if request.method == "POST" and not form.plan_id.data else PlanForm(
+        formdata=None)
+    return render_template("payments/admin_plans.html", edit_forms=edit_forms,
+                           new_form=new_form)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt  # Stripe cannot send our CSRF token; the signature check replaces it
+def stripe_webhook():
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        current_app.logger.error("STRIPE_WEBHOOK_SECRET is not set: webhook refused")
+        return jsonify(error={"code": "not_configured",
+                              "message": "webhook secret not configured"}), 503
+    try:
+        event = stripe.Webhook.construct_event(
+            request.get_data(), request.headers.get("Stripe-Signature"), secret)
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        current_app.logger.warning("stripe webhook refused: %s", exc)
+        return jsonify(error={"code": "bad_signature", "message": "invalid signature"}), 400
+    outcome = handle_event(event)
+    db.session.commit()
+    return jsonify(received=True, outcome=outcome)

@@ -1,0 +1,244 @@
+"""Featuring orders: open a Stripe Checkout Session, fulfil verified events once, end features."""
+from datetime import timedelta
+
+import stripe
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from exchange.errors import DomainError, NotAllowed
+from exchange.extensions import db
+from exchange.listings.models import Listing
+from exchange.payments.models import CURRENCY, Order, OrderStatus, Plan, ProcessedEvent
+from exchange.payments.permissions import can_feature, payments_enabled
+from exchange.payments.plans import plan_for_sale
+from exchange.search.models import record_index_job
+from exchange.timeutil import utcnow
+
+FULFILLING = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded"})
+CANCELLING = frozenset({"checkout.session.expired", "checkout.session.async_payment_failed"})
+# "no_payment_required" would only come from a 100% discount, which we never create
+PAID_STATUSES = frozenset({"paid", "no_payment_required"})
+
+
+class PaymentUnavailable(DomainError):
+    """Stripe could not open a checkout; the order is kept, cancelled, for the record."""
+
+    status_code = 502
+
+    def __init__(self, message, order):
+        super().__init__(message, code="payment_unavailable")
+        self.order = order
+
+
+def stripe_client() -> stripe.StripeClient:
+    """A client for this call only, so no key or address is ever set globally."""
+    cfg = current_app.config
+    base = cfg.get("STRIPE_API_BASE")
+    return stripe.StripeClient(
+        cfg["STRIPE_SECRET_KEY"],
+        base_addresses={"api": base} if base else None,
+        max_network_retries=cfg["STRIPE_MAX_NETWORK_RETRIES"],
+        http_client=stripe.RequestsClient(timeout=cfg["STRIPE_TIMEOUT"]),
+    )
+
+
+def _site_url(endpoint: str, **values) -> str:
+    # SITE_URL, not the request's Host header, decides where Stripe sends the buyer back
+    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def create_checkout(listing: Listing, member, plan: Plan | str, *, locale: str = "vi"):
+    """Record a pending order, then open a Checkout Session for it -> (order, session url)."""
+    if not payments_enabled():
+        raise NotAllowed(_l("Featuring is not available."), code="payments_disabled")
+    if not listing.is_public:
+        raise DomainError(_l("Only a published listing can be featured."), code="not_public")
+    if not can_feature(member, listing):
+        raise NotAllowed(_l("Only the business that posted this listing can feature it."))
+    if isinstance(plan, str):
+        plan = plan_for_sale(plan)
+
+    order = Order(
+        listing_id=listing.id, business_id=listing.business_id, member_id=member.id,
+        plan_id=plan.id, plan_code=plan.code, days=plan.days, amount_vnd=plan.price_vnd,
+        currency=CURRENCY, status=OrderStatus.PENDING,
+    )
+    db.session.add(order)
+    db.session.flush()
+
+    reference = {"order_id": str(order.id), "listing_id": str(listing.id), "plan": plan.code}
+    title = listing.approved_revision.title
+    params = {
+        "mode": "payment",
+        "line_items": [{
+            "quantity": 1,
+            "price_data": {
+                "currency": CURRENCY,
+                "unit_amount": order.amount_vnd,
+                "product_data": {"name": plan.label(locale), "description": title[:250]},
+            },
+        }],
+        "metadata": reference,
+        "payment_intent_data": {"metadata": reference},
+        "client_reference_id": str(order.id),
+        "customer_email": member.email,
+        "locale": "en" if locale.startswith("en") else "vi",
+        "success_url": _site_url("payments.success", order=order.id),
+        "cancel_url": _site_url("payments.cancel", order=order.id),
+    }
+    try:
+        session = stripe_client().v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": f"order-{order.id}"})
+    except stripe.StripeError as exc:
+        current_app.logger.warning("stripe refused checkout for order %s: %s", order.id, exc)
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_at = utcnow()
+        order.failure = (getattr(exc, "user_message", None) or str(exc) or "stripe error")[:300]
+        db.session.flush()
+        raise PaymentUnavailable(
+            _l("The payment service is not reachable right now. You have not been charged; "
+               "please try again in a few minutes."), order) from exc
+    order.stripe_session_id = session.id
+    db.session.flush()
+    return order, session.url
+
+
+def handle_event(event) -> str:
+    """Act on one verified Stripe event, at most once per event and per order.
+
+    Returns what happened (also stored on the ProcessedEvent row), for the log and the tests.
+    """
+    data = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    kind, event_id = data.get("type"), data.get("id")
+    if kind not in FULFILLING | CANCELLING:
+        return "ignored"
+    session = (data.get("data") or {}).get("object") or {}
+    order = _order_for(session)
+    if order is None:
+        current_app.logger.warning(
+            "stripe event %s (%s) names no known order: session=%s metadata=%r",
+            event_id, kind, session.get("id"), session.get("metadata"))
+        return "unknown_order"
+
+    try:
+        with db.session.begin_nested():
+            processed = ProcessedEvent(event_id=event_id, type=kind, order_id=order.id,
+                                       outcome="received")
+            db.session.add(processed)
+    except IntegrityError:
+        return "duplicate"
+
+    if kind in CANCELLING:
+        outcome = _cancel(order, "expired" if kind.endswith("expired") else "payment failed")
+    elif session.get("payment_status") not in PAID_STATUSES:
+        outcome = "awaiting_payment"  # a delayed method; async_payment_succeeded follows
+    elif (session.get("amount_total") != order.amount_vnd
+          or str(session.get("currency", "")).lower() != order.currency):
+        current_app.logger.error(
+            "stripe event %s: order %s expects %s %s, session says %s %s", event_id, order.id,
+            order.amount_vnd, order.currency, session.get("amount_total"), session.get("currency"))
+        outcome = "amount_mismatch"
+    else:
+        outcome = _fulfil(order, session)
+    processed.outcome = outcome
+    db.session.flush()
+    current_app.logger.info("stripe event %s (%s) for order %s: %s", event_id, kind, order.id,
+                            outcome)
+    return outcome
+
+
+def _order_for(session: dict) -> Order | None:
+    raw = (session.get("metadata") or {}).get("order_id") or session.get("client_reference_id")
+    try:
+        order = db.session.get(Order, int(raw))
+    except (TypeError, ValueError):
+        return None
+    if order is None:
+        return None
+    if order.stripe_session_id and session.get("id") != order.stripe_session_id:
+        return None  # metadata naming an order that was paid through another session
+    return order
+
+
+def _fulfil(order: Order, session: dict) -> str:
+    # lock the listing first so two orders paid together both extend the feature
+    listing = db.session.scalar(
+        select(Listing).where(Listing.id == order.listing_id)
+        .with_for_update(of=Listing).execution_options(populate_existing=True))
+    now = utcnow()
+    values = {"paid_at": now, "stripe_payment_intent_id": _text(session.get("payment_intent"))}
+    if listing.is_public:
+        start = max(now, listing.featured_until or now)
+        until = start + timedelta(days=order.days)
+        values.update(status=OrderStatus.PAID, feature_from=start, feature_until=until)
+    else:
+        values.update(status=OrderStatus.REFUND_DUE,
+                      failure="listing was not public when the payment arrived")
+    won = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.expire(order)
+    if not won:
+        return "already_settled"
+    if values["status"] == OrderStatus.REFUND_DUE:
+        _notify(order, "payment_refund_due",
+                _l("Your payment was received but the listing could not be featured"))
+        return "refund_due"
+    listing.featured_until = until
+    record_index_job(listing.id, "featured")
+    _notify(order, "payment_receipt", _l("Receipt: your listing is featured"))
+    return "fulfilled"
+
+
+def _cancel(order: Order, why: str) -> str:
+    done = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == OrderStatus.PENDING)
+        .values(status=OrderStatus.CANCELLED, cancelled_at=utcnow(), failure=why)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.expire(order)
+    return "cancelled" if done else "already_settled"
+
+
+def _text(value) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value)[:255] if value else None
+
+
+def _notify(order: Order, template: str, subject) -> None:
+    member = order.member
+    if member is None or not member.email:
+        return
+    from exchange.mail import queue_mail
+    site = current_app.config["SITE_URL"].rstrip("/")
+    queue_mail(member.email, subject, template, dedupe_key=f"{template}-{order.id}",
+               locale=getattr(member, "locale", None) or "vi", order=order, member=member,
+               title=order.listing.approved_revision.title if order.listing.approved_revision
+               else "", receipt_url=f"{site}/payments/orders/{order.id}")
+
+
+def expire_features(now=None) -> int:
+    """Send listings whose paid feature ended to the index again; returns how many."""
+    now = now or utcnow()
+    ended = db.session.scalars(
+        select(Order).where(
+            Order.status == OrderStatus.PAID,
+            Order.feature_until <= now,
+            Order.feature_ended_at.is_(None),
+        )
+    ).all()
+    listing_ids = set()
+    for order in ended:
+        order.feature_ended_at = now
+        listing_ids.add(order.listing_id)
+    for listing_id in sorted(listing_ids):
+        record_index_job(listing_id, "featuring_ended")
+    db.session.flush()
+    return len(listing_ids)
