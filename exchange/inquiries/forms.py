@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from exchange.inquiries.services import MESSAGE_MAX_CHARS, REPORT_MAX_CHARS
@@ -33,7 +34,7 @@ class ReplyForm(FlaskForm):
     message = _message_field(_l("Reply"))
 
 
-REPORT_REASONS = [("spam", _l("Spam")), ("abuse", _l("Abuse or fraud"))]
+REPORT_REASONS = [SelectChoice("spam", _l("Spam")), SelectChoice("abuse", _l("Abuse or fraud"))]
 
 
 class ReportForm(FlaskForm):

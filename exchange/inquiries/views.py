@@ -131,9 +131,10 @@ def mail_settings():
     return redirect(url_for("inquiries.inbox"))
 
 
-def _render_thread(thread, form, status=200):
+def _render_thread(thread, form, status=200, error=None):
     return render_template(
         "inquiries/thread.html", thread=thread, form=form, action_form=ActionForm(formdata=None),
+        error=error,
         report_form=ReportForm(formdata=None), moderator_view=False,
         contacts=services.visible_contacts(current_user, thread),
         my_business_id=current_user.business_id,
@@ -156,7 +157,7 @@ def thread(thread_id):
     except DomainError as exc:
         db.session.rollback()
         form.message.errors = [*form.message.errors, exc.message]
-        return _render_thread(_my_thread(thread_id), form, exc.status_code)
+        return _render_thread(_my_thread(thread_id), form, exc.status_code, exc.message)
     db.session.commit()
     flash(_("Your message was sent."), "success")
     return redirect(url_for("inquiries.thread", thread_id=thread_id, _anchor="latest"))
