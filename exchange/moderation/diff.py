@@ -37,7 +37,9 @@ TERMS = {
 }
 WORD_DIFF_FIELDS = ("title", "summary", "keywords", "transfer_modes")
 LINE_DIFF_FIELDS = ("description",)
-_TOKENS = re.compile(r"\s+|[^\s]+")
+# a word with the spaces before it, so that a replaced phrase reads as one deletion and one
+# insertion instead of alternating words and matching spaces
+_TOKENS = re.compile(r"\s*\S+|\s+$")
 
 
 @dataclass
@@ -72,6 +74,16 @@ def display(name, value) -> str:
     return str(value)
 
 
+def _merge(segments: list) -> list:
+    merged = []
+    for op, text in segments:
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + text)
+        elif text:
+            merged.append((op, text))
+    return merged
+
+
 def _word_segments(old: str, new: str) -> list:
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
     segments = []
@@ -83,7 +95,7 @@ def _word_segments(old: str, new: str) -> list:
             segments.append(("delete", "".join(a[i1:i2])))
         if op in ("insert", "replace"):
             segments.append(("insert", "".join(b[j1:j2])))
-    return segments
+    return _merge(segments)
 
 
 def _line_segments(old: str, new: str) -> list:

@@ -2,14 +2,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from exchange.moderation.services import REASON_MAX
 
 DECISION_CHOICES = [
-    ("approve", _l("Approve")),
-    ("request_changes", _l("Request changes")),
-    ("reject", _l("Reject")),
+    SelectChoice("approve", _l("Approve")),
+    SelectChoice("request_changes", _l("Request changes")),
+    SelectChoice("reject", _l("Reject")),
 ]
 # reasons moderators give again and again; the chosen text is sent to the owner
 COMMON_REASONS = {
@@ -31,8 +32,8 @@ SUSPEND_REASONS = ("misleading", "duplicate", "contact_in_text", "out_of_scope")
 
 def reason_choices(keys=None):
     keys = keys or COMMON_REASONS.keys()
-    return [("", _l("— choose a common reason or write your own —"))] + [
-        (key, COMMON_REASONS[key]) for key in keys
+    return [SelectChoice("", _l("— choose a common reason or write your own —"))] + [
+        SelectChoice(key, COMMON_REASONS[key]) for key in keys
     ]
 
 

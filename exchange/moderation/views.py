@@ -2,7 +2,7 @@
 import math
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_timedelta, gettext as _
+from flask_babel import format_time, format_timedelta, gettext as _
 from flask_login import current_user
 
 from exchange import taxonomy
@@ -58,7 +58,7 @@ def review_helpers():
             return None
         return url_for(endpoint, listing_id=listing.id, file_id=revision_file.id)
 
-    return {"file_url": file_url, "render_markdown": render_markdown}
+    return {"file_url": file_url, "render_markdown": render_markdown, "format_time": format_time}
 
 
 def _arg_choice(name, allowed):
@@ -140,7 +140,8 @@ def _review_context(item):
 
 def _render_review(item, form, status=200):
     if item.kind == ItemKind.BUSINESS:
-        form.decision.choices = [c for c in form.decision.choices if c[0] != "request_changes"]
+        form.decision.choices = [c for c in form.decision.choices
+                                 if c.value != "request_changes"]
     return render_template("moderation/review.html", form=form, claim_form=ClaimForm(),
                            **_review_context(item)), status
 
