@@ -12,7 +12,7 @@ from exchange import taxonomy
 
 SEARCHABLE = ["title", "keywords", "summary", "description", "business_name"]
 FILTERABLE = [
-    "kind", "category", "sector", "province", "price", "trl", "transfer_modes", "featured",
+    "id", "kind", "category", "sector", "province", "price", "trl", "transfer_modes", "featured",
     "featured_until", "business_id", "published_at", "expires_at", "status",
 ]
 SORTABLE = ["published_at", "price"]

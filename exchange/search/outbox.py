@@ -158,3 +158,18 @@ def refresh_lapsed_featuring() -> int:
         record_index_job(hit["id"], "featuring_ended")
     db.session.commit()
     return len(result["hits"])
+
+
+def unconfirmed_removals(limit: int = 1000) -> list[int]:
+    """Listings no longer public whose removal Meilisearch has not confirmed yet.
+
+    Searches exclude them, so a withdrawn or suspended listing vanishes the moment the
+    change commits, however long Meilisearch takes (or if it is briefly unreachable).
+    """
+    from exchange.listings.models import Listing, Status
+    return list(db.session.scalars(
+        select(IndexJob.listing_id).distinct()
+        .join(Listing, Listing.id == IndexJob.listing_id)
+        .where(IndexJob.state != JobState.DONE, Listing.status != Status.PUBLISHED)
+        .limit(limit)
+    ))

@@ -174,9 +174,12 @@ def published_restriction(now=None) -> list[str]:
     return ['status = "published"', f"expires_at > {int(now.timestamp())}"]
 
 
-def build_filter(query: SearchQuery, exclude: str | None = None, now=None) -> list:
+def build_filter(query: SearchQuery, exclude: str | None = None, now=None,
+                 hidden_ids=()) -> list:
     """Meilisearch filter (AND of the items, OR inside nested lists), every value quoted."""
     expression: list = published_restriction(now)
+    if hidden_ids:
+        expression.append(f"id NOT IN [{', '.join(str(int(i)) for i in hidden_ids)}]")
     for param, values in query.selected.items():
         if param == exclude or not values:
             continue
@@ -194,13 +197,13 @@ def build_filter(query: SearchQuery, exclude: str | None = None, now=None) -> li
     return expression
 
 
-def search_requests(query: SearchQuery, index_uid: str, now=None) -> list[dict]:
+def search_requests(query: SearchQuery, index_uid: str, now=None, hidden_ids=()) -> list[dict]:
     """The multi-search payload: the main search, then one count-only search per facet with
     a selection, without that facet's own filter, so its other values keep their counts."""
     main = {
         "indexUid": index_uid,
         "q": query.q,
-        "filter": build_filter(query, now=now),
+        "filter": build_filter(query, now=now, hidden_ids=hidden_ids),
         "facets": [attribute for attribute, _allowed in FACETS.values()],
         "page": query.page,
         "hitsPerPage": query.per_page,
@@ -216,7 +219,7 @@ def search_requests(query: SearchQuery, index_uid: str, now=None) -> list[dict]:
             searches.append({
                 "indexUid": index_uid,
                 "q": query.q,
-                "filter": build_filter(query, exclude=param, now=now),
+                "filter": build_filter(query, exclude=param, now=now, hidden_ids=hidden_ids),
                 "facets": [FACETS[param][0]],
                 "page": 1,
                 "hitsPerPage": 0,

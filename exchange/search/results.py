@@ -6,6 +6,7 @@ from flask import current_app
 from markupsafe import Markup, escape
 
 from exchange.search import index
+from exchange.search.outbox import unconfirmed_removals
 from exchange.search.query import (
     FACETS, HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchQuery, search_requests,
 )
@@ -93,7 +94,7 @@ def run_search(query: SearchQuery) -> SearchResult:
 
 def meili_search(query: SearchQuery) -> SearchResult:
     client = index.search_client()
-    searches = search_requests(query, index.index_name())
+    searches = search_requests(query, index.index_name(), hidden_ids=unconfirmed_removals())
     results = client.post("/multi-search", {"queries": searches})["results"]
     main = results[0]
     distribution = dict(main.get("facetDistribution") or {})
@@ -109,8 +110,9 @@ def run_lists(queries: list[SearchQuery]) -> list[SearchResult]:
     try:
         client = index.search_client()
         searches = []
+        hidden = unconfirmed_removals()
         for query in queries:
-            main = search_requests(query, index.index_name())[0]
+            main = search_requests(query, index.index_name(), hidden_ids=hidden)[0]
             main["facets"] = []
             searches.append(main)
         results = client.post("/multi-search", {"queries": searches})["results"]
