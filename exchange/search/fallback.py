@@ -14,9 +14,9 @@ COLUMNS = {"kind": Listing.kind, "category": Revision.category, "sector": Revisi
 
 def database_search(query: SearchQuery) -> SearchResult:
     stmt = public_listings()
-    if query.q:
-        pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        stmt = stmt.where(Revision.title.ilike(pattern, escape="\\"))
+    for word in query.q.split()[:10]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Revision.title.ilike(f"%{escaped}%", escape="\\"))
     for param, values in query.selected.items():
         if param in COLUMNS and values:
             column = COLUMNS[param]
