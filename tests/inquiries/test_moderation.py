@@ -1,0 +1,121 @@
+"""Reports reach the moderators' queue; moderators read reported threads and suspend senders."""
+import pytest
+from sqlalchemy import select
+
+from exchange.extensions import db
+from exchange.inquiries import services
+from exchange.inquiries.models import Report
+from exchange.moderation.models import AuditEntry, ItemKind, ItemState, QueueItem
+from tests.factories import make_listing, make_moderator
+from tests.inquiries.conftest import counts, send_inquiry, signed_in, token
+
+
+@pytest.fixture
+def thread(app, buyer, listing):
+    thread = services.record_inquiry(buyer, listing, "Mua rẻ bán đắt, liên hệ zalo ngay!!!")
+    db.session.commit()
+    return thread
+
+
+def test_reporting_a_thread_creates_a_report_item_in_the_queue(app, thread, seller, buyer):
+    client = signed_in(app, seller)
+    response = client.post(f"/account/inquiries/{thread.id}/report", data={
+        "csrf_token": token(client), "reason": "spam", "text": "Quảng cáo lừa đảo"})
+    assert response.status_code == 302
+    report = db.session.scalars(select(Report)).one()
+    item = db.session.get(QueueItem, report.queue_item_id)
+    assert item.kind == ItemKind.REPORT and item.state == ItemState.WAITING
+    assert item.listing_id == thread.listing_id
+    assert item.business_id == buyer.business_id  # the reported side
+    assert item.details["target"] == "thread" and item.details["thread_id"] == thread.id
+    assert item.details["reason"] == "spam" and item.details["text"] == "Quảng cáo lừa đảo"
+    assert item.details["reporter_id"] == seller.id
+    assert "zalo" in item.details["excerpt"][0]["body"]
+
+    # reporting the same thread again while the report waits is refused, nothing written
+    response = client.post(f"/account/inquiries/{thread.id}/report", data={
+        "csrf_token": token(client), "reason": "abuse"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(db.func.count(QueueItem.id)).where(
+        QueueItem.kind == ItemKind.REPORT)) == 1
+
+
+def test_reporting_a_listing(app, seller, buyer, listing):
+    client = signed_in(app, buyer)
+    response = client.post(f"/listings/{listing.id}/report", data={
+        "csrf_token": token(client), "reason": "abuse", "text": "Hàng giả"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/listings/{listing.id}")
+    item = db.session.scalars(select(QueueItem).where(QueueItem.kind == ItemKind.REPORT)).one()
+    assert (item.listing_id, item.business_id) == (listing.id, seller.business_id)
+    assert item.details["target"] == "listing" and item.details["thread_id"] is None
+
+
+def test_bad_reports_are_refused(app, seller, buyer, listing):
+    with pytest.raises(services.DomainError):
+        services.report_listing(seller, listing, "spam")  # own listing
+    with pytest.raises(services.DomainError):
+        services.report_listing(buyer, listing, "boring")  # unknown reason
+    with pytest.raises(services.DomainError):
+        services.report_listing(buyer, listing, "spam", "x" * 5000)
+    db.session.rollback()
+    pending = make_listing(seller.business, seller, title="Chưa duyệt")
+    client = signed_in(app, buyer)
+    assert client.post(f"/listings/{pending.id}/report", data={
+        "csrf_token": token(client), "reason": "spam"}).status_code == 404
+    assert client.post(f"/listings/{listing.id}/report", data={
+        "csrf_token": token(client), "reason": "boring"}).status_code == 302
+    assert counts()["Report"] == 0
+    assert db.session.scalar(select(db.func.count(QueueItem.id)).where(
+        QueueItem.kind == ItemKind.REPORT)) == 0
+
+
+def test_moderator_reads_the_reported_thread_and_suspends_the_sender(app, thread, seller, buyer):
+    services.report_thread(seller, thread, "spam")
+    db.session.commit()
+    moderator = make_moderator()
+    client = signed_in(app, moderator)
+    page = client.get(f"/moderation/inquiries/{thread.id}").get_data(as_text=True)
+    assert "liên hệ zalo ngay" in page
+    assert f"/moderation/members/{buyer.id}/suspend-inquiries" in page
+
+    response = client.post(f"/moderation/members/{buyer.id}/suspend-inquiries", data={
+        "csrf_token": token(client), "reason": "Spam nhiều lần",
+        "next": f"/moderation/inquiries/{thread.id}"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/moderation/inquiries/{thread.id}")
+    db.session.expire_all()
+    assert buyer.can_send_inquiries is False
+    audit = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "inquiries_suspended")).one()
+    assert (audit.actor_id, audit.business_id, audit.reason) == (
+        moderator.id, buyer.business_id, "Spam nhiều lần")
+    assert audit.details["member_id"] == buyer.id
+
+    # the suspended member can neither inquire nor reply
+    buyer_client = signed_in(app, buyer)
+    other = make_listing(seller.business, seller, title="Máy khác")
+    from tests.factories import publish
+    publish(other)
+    assert send_inquiry(buyer_client, other.id).status_code == 403
+    assert counts()["Thread"] == 1
+
+    response = client.post(f"/moderation/members/{buyer.id}/restore-inquiries", data={
+        "csrf_token": token(client), "reason": "Đã cam kết"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert buyer.can_send_inquiries is True
+
+
+def test_suspension_needs_a_reason(app, buyer):
+    moderator = make_moderator()
+    with pytest.raises(services.DomainError):
+        services.suspend_member_inquiries(moderator.id, buyer.id, "  ")
+    db.session.rollback()
+    client = signed_in(app, moderator)
+    client.post(f"/moderation/members/{buyer.id}/suspend-inquiries",
+                data={"csrf_token": token(client), "reason": ""})
+    db.session.expire_all()
+    assert buyer.can_send_inquiries is True
+    assert client.post("/moderation/members/999999/suspend-inquiries", data={
+        "csrf_token": token(client), "reason": "x"}).status_code == 404
