@@ -1,4 +1,5 @@
 """The featuring plans on sale: defaults seeded on first use, edited by admins."""
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -63,7 +64,8 @@ def save_plan(plan: Plan | None, *, code: str, days: int, price_vnd: int, label_
         raise DomainError(_l("A plan lasts between 1 and %(n)s days.", n=MAX_DAYS))
     if not MIN_PRICE_VND <= price_vnd <= MAX_PRICE_VND:
         raise DomainError(_l("The price must be between %(low)s and %(high)s VND.",
-                             low=f"{MIN_PRICE_VND:,}", high=f"{MAX_PRICE_VND:,}"))
+                             low=format_decimal(MIN_PRICE_VND),
+                             high=format_decimal(MAX_PRICE_VND)))
     if plan is None:
         if db.session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
             raise DomainError(_l("A plan with this code already exists."), code="duplicate_plan")

@@ -106,11 +106,17 @@ def listing(owner):
     return publish(make_listing(owner.business, owner))
 
 
+def signed_in(app, member):
+    """A client signed in as `member`, reading the site in English (the tests read its text)."""
+    client = app.test_client()
+    login(client, member)
+    client.get("/?lang=en")
+    return client
+
+
 @pytest.fixture
 def owner_client(app, owner):
-    client = app.test_client()
-    login(client, owner)
-    return client
+    return signed_in(app, owner)
 
 
 def feature(client, listing, plan="week", token=True):

@@ -140,7 +140,7 @@ def test_listing_panel_is_shown_to_the_owner_of_a_public_listing_only(stripe_api
     from flask_login import login_user, logout_user
 
     panel = '{% include "payments/_listing_panel.html" %}'
-    with app.test_request_context(f"/listings/{listing.id}"):
+    with app.test_request_context(f"/listings/{listing.id}?lang=en"):
         login_user(owner)
         html = render_template_string(panel, listing=listing)
         assert "Feature this listing" in html
@@ -151,6 +151,6 @@ def test_listing_panel_is_shown_to_the_owner_of_a_public_listing_only(stripe_api
         login_user(make_member())
         assert "Feature this listing" not in render_template_string(panel, listing=listing)
     app.config["STRIPE_SECRET_KEY"] = ""
-    with app.test_request_context(f"/listings/{listing.id}"):
+    with app.test_request_context(f"/listings/{listing.id}?lang=en"):
         login_user(owner)
         assert "Feature this listing" not in render_template_string(panel, listing=listing)
