@@ -39,7 +39,7 @@ extract-messages: $(STAMPS)/python
 run: install
 	bash scripts/run-dev.sh
 
-test: install
+test: install e2e-deps
 	bash scripts/test.sh
 
 test-sqlite: install
@@ -50,6 +50,18 @@ test-postgres: install
 
 bench: install
 	$(PY) -m bench
+
+serve: install
+	bash scripts/serve.sh
+
+# the browser journeys drive Debian's Chromium; installed once per machine
+e2e-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+screenshots: install e2e-deps
+	SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest tests/e2e -q
 
 clean:
 	rm -rf $(STAMPS) $(VENV) node_modules

@@ -81,6 +81,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600  # static URLs carry a content hash
     SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", True, bool)
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"

@@ -1,4 +1,7 @@
-"""Security headers, error pages and the after-commit drain of side effects."""
+"""Security headers, error pages, asset versions and the after-commit drain of side effects."""
+import hashlib
+import os
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -37,7 +40,30 @@ def error_response(status, message=None, code=None):
                            message=message), status
 
 
+def _asset_versions(app):
+    """Static URLs carry a hash of the file, so they can be cached for a year."""
+    cache = {}
+
+    def add_version(endpoint, values):
+        if endpoint != "static" or "filename" not in values or "v" in values:
+            return
+        filename = values["filename"]
+        if filename not in cache:
+            path = os.path.join(app.static_folder, filename)
+            try:
+                with open(path, "rb") as handle:
+                    cache[filename] = hashlib.sha256(handle.read()).hexdigest()[:12]
+            except OSError:
+                cache[filename] = None
+        if cache[filename]:
+            values["v"] = cache[filename]
+
+    app.url_defaults(add_version)
+
+
 def register_http(app):
+    _asset_versions(app)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
