@@ -72,7 +72,13 @@ _schema_ready = set()
 
 
 @pytest.fixture
-def app(database_url, meili, smtp_server, tmp_path):
+def app_overrides():
+    """Extra configuration for the app under test; feature conftests override this."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, meili, smtp_server, tmp_path, app_overrides):
     prefix = f"t{uuid.uuid4().hex[:10]}_"
     application = create_app(
         TestConfig,
@@ -83,6 +89,7 @@ def app(database_url, meili, smtp_server, tmp_path):
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,
         UPLOAD_DIR=str(tmp_path / "uploads"),
+        **app_overrides,
     )
     application.test_client_class = FreshContextClient
     with application.app_context():
