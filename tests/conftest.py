@@ -97,7 +97,8 @@ def app(database_url, meili, smtp_server, tmp_path, app_overrides):
             db.drop_all()
             db.create_all()
             _schema_ready.add(database_url)
-        limiter.reset()
+        if application.config["RATELIMIT_ENABLED"]:
+            limiter.reset()
         yield application
         db.session.remove()
         _truncate(database_url)
