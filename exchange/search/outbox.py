@@ -64,8 +64,9 @@ def _tasks(uids: list[int]) -> dict[int, dict]:
     return found
 
 
-def push_pending(force: bool = False) -> int:
-    """Send due jobs to Meilisearch, one upsert and one delete task per batch.
+def push_pending(force: bool = False, batch: int = BATCH) -> int:
+    """Send due jobs to Meilisearch, one upsert and one delete task per batch of `batch`
+    jobs (bulk writers such as the CSV import pass thousands).
 
     Jobs are coalesced per listing and the documents are built from the database as it is
     now, so whatever order the jobs were recorded in, the index ends up like the database.
@@ -76,7 +77,7 @@ def push_pending(force: bool = False) -> int:
     if not force:
         stmt = stmt.where(IndexJob.next_attempt_at <= now)
     jobs = db.session.scalars(
-        stmt.order_by(IndexJob.id).limit(BATCH).with_for_update(skip_locked=True)
+        stmt.order_by(IndexJob.id).limit(batch).with_for_update(skip_locked=True)
     ).all()
     if not jobs:
         db.session.commit()

@@ -1,0 +1,132 @@
+"""`flask exchange import-listings` and `flask exchange export-listings`."""
+import io
+import os
+from datetime import datetime, time
+
+import click
+from sqlalchemy import select
+
+from exchange.accounts.models import Member
+from exchange.cli import register
+from exchange.extensions import db
+from exchange.listings.forms import local_zone
+from exchange.listings.models import Status
+from exchange.transfer.csv_format import COLUMNS, FormatError
+
+
+class _CountingReader(io.RawIOBase):
+    """Counts the bytes read, so the progress bar can follow the file without a first pass."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.done = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        n = self.raw.readinto(buffer)
+        self.done += n or 0
+        return n
+
+    def close(self):
+        self.raw.close()
+        super().close()
+
+
+def _moderator(email):
+    member = db.session.scalar(select(Member).where(Member.email == Member.normalize_email(email)))
+    if member is None or not member.is_moderator:
+        raise click.BadParameter(f"{email} is not a moderator account", param_hint="--moderator")
+    return member
+
+
+@register
+@click.command("import-listings")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--status", type=click.Choice(["pending", "published"]), default="pending",
+              show_default=True, help="pending: into the review queue; published: approved "
+                                      "in the name of --moderator.")
+@click.option("--moderator", "moderator_email", default=None,
+              help="Moderator who answers for a published import (recorded in the audit log).")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+              help="CSV report of rejected rows (default: FILE.rejects.csv).")
+@click.option("--batch-size", default=1000, show_default=True,
+              help="Rows per transaction.")
+def import_listings_command(path, status, moderator_email, dry_run, rejects_path, batch_size):
+    """Import listings from a CSV file (UTF-8, comma or semicolon; safe to re-run)."""
+    from exchange.transfer.importer import Importer, RejectsWriter
+
+    moderator_id = None
+    if moderator_email:
+        moderator_id = _moderator(moderator_email).id
+    elif status == "published":
+        raise click.UsageError("--status published needs --moderator EMAIL")
+    rejects_path = rejects_path or os.path.splitext(path)[0] + ".rejects.csv"
+    size = os.path.getsize(path)
+    counting = _CountingReader(open(path, "rb"))
+    stream = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8", newline="")
+    with open(rejects_path, "w", encoding="utf-8-sig", newline="") as rejects_file, \
+            click.progressbar(length=size, label="dry run" if dry_run else "importing",
+                              item_show_func=lambda text: text) as bar:
+        rejects = RejectsWriter(rejects_file, COLUMNS)
+
+        def progress(report, seconds):
+            if report.rows % 100 == 0:
+                rate = report.rows / seconds if seconds else 0
+                bar.current_item = f"{report.rows:,} rows, {rate:,.0f} rows/s"
+                bar.update(counting.done - bar.pos)
+
+        importer = Importer(status=status, moderator_id=moderator_id, dry_run=dry_run,
+                            batch_size=batch_size, rejects=rejects, progress=progress)
+        try:
+            report = importer.run(stream)
+        except FormatError as exc:
+            raise click.ClickException(f"{path}: {exc}") from None
+        finally:
+            stream.close()
+        bar.current_item = f"{report.rows:,} rows, {report.rows_per_second:,.0f} rows/s"
+        bar.update(size - bar.pos)
+
+    verb = "would be" if dry_run else "were"
+    click.echo(f"{report.rows} row(s) read in {report.seconds:.1f}s "
+               f"({report.rows_per_second:,.0f} rows/s): {report.created} {verb} created, "
+               f"{report.updated} updated, {report.unchanged} unchanged, "
+               f"{report.rejected} rejected")
+    click.echo(f"{report.businesses_created} new business(es), "
+               f"{report.invitations} invitation(s) to claim them")
+    if report.index:
+        left = report.index
+        if any(left.values()):
+            click.echo(f"search index: {left['pending']} job(s) pending, {left['enqueued']} "
+                       "waiting for Meilisearch; `flask exchange sync-index` finishes them")
+        else:
+            click.echo("search index in sync")
+    if report.rejected:
+        click.echo(f"rejected rows (line, column, reason): {rejects_path}")
+    else:
+        os.remove(rejects_path)
+    if dry_run:
+        click.echo("dry run: nothing was written")
+    elif status == "pending" and report.created + report.updated:
+        click.echo("the listings wait in the review queue (/moderation)")
+
+
+@register
+@click.command("export-listings")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice([s.value for s in Status]),
+              help="Only listings in this status (repeatable; default: all).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only listings created or changed on or after this date (YYYY-MM-DD).")
+def export_listings_command(path, statuses, since):
+    """Export listings to CSV in the import format ("-" writes to standard output)."""
+    from exchange.transfer.exporter import iter_records, write_csv
+
+    since_at = datetime.combine(since.date(), time.min, tzinfo=local_zone()) if since else None
+    with click.open_file(path, "w", encoding="utf-8-sig", newline="") as stream:
+        count = write_csv(stream, iter_records(statuses, since_at))
+    if path != "-":
+        click.echo(f"exported {count} listing(s) to {path}")

@@ -1,0 +1,361 @@
+"""The listings CSV: its columns, streaming reader and the validation of one row."""
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+from stdnum.vn import mst
+
+from exchange import taxonomy
+from exchange.listings.forms import (_MONEY_NOISE, MAX_VND, add_months, default_expiry,
+                                     end_of_day, local_today)
+from exchange.listings.models import Kind
+
+# the order export writes; import reads them by name, in any order
+COLUMNS = (
+    "external_id", "kind", "title", "summary", "description", "category", "sector",
+    "province", "price_vnd", "budget_min_vnd", "price_negotiable", "keywords", "trl",
+    "ip_status", "transfer_modes", "quantity", "unit", "expires_at", "business_tax_code",
+    "business_name", "contact_email",
+)
+REQUIRED_COLUMNS = (
+    "external_id", "kind", "title", "category", "sector", "province", "business_tax_code",
+)
+LIST_SEPARATOR = ";"
+TITLE_MIN, TITLE_MAX, SUMMARY_MAX, DESCRIPTION_MAX = 5, 200, 300, 20000
+EXTERNAL_ID_MAX = 100
+# a cell starting with one of these is a formula to a spreadsheet; export quotes it with "'"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
+FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
+
+
+class FormatError(Exception):
+    """The file as a whole cannot be read (header, encoding)."""
+
+    def __init__(self, message: str, line: int = 1):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+@dataclass
+class RowError:
+    column: str
+    reason: str
+
+
+@dataclass
+class ListingRow:
+    """A row that passed validation: plain values, ready for the importer."""
+
+    line: int
+    external_id: str
+    kind: str
+    content: dict
+    tax_code: str
+    business_name: str
+    contact_email: str
+    cells: dict = field(repr=False)
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    errors: list[RowError]
+    cells: dict = field(repr=False)
+
+    @property
+    def external_id(self) -> str:
+        return self.cells.get("external_id", "")
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+def sniff_delimiter(header_line: str) -> str:
+    """Spreadsheets in a Vietnamese (or any comma-decimal) locale save with semicolons;
+    column names contain neither separator, so counting them on the header is enough."""
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def read_rows(stream: io.TextIOBase):
+    """Yield (line, cells) for each record of a text stream, never holding the whole file.
+
+    `line` is the physical line the record starts on (quoted cells may span lines).
+    """
+    try:
+        header_line = stream.readline()
+    except UnicodeDecodeError:
+        raise FormatError("the file is not UTF-8 text; save it as “CSV UTF-8”") from None
+    header_line = header_line.lstrip("\ufeff")
+    if not header_line.strip():
+        raise FormatError("the file is empty; the first line must name the columns")
+    delimiter = sniff_delimiter(header_line)
+    header = [name.strip().lower() for name in next(csv.reader([header_line],
+                                                                delimiter=delimiter))]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if missing:
+        raise FormatError(f"missing column(s): {', '.join(missing)} "
+                          f"(found: {', '.join(header) or 'nothing'})")
+    reader = csv.reader(stream, delimiter=delimiter)
+    next_start = 2
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            raise FormatError("not UTF-8 text; save the file as “CSV UTF-8”",
+                              line=next_start) from None
+        except csv.Error as exc:
+            raise FormatError(f"unreadable CSV ({exc})", line=next_start) from None
+        line, next_start = next_start, reader.line_num + 2
+        if not any(cell.strip() for cell in record):
+            continue
+        cells = dict(zip(header, record))
+        if len(record) > len(header):
+            cells["__extra__"] = record[len(header):]
+        yield line, cells
+
+
+# --------------------------------------------------------------------------
+# Validation of one row
+# --------------------------------------------------------------------------
+
+def _text(cells: dict, name: str) -> str:
+    value = (cells.get(name) or "").strip()
+    if value[:1] == "'" and value[1:2] in FORMULA_START:
+        value = value[1:]  # undo the quoting export adds against spreadsheet formulas
+    return "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32)
+
+
+def _single_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def parse_money(text: str) -> int | None:
+    """VND as digits, with the separators people type (1.500.000, 1 500 000, 1500000 ₫)."""
+    digits = _MONEY_NOISE.sub("", text)
+    if not digits:
+        return None
+    if not digits.isdigit():
+        raise ValueError("not a number: write the amount in VND with digits only")
+    amount = int(digits)
+    if amount > MAX_VND:
+        raise ValueError("amount too large")
+    return amount
+
+
+def parse_date(text: str) -> date | None:
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("not a date: use YYYY-MM-DD (or DD/MM/YYYY)")
+
+
+def parse_bool(text: str) -> bool | None:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False if word else None
+    raise ValueError("write yes or no")
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
+
+
+def keyword_list(text: str) -> list[str]:
+    """Like the listing form: trimmed, de-duplicated, at most 20 words of 50 characters."""
+    seen, words = set(), []
+    for word in split_list(text):
+        word = _single_line(word)[:50]
+        if word.lower() not in seen:
+            seen.add(word.lower())
+            words.append(word)
+    return words[:20]
+
+
+def _summary_from(description: str, title: str) -> str:
+    """Old exchanges often have no summary: the description's opening stands in."""
+    text = _single_line(description) or title
+    if len(text) <= SUMMARY_MAX:
+        return text
+    return text[:SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _term(cells, errors, name, terms, what, required=True) -> str | None:
+    value = _text(cells, name)
+    if not value:
+        if required:
+            errors.append(RowError(name, f"{what} missing"))
+        return None
+    term = taxonomy.resolve(terms, value)
+    if term is None:
+        errors.append(RowError(name, f"unknown {what} “{value}”"))
+        return None
+    return term.code
+
+
+def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
+    """Check one row the way the listing form and sign-up check what people type."""
+    errors: list[RowError] = []
+    if "__extra__" in cells:
+        errors.append(RowError("", f"{len(cells['__extra__'])} cell(s) more than the header "
+                                   "has columns (a separator inside an unquoted cell?)"))
+
+    external_id = _single_line(_text(cells, "external_id"))
+    if not external_id:
+        errors.append(RowError("external_id", "external_id missing (the old exchange's id)"))
+    elif len(external_id) > EXTERNAL_ID_MAX:
+        errors.append(RowError("external_id", f"longer than {EXTERNAL_ID_MAX} characters"))
+
+    kind = _term(cells, errors, "kind", taxonomy.KINDS, "kind (offer/request)")
+    title = _single_line(_text(cells, "title"))
+    if not title:
+        errors.append(RowError("title", "title missing"))
+    elif not TITLE_MIN <= len(title) <= TITLE_MAX:
+        errors.append(RowError("title", f"title must have {TITLE_MIN} to {TITLE_MAX} "
+                                        f"characters (has {len(title)})"))
+    description = _text(cells, "description")
+    if len(description) > DESCRIPTION_MAX:
+        errors.append(RowError("description", f"longer than {DESCRIPTION_MAX} characters"))
+    summary = _single_line(_text(cells, "summary"))
+    if len(summary) > SUMMARY_MAX:
+        errors.append(RowError("summary", f"summary longer than {SUMMARY_MAX} characters "
+                                          f"(has {len(summary)})"))
+    summary = summary or _summary_from(description, title)
+
+    category = _term(cells, errors, "category", taxonomy.CATEGORIES, "category")
+    sector = _term(cells, errors, "sector", taxonomy.SECTORS, "sector")
+    province = _term(cells, errors, "province", taxonomy.PROVINCES, "province")
+    ip_status = _term(cells, errors, "ip_status", taxonomy.IP_STATUSES, "IP status",
+                      required=False) or "none"
+    unit = _term(cells, errors, "unit", taxonomy.UNITS, "unit", required=False)
+
+    modes = []
+    for value in split_list(_text(cells, "transfer_modes")):
+        term = taxonomy.resolve(taxonomy.TRANSFER_MODES, value)
+        if term is None:
+            errors.append(RowError("transfer_modes", f"unknown transfer mode “{value}”"))
+        elif term.code not in modes:
+            modes.append(term.code)
+
+    amounts = {}
+    for name in ("price_vnd", "budget_min_vnd"):
+        try:
+            amounts[name] = parse_money(_text(cells, name))
+        except ValueError as exc:
+            errors.append(RowError(name, f"price {exc}" if name == "price_vnd" else str(exc)))
+            amounts[name] = None
+    try:
+        negotiable = parse_bool(_text(cells, "price_negotiable"))
+    except ValueError as exc:
+        errors.append(RowError("price_negotiable", str(exc)))
+        negotiable = None
+
+    trl = _whole_number(cells, errors, "trl", 1, 9)
+    quantity = _whole_number(cells, errors, "quantity", 1, 1_000_000_000)
+    if quantity and not unit and not any(e.column == "unit" for e in errors):
+        errors.append(RowError("unit", "unit missing for the quantity"))
+
+    expires_at = None
+    try:
+        expiry = parse_date(_text(cells, "expires_at"))
+    except ValueError as exc:
+        errors.append(RowError("expires_at", str(exc)))
+    else:
+        if expiry is not None:
+            if expiry < local_today():
+                errors.append(RowError("expires_at", "expiry date in the past"))
+            elif expiry > add_months(local_today(), 24):
+                errors.append(RowError("expires_at", "a listing runs at most 24 months"))
+            else:
+                expires_at = end_of_day(expiry)
+
+    raw_tax_code = _text(cells, "business_tax_code")
+    tax_code = ""
+    if not raw_tax_code:
+        errors.append(RowError("business_tax_code", "tax code missing"))
+    elif not mst.is_valid(raw_tax_code):
+        errors.append(RowError("business_tax_code", f"bad tax code “{raw_tax_code}”: not a "
+                                                    "valid MST (10 or 13 digits, check digit)"))
+    else:
+        tax_code = mst.compact(raw_tax_code)
+    business_name = _single_line(_text(cells, "business_name"))[:200]
+    contact_email = _text(cells, "contact_email")
+    if contact_email:
+        try:
+            contact_email = validate_email(contact_email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors.append(RowError("contact_email", f"bad email address “{contact_email}”"))
+            contact_email = ""
+
+    if errors:
+        return RejectedRow(line, errors, cells)
+
+    is_offer = kind == Kind.OFFER
+    price, budget_min = amounts["price_vnd"], amounts["budget_min_vnd"]
+    if not is_offer and budget_min is not None and price is not None and budget_min > price:
+        return RejectedRow(line, [RowError("budget_min_vnd", "budget_min_vnd above price_vnd "
+                                                              "(the upper budget)")], cells)
+    has_amount = price is not None or (not is_offer and budget_min is not None)
+    content = {
+        "title": title,
+        "summary": summary,
+        "description": description,
+        "category": category,
+        "sector": sector,
+        "province": province,
+        "trl": trl if is_offer else None,
+        "ip_status": ip_status,
+        "transfer_modes": modes,
+        "price_vnd": price if is_offer else None,
+        "budget_min_vnd": None if is_offer else budget_min,
+        "budget_max_vnd": None if is_offer else price,
+        # an empty price means negotiable, as on the old exchanges
+        "price_negotiable": (not has_amount) if negotiable is None else negotiable,
+        "quantity": quantity,
+        "unit": unit,
+        "keywords": keyword_list(_text(cells, "keywords")),
+    }
+    if expires_at is not None:
+        content["expires_at"] = expires_at
+    return ListingRow(line=line, external_id=external_id, kind=kind, content=content,
+                      tax_code=tax_code, business_name=business_name,
+                      contact_email=contact_email, cells=cells)
+
+
+def _whole_number(cells, errors, name, low, high) -> int | None:
+    text = _text(cells, name)
+    if not text:
+        return None
+    if not text.isdigit() or not low <= int(text) <= high:
+        errors.append(RowError(name, f"{name} must be a whole number from {low} to {high}"))
+        return None
+    return int(text)
+
+
+def new_listing_expiry():
+    return end_of_day(default_expiry())
+
+
+# --------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------
+
+def safe_cell(value) -> str:
+    """Text as a spreadsheet shows it, never run as a formula (import strips the quote)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def format_money(amount) -> str:
+    return "" if amount is None else str(int(amount))

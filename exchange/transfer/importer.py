@@ -1,0 +1,308 @@
+"""Streaming import of listings from CSV, in batches of one transaction each."""
+import csv
+import time
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from exchange.accounts.models import Business, Member
+from exchange.accounts.tokens import make_token
+from exchange.extensions import db
+from exchange.listings import lifecycle
+from exchange.listings.models import Listing, RevisionStatus, Status
+from exchange.mail import queue_mail
+from exchange.moderation.models import ItemState, QueueItem, record_audit
+from exchange.moderation.services import enqueue_business
+from exchange.timeutil import utcnow
+from exchange.transfer.csv_format import (ListingRow, RejectedRow, RowError, new_listing_expiry,
+                                          read_rows, validate_row)
+
+BATCH_SIZE = 1000
+PENDING, PUBLISHED = "pending", "published"
+# what a re-run may not change on a listing that exists
+FINAL_STATES = (Status.REJECTED, Status.WITHDRAWN)
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    businesses_created: int = 0
+    invitations: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    index: dict = field(default_factory=dict)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def own_listing_id(external_id: str) -> int | None:
+    """Export names listings that have no external id by their URL on this exchange, so a
+    file exported here and imported back finds them again instead of copying them."""
+    prefix = current_app.config["SITE_URL"].rstrip("/") + "/listings/"
+    if external_id.startswith(prefix) and external_id[len(prefix):].isdigit():
+        return int(external_id[len(prefix):])
+    return None
+
+
+class RejectsWriter:
+    """The report of rejected rows: where, which column, why, then the row as it was, so the
+    file can be fixed in a spreadsheet and imported again (the extra columns are ignored)."""
+
+    def __init__(self, stream, header: tuple[str, ...]):
+        self.writer = csv.writer(stream)
+        self.header = header
+        self.writer.writerow(["line", "column", "reason", *header])
+
+    def write(self, rejected: RejectedRow) -> None:
+        self.writer.writerow([
+            rejected.line,
+            "; ".join(e.column for e in rejected.errors if e.column),
+            "; ".join(e.reason for e in rejected.errors),
+            *[rejected.cells.get(name, "") for name in self.header],
+        ])
+
+
+class Importer:
+    """One run of an import. Each batch is planned against the database, then applied and
+    committed on its own: a crash loses at most the batch in flight, and external_id lets
+    the next run skip what is already in."""
+
+    def __init__(self, *, status=PENDING, moderator_id=None, dry_run=False,
+                 batch_size=BATCH_SIZE, rejects=None, progress=None, push_index=True):
+        if status not in (PENDING, PUBLISHED):
+            raise ValueError(f"status must be {PENDING} or {PUBLISHED}")
+        if status == PUBLISHED and moderator_id is None:
+            raise ValueError("a published import needs the moderator who answers for it")
+        self.status = status
+        self.moderator_id = moderator_id
+        self.dry_run = dry_run
+        self.batch_size = batch_size
+        self.rejects = rejects
+        self.progress = progress
+        self.push_index = push_index and not dry_run
+        self.report = ImportReport(dry_run=dry_run)
+        # tax codes a dry run would have created: later rows find them "existing"
+        self._planned_businesses: set[str] = set()
+        self._invited: set[tuple[str, str]] = set()
+
+    # -- driving -----------------------------------------------------------------------
+
+    def run(self, stream) -> ImportReport:
+        started = time.monotonic()
+        batch: list[ListingRow | RejectedRow] = []
+        for line, cells in read_rows(stream):
+            batch.append(validate_row(line, cells))
+            if len(batch) >= self.batch_size:
+                self._batch(batch, started)
+                batch = []
+        if batch:
+            self._batch(batch, started)
+        if self.push_index and self.status == PUBLISHED:
+            from exchange.search.outbox import sync
+            self.report.index = sync(timeout=current_app.config.get("IMPORT_INDEX_TIMEOUT",
+                                                                     600))
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _batch(self, rows, started) -> None:
+        try:
+            self._apply_batch(rows, started)
+            if self.dry_run:
+                db.session.rollback()
+            else:
+                db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        # nothing of the batch is kept: the session holds committed rows weakly, so
+        # memory stays flat however long the file is
+        self.report.batches += 1
+        if self.push_index and self.status == PUBLISHED:
+            self._push_index()
+
+    def _push_index(self) -> None:
+        """Hand the batch's index jobs to Meilisearch now: it indexes them while the next
+        batch is read, and a file of any size costs one request per batch."""
+        from exchange.search.outbox import push_pending
+        try:
+            push_pending(force=True, batch=self.batch_size)
+        except Exception:  # noqa: BLE001 - the jobs stay in the outbox for sync-index
+            db.session.rollback()
+            current_app.logger.exception("index push failed; jobs stay pending")
+
+    def _apply_batch(self, rows, started) -> None:
+        good = [row for row in rows if isinstance(row, ListingRow)]
+        businesses = self._businesses({row.tax_code for row in good})
+        listings = self._listings([row.external_id for row in good])
+        for row in rows:
+            if isinstance(row, ListingRow):
+                problem = self._import_row(row, businesses, listings)
+                if problem is not None:
+                    row = RejectedRow(row.line, [problem], row.cells)
+            if isinstance(row, RejectedRow):
+                self.report.rejected += 1
+                if self.rejects is not None:
+                    self.rejects.write(row)
+            self.report.rows += 1
+            if self.progress is not None:
+                self.progress(self.report, time.monotonic() - started)
+
+    # -- look-ups, one query per batch -----------------------------------------------------
+
+    def _businesses(self, tax_codes) -> dict[str, Business]:
+        found = db.session.scalars(select(Business).where(Business.tax_code.in_(tax_codes)))
+        businesses = {business.tax_code: business for business in found}
+        claimed = set(db.session.scalars(
+            select(Member.business_id).where(Member.business_id.in_(
+                [b.id for b in businesses.values()])).distinct()))
+        self._unclaimed = {b.tax_code for b in businesses.values() if b.id not in claimed}
+        return businesses
+
+    def _listings(self, external_ids) -> dict[str, Listing]:
+        by_site_id = {own_listing_id(ext): ext for ext in external_ids}
+        by_site_id.pop(None, None)
+        found = db.session.scalars(
+            select(Listing)
+            .where(Listing.external_id.in_(external_ids)
+                   | (Listing.id.in_(list(by_site_id)) & Listing.external_id.is_(None)))
+            .options(selectinload(Listing.revisions))
+        )
+        return {listing.external_id or by_site_id[listing.id]: listing for listing in found}
+
+    # -- one row ---------------------------------------------------------------------------
+
+    def _import_row(self, row: ListingRow, businesses, listings) -> RowError | None:
+        business = businesses.get(row.tax_code)
+        if business is None and row.tax_code not in self._planned_businesses:
+            problem = self._check_new_business(row)
+            if problem:
+                return problem
+            if self.dry_run:
+                self._planned_businesses.add(row.tax_code)
+                self.report.businesses_created += 1
+            else:
+                business = businesses[row.tax_code] = self._create_business(row)
+        unclaimed = row.tax_code in self._unclaimed or row.tax_code in self._planned_businesses
+        if unclaimed and row.contact_email:
+            self._invite(row.tax_code, business, row.contact_email)
+
+        listing = listings.get(row.external_id)
+        if listing is None:
+            if not self.dry_run:
+                listings[row.external_id] = self._create_listing(row, business)
+            self.report.created += 1
+            return None
+        return self._update_listing(row, listing, business)
+
+    def _check_new_business(self, row) -> RowError | None:
+        if not row.business_name:
+            return RowError("business_name", f"business name missing: no business with tax "
+                                             f"code {row.tax_code} exists yet")
+        if not row.contact_email:
+            return RowError("contact_email", f"contact email missing: no business with tax "
+                                             f"code {row.tax_code} exists yet, and its owner "
+                                             "is invited at this address")
+        return None
+
+    def _create_business(self, row) -> Business:
+        """A business as sign-up makes it: unverified, in the queue for verification."""
+        content = row.content
+        business = Business(name=row.business_name, tax_code=row.tax_code,
+                            province=content["province"], sector=content["sector"],
+                            is_verified=False)
+        db.session.add(business)
+        db.session.flush()
+        enqueue_business(business)
+        record_audit("business_imported", actor_id=self.moderator_id, business_id=business.id,
+                     external_id=row.external_id, line=row.line)
+        self._unclaimed.add(row.tax_code)
+        self.report.businesses_created += 1
+        return business
+
+    def _invite(self, tax_code, business, email) -> None:
+        """Invite the address to claim the business; the dedupe key keeps re-runs quiet."""
+        key = (tax_code, email)
+        if key in self._invited:
+            return
+        self._invited.add(key)
+        if self.dry_run:
+            self.report.invitations += 1
+            return
+        token = make_token("invite", {"b": business.id, "e": email, "by": None})
+        base = current_app.config["SITE_URL"].rstrip("/")
+        mail = queue_mail(
+            email,
+            _l("%(name)s is on the Technology & Equipment Exchange: claim your account",
+               name=business.name),
+            "import_invitation",
+            dedupe_key=f"import-invitation-{business.tax_code}-{email}"[:200],
+            business=business, link=f"{base}/auth/invitation/{token}",
+        )
+        if mail is not None:
+            self.report.invitations += 1
+
+    def _create_listing(self, row, business) -> Listing:
+        content = {"expires_at": new_listing_expiry(), **row.content}
+        listing = lifecycle.create_listing(business.id, None, row.kind, content)
+        listing.external_id = row.external_id
+        item = lifecycle.submit(listing, self.moderator_id)
+        if self.status == PUBLISHED:
+            self._approve(listing, item, row)
+        return listing
+
+    def _update_listing(self, row, listing, business) -> RowError | None:
+        if str(listing.kind) != row.kind:
+            return RowError("kind", f"listing {row.external_id} is already imported as "
+                                    f"{listing.kind}; the kind of a listing cannot change")
+        if business is not None and listing.business_id != business.id:
+            return RowError("business_tax_code", f"listing {row.external_id} belongs to "
+                                                 "another business")
+        if listing.status in FINAL_STATES:
+            return RowError("external_id", f"listing {row.external_id} was {listing.status} "
+                                           "on this exchange and is not updated")
+        latest = listing.latest_revision
+        changed = any(getattr(latest, name) != value for name, value in row.content.items())
+        wants_review = (self.status == PUBLISHED
+                        and latest.status == RevisionStatus.PENDING)
+        if not changed and not wants_review:
+            self.report.unchanged += 1
+            return None
+        self.report.updated += 1
+        if self.dry_run:
+            return None
+        if changed:
+            latest = lifecycle.save_edit(listing, None, row.content)
+        if listing.status == Status.DRAFT:
+            lifecycle.submit(listing, self.moderator_id)
+        if self.status == PUBLISHED and latest.status == RevisionStatus.PENDING:
+            item = db.session.scalar(select(QueueItem).where(
+                QueueItem.revision_id == latest.id, QueueItem.state == ItemState.WAITING))
+            self._approve(listing, item, row)
+        return None
+
+    def _approve(self, listing, item, row) -> None:
+        """Publish as reviewed by the moderator who runs the import, recorded as such."""
+        revision = listing.latest_revision
+        lifecycle.approve_revision(revision)
+        now = utcnow()
+        if item is not None:
+            item.state, item.decision = ItemState.DECIDED, "approve"
+            item.decided_by_id, item.decided_at = self.moderator_id, now
+        record_audit("import_decision", actor_id=self.moderator_id, listing_id=listing.id,
+                     business_id=listing.business_id,
+                     queue_item_id=item.id if item is not None else None,
+                     revision_id=revision.id, external_id=row.external_id, line=row.line)
+
+
+def import_listings(stream, **options) -> ImportReport:
+    return Importer(**options).run(stream)
