@@ -5,11 +5,12 @@ from exchange.extensions import db
 
 
 def drain() -> None:
-    """Push pending index jobs and send pending mail; failures stay pending for the CLI."""
+    """Push pending index jobs, run match jobs and send pending mail; failures stay pending for the CLI."""
     from exchange.mail import send_pending
+    from exchange.matching.outbox import drain_matching
     from exchange.search.outbox import push_pending
 
-    for step in (push_pending, send_pending):
+    for step in (push_pending, drain_matching, send_pending):
         try:
             step()
         except Exception:  # noqa: BLE001 - a side effect must never break a committed request

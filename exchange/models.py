@@ -6,3 +6,4 @@ from exchange.mail import OutboxMail  # noqa: F401
 from exchange.moderation.models import AuditEntry, QueueItem  # noqa: F401
 from exchange.search.models import IndexJob  # noqa: F401
 from exchange.payments.models import Order, Plan, ProcessedEvent  # noqa: F401
+from exchange.matching.models import AlertSent, Match, MatchJob, MatchNotice, SavedSearch  # noqa: F401,E501

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from exchange.errors import IllegalTransition
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, RevisionFile, RevisionStatus, Status
+from exchange.matching.models import record_match_job
 from exchange.moderation.models import ItemKind, ItemState, QueueItem, record_audit
 from exchange.search.models import record_index_job
 from exchange.timeutil import utcnow
@@ -137,6 +138,7 @@ def approve_revision(revision: Revision, reason=None) -> None:
     listing.approved_revision_id = revision.id
     db.session.flush()
     record_index_job(listing.id, "approved")
+    record_match_job(listing.id, "approved")
 
 
 def request_changes(revision: Revision, reason: str) -> None:
@@ -176,6 +178,7 @@ def withdraw(listing: Listing, actor_id) -> None:
                  business_id=listing.business_id)
     if was_public:
         record_index_job(listing.id, "withdrawn")
+        record_match_job(listing.id, "withdrawn")
 
 
 def suspend(listing: Listing, actor_id, reason: str) -> None:
@@ -183,6 +186,7 @@ def suspend(listing: Listing, actor_id, reason: str) -> None:
     record_audit("suspended", actor_id=actor_id, listing_id=listing.id,
                  business_id=listing.business_id, reason=reason)
     record_index_job(listing.id, "suspended")
+    record_match_job(listing.id, "suspended")
 
 
 def restore(listing: Listing, actor_id, reason: str | None = None) -> None:
@@ -193,6 +197,7 @@ def restore(listing: Listing, actor_id, reason: str | None = None) -> None:
     record_audit("restored", actor_id=actor_id, listing_id=listing.id,
                  business_id=listing.business_id, reason=reason)
     record_index_job(listing.id, "restored")
+    record_match_job(listing.id, "restored")
 
 
 def expire_due(now=None) -> int:
@@ -207,6 +212,7 @@ def expire_due(now=None) -> int:
         _move(listing, Status.EXPIRED)
         record_audit("expired", listing_id=listing.id, business_id=listing.business_id)
         record_index_job(listing.id, "expired")
+        record_match_job(listing.id, "expired")
     return len(due)
 
 

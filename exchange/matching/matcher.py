@@ -1,0 +1,245 @@
+"""Finds a listing's counterparts in Meilisearch and scores them.
+
+How a pair is scored:
+1. Text: searches in one multi-search round trip, each restricted to published, unexpired
+   listings of the opposite kind from other businesses: the listing's title, each of its
+   keywords (as a phrase: all its words), and its summary, with generic words ("cần mua",
+   "hệ thống", "cho", numbers) removed. Meilisearch reads only the first ten words of a
+   query and, when not every word is found, drops words from the end; short separate
+   queries avoid both limits. Each hit's `_rankingScore` measures only the text match
+   (sort and custom ranking rules such as `featured` do not contribute), so paid featuring
+   never makes a match. Text score = 0.4 title + 0.4 keyword coverage (scores of the
+   keywords found, over at least three) + 0.2 summary.
+2. Preference: a small bonus for the same sector (+0.06), the same category (+0.04), and the
+   same province (+0.05) or a province of the same region (+0.025). It re-ranks counterparts
+   whose wording is about as close, and lifts a borderline text match over the threshold
+   only in the same line of business nearby; it cannot make a match from unrelated text
+   (the largest bonus, 0.15, is far below the threshold).
+3. Both ways: the pair is scored with each listing's searches and keeps the better score,
+   so matches do not depend on which listing was published or edited last.
+4. Threshold: pairs below MATCH_THRESHOLD (0.5) are not matches. On the labelled demo pairs
+   (tests/matching/labelled_pairs.py) true matches score 0.53-0.96 and the best-scoring
+   non-match 0.46.
+"""
+import re
+from dataclasses import dataclass
+
+from exchange.listings.models import Listing
+from exchange.search import index
+from exchange.search.query import published_restriction, quote
+
+# Tuned on the labelled demo pairs (tests/matching/labelled_pairs.py): see the quality test.
+MATCH_THRESHOLD = 0.5
+FIELD_WEIGHTS = {"title": 0.4, "keywords": 0.4, "summary": 0.2}
+MAX_KEYWORDS = 8
+MIN_KEYWORDS = 3
+# counterparts found at least this well are scored the other way round too
+REVERSE_FLOOR = 0.25
+SAME_SECTOR_BONUS = 0.06
+SAME_CATEGORY_BONUS = 0.04
+SAME_PROVINCE_BONUS = 0.05
+SAME_REGION_BONUS = 0.025
+CANDIDATES_PER_QUERY = 30
+MAX_QUERY_WORDS = 10  # Meilisearch ignores query words after the tenth
+
+# Words that say what kind of listing it is or join a phrase, not what it is about.
+STOPWORDS = frozenset("""
+cần mua bán tìm chào nhận cung cấp đơn vị đối tác doanh nghiệp công ty
+cho và của các có được dùng với theo trong từ là một những để tại về trên đã hoặc
+ưu tiên kết hợp quy mô tự động sản phẩm
+hệ thống dây chuyền sản xuất công nghệ quy trình giải pháp thiết bị dịch vụ chuyển giao
+""".split())
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# The six socio-economic regions, for "nearby" provinces (2025 units).
+REGIONS = {
+    "northern_midlands_mountains": (
+        "cao_bang", "dien_bien", "lai_chau", "lang_son", "lao_cai", "phu_tho", "son_la",
+        "thai_nguyen", "tuyen_quang"),
+    "red_river_delta": ("bac_ninh", "ha_noi", "hai_phong", "hung_yen", "ninh_binh",
+                        "quang_ninh"),
+    "north_central_coast": ("da_nang", "ha_tinh", "hue", "khanh_hoa", "nghe_an", "quang_ngai",
+                            "quang_tri", "thanh_hoa"),
+    "central_highlands": ("dak_lak", "gia_lai", "lam_dong"),
+    "south_east": ("dong_nai", "ho_chi_minh", "tay_ninh"),
+    "mekong_delta": ("an_giang", "ca_mau", "can_tho", "dong_thap", "vinh_long"),
+}
+REGION_OF = {province: region for region, provinces in REGIONS.items() for province in provinces}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the matcher needs to know about a listing (from its approved revision)."""
+
+    id: int
+    kind: str
+    business_id: int
+    title: str
+    summary: str
+    keywords: tuple[str, ...]
+    sector: str
+    category: str
+    province: str
+
+    @classmethod
+    def of(cls, listing: Listing) -> "Profile":
+        revision = listing.approved_revision
+        return cls(id=listing.id, kind=str(listing.kind), business_id=listing.business_id,
+                   title=revision.title, summary=revision.summary or "",
+                   keywords=tuple(revision.keywords or ()), sector=revision.sector,
+                   category=revision.category, province=revision.province)
+
+    @property
+    def opposite_kind(self) -> str:
+        return "request" if self.kind == "offer" else "offer"
+
+
+def content_words(text: str, limit: int = MAX_QUERY_WORDS) -> str:
+    """The first `limit` distinct words that say what the text is about."""
+    words: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS or any(ch.isdigit() for ch in word) or len(word) < 2:
+            continue
+        if word not in words:
+            words.append(word)
+        if len(words) == limit:
+            break
+    return " ".join(words)
+
+
+def field_queries(profile: Profile) -> list[tuple[str, str, str]]:
+    """(field, query, matching strategy) for each search of a listing."""
+    queries = [("title", content_words(profile.title), "last")]
+    seen = set()
+    for keyword in profile.keywords[:MAX_KEYWORDS]:
+        phrase = content_words(keyword)
+        if phrase and phrase not in seen:
+            seen.add(phrase)
+            # a keyword is a phrase: a counterpart has all of it or does not answer it
+            queries.append(("keywords", phrase, "all"))
+    queries.append(("summary", content_words(profile.summary), "last"))
+    return [(field, q, strategy) for field, q, strategy in queries if q]
+
+
+def counterpart_filter(profile: Profile, hidden_ids=(), now=None) -> list:
+    expression = [
+        *published_restriction(now),
+        f"kind = {quote(profile.opposite_kind)}",
+        f"business_id != {int(profile.business_id)}",
+        f"id != {int(profile.id)}",
+    ]
+    if hidden_ids:
+        expression.append(f"id NOT IN [{', '.join(str(int(i)) for i in hidden_ids)}]")
+    return expression
+
+
+def searches_for(profile: Profile, index_uid: str, hidden_ids=(), now=None) -> list[dict]:
+    """The multi-search queries of one listing, each tagged with the field it searches."""
+    searches = []
+    for name, q, strategy in field_queries(profile):
+        searches.append({
+            "indexUid": index_uid,
+            "q": q,
+            "filter": counterpart_filter(profile, hidden_ids, now),
+            "limit": CANDIDATES_PER_QUERY,
+            "showRankingScore": True,
+            "matchingStrategy": strategy,
+            "attributesToRetrieve": ["id", "sector", "category", "province"],
+            "_field": name,
+        })
+    return searches
+
+
+def preference_bonus(profile: Profile, hit: dict) -> float:
+    bonus = 0.0
+    if hit.get("sector") == profile.sector:
+        bonus += SAME_SECTOR_BONUS
+    if hit.get("category") == profile.category:
+        bonus += SAME_CATEGORY_BONUS
+    if hit.get("province") == profile.province:
+        bonus += SAME_PROVINCE_BONUS
+    elif REGION_OF.get(hit.get("province")) and \
+            REGION_OF.get(hit.get("province")) == REGION_OF.get(profile.province):
+        bonus += SAME_REGION_BONUS
+    return bonus
+
+
+def raw_scores(profile: Profile, tagged_results: list[tuple[str, dict]]) -> dict[int, float]:
+    """Counterpart id -> text score plus preference bonus, for every hit of the searches."""
+    keyword_count = sum(1 for field, _result in tagged_results if field == "keywords")
+    # answering one keyword of one is not answering a listing: coverage counts at least 3
+    keyword_share = 1 / max(MIN_KEYWORDS, keyword_count)
+    parts: dict[int, dict[str, float]] = {}
+    seen: dict[int, dict] = {}
+    for field, result in tagged_results:
+        for hit in result["hits"]:
+            part = parts.setdefault(hit["id"], {})
+            value = hit["_rankingScore"] * (keyword_share if field == "keywords" else 1.0)
+            part[field] = min(1.0, part.get(field, 0.0) + value)
+            seen[hit["id"]] = hit
+    return {
+        cid: round(sum(FIELD_WEIGHTS[field] * value for field, value in part.items())
+                   + preference_bonus(profile, seen[cid]), 4)
+        for cid, part in parts.items()
+    }
+
+
+def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | None = None
+         ) -> dict[int, dict[int, float]]:
+    """One multi-search for the searches of every profile; raw scores per profile."""
+    client = index.search_client()
+    uid = index.index_name()
+    searches, owners = [], []
+    for profile in profiles:
+        for search in searches_for(profile, uid, hidden_ids):
+            if only is not None:
+                ids = ", ".join(str(int(i)) for i in sorted(only[profile.id]))
+                search["filter"] = [*search["filter"], f"id IN [{ids}]"]
+            owners.append((profile, search.pop("_field")))
+            searches.append(search)
+    results = client.post("/multi-search", {"queries": searches})["results"] if searches else []
+    grouped: dict[int, list[tuple[str, dict]]] = {profile.id: [] for profile in profiles}
+    for (profile, field), result in zip(owners, results):
+        grouped[profile.id].append((field, result))
+    by_id = {profile.id: profile for profile in profiles}
+    return {listing_id: raw_scores(by_id[listing_id], tagged)
+            for listing_id, tagged in grouped.items()}
+
+
+def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
+                      load_profiles=None) -> dict[int, dict[int, float]]:
+    """Listing id -> {counterpart id: score} at or above the threshold.
+
+    A pair is scored both ways and keeps the better score: the offer's searches may miss
+    a request whose own searches find the offer well. So the result does not depend on
+    which of the two was published (or edited) last. `known` gives the counterparts each
+    listing is matched with now, so they are re-checked; `load_profiles(ids)` returns the
+    profiles of public listings outside `profiles` (for the reverse searches).
+    Raises index.SearchUnavailable when Meilisearch cannot answer."""
+    if not profiles:
+        return {}
+    known = known or {}
+    forward = _run(profiles, hidden_ids)
+    in_batch = set(forward)
+    reverse_needed: dict[int, set[int]] = {}
+    for listing_id, scores in forward.items():
+        candidates = {cid for cid, score in scores.items() if score >= REVERSE_FLOOR}
+        for cid in candidates | set(known.get(listing_id, ())):
+            if cid not in in_batch:
+                reverse_needed.setdefault(cid, set()).add(listing_id)
+    reverse: dict[int, dict[int, float]] = {}
+    if reverse_needed and load_profiles is not None:
+        others = load_profiles(sorted(reverse_needed))
+        reverse = _run(others, hidden_ids, only=reverse_needed)
+    both = {**forward, **reverse}
+    found = {}
+    for listing_id, scores in forward.items():
+        partners = set(scores) | set(known.get(listing_id, ()))
+        partners |= {other for other, theirs in both.items() if listing_id in theirs}
+        kept = {}
+        for cid in partners:
+            score = max(scores.get(cid, 0.0), both.get(cid, {}).get(listing_id, 0.0))
+            if score >= MATCH_THRESHOLD:
+                kept[cid] = score
+        found[listing_id] = kept
+    return found

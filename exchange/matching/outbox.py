@@ -1,0 +1,10 @@
+"""The matching step of the after-commit drain and of `flask exchange tick`."""
+
+
+def drain_matching() -> None:
+    """Match listings whose jobs are due, then queue the notices that are due."""
+    from exchange.matching.notices import send_match_notices
+    from exchange.matching.services import run_match_jobs
+
+    run_match_jobs()
+    send_match_notices()
