@@ -22,5 +22,6 @@ class PlanForm(FlaskForm):
     price_vnd = IntegerField(_l("Price (VND)"), validators=[DataRequired(), NumberRange(min=0)])
     label_vi = StringField(_l("Label (Vietnamese)"), validators=[DataRequired(), Length(max=100)])
     label_en = StringField(_l("Label (English)"), validators=[DataRequired(), Length(max=100)])
-    position = IntegerField(_l("Order shown"), default=0, validators=[Optional(), NumberRange(min=0)])
+    position = IntegerField(_l("Order shown"), default=0,
+                            validators=[Optional(), NumberRange(min=0)])
     active = BooleanField(_l("On sale"), default=True)

@@ -30,8 +30,9 @@ class StripeRecorder:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 form = dict(parse_qsl(body, keep_blank_values=True))
-                recorder.requests.append({"method": "POST", "path": self.path, "form": form,
-                                          "headers": {k.lower(): v for k, v in self.headers.items()}})
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                recorder.requests.append(
+                    {"method": "POST", "path": self.path, "form": form, "headers": headers})
                 if recorder.failures:
                     status = recorder.failures.pop(0)
                     self._json(status, {"error": {"type": "api_error",
