@@ -1,6 +1,9 @@
 """Login, logout, rate limiting, verification and reset links, invitations."""
 import re
+
 import time
+
+import pytest
 
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
@@ -8,6 +11,12 @@ from sqlalchemy import select
 from exchange.accounts.models import Member
 from exchange.extensions import db
 from tests.factories import PASSWORD, csrf_token, login, make_member, make_moderator
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages are asserted in English; Vietnamese rendering is tested in test_site."""
+    client.get("/?lang=en")
 
 
 def post_login(client, email, password):

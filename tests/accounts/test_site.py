@@ -10,6 +10,14 @@ def test_home_page_in_both_languages(client):
     assert "registered businesses" in client.get("/?lang=en").get_data(as_text=True)
 
 
+def test_register_page_speaks_vietnamese_and_english(client):
+    assert "Đăng ký doanh nghiệp" in client.get("/auth/register").get_data(as_text=True)
+    assert "Register your business" in client.get("/auth/register?lang=en").get_data(as_text=True)
+    # the choice is remembered
+    assert "Register your business" in client.get("/auth/register").get_data(as_text=True)
+    assert "Đăng ký doanh nghiệp" in client.get("/auth/register?lang=vi").get_data(as_text=True)
+
+
 def test_security_headers_and_cookie_flags(client):
     response = client.get("/auth/login")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
