@@ -42,7 +42,7 @@ def send_mail():
 @register
 @click.command("tick")
 def tick():
-    """One round of periodic work: expire listings, sync the index, send mail."""
+    """One round of periodic work: expire listings, sync the index, match, send mail."""
     from exchange.effects import drain
     from exchange.listings.lifecycle import expire_due
 

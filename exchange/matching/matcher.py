@@ -33,8 +33,8 @@ MATCH_THRESHOLD = 0.5
 FIELD_WEIGHTS = {"title": 0.4, "keywords": 0.4, "summary": 0.2}
 MAX_KEYWORDS = 8
 MIN_KEYWORDS = 3
-# counterparts found at least this well are scored the other way round too
-REVERSE_FLOOR = 0.25
+# every counterpart found is scored the other way round too (0: however weakly found)
+REVERSE_FLOOR = 0.0
 SAME_SECTOR_BONUS = 0.06
 SAME_CATEGORY_BONUS = 0.04
 SAME_PROVINCE_BONUS = 0.05
@@ -98,7 +98,7 @@ def content_words(text: str, limit: int = MAX_QUERY_WORDS) -> str:
     """The first `limit` distinct words that say what the text is about."""
     words: list[str] = []
     for word in _WORD.findall(text.lower()):
-        if word in STOPWORDS or any(ch.isdigit() for ch in word) or len(word) < 2:
+        if word in STOPWORDS or any(ch.isdigit() for ch in word):
             continue
         if word not in words:
             words.append(word)

@@ -18,8 +18,9 @@ from exchange.timeutil import utcnow
 
 BATCH = 50
 MAX_BACKOFF_SECONDS = 300
-# a match job waits for the index jobs recorded before it (so two listings published
-# together find each other), but a job stuck for longer than this does not hold it back
+# match jobs wait for the index to apply recent changes (so two listings published together
+# find each other, and an edit is matched by its new text), but an index job stuck for
+# longer than this does not hold matching back
 INDEX_WAIT_LIMIT = timedelta(minutes=10)
 NEW_FOR = timedelta(days=7)
 
@@ -31,9 +32,11 @@ def _due(force: bool):
     return conditions
 
 
-def index_caught_up(until, wait: float | None = None) -> bool:
-    """True when every index job recorded up to `until` is applied by Meilisearch.
+def index_caught_up(wait: float | None = None) -> bool:
+    """True when every recent index job is applied by Meilisearch.
 
+    (Index and match jobs are written in the same transaction, so "recorded before the
+    match job" cannot be told apart by timestamps; any recent backlog counts.)
     Waits (briefly) for tasks already enqueued, since Meilisearch applies one document in
     milliseconds; jobs still pending mean Meilisearch is down or behind."""
     from exchange.search.outbox import confirm_enqueued
@@ -41,8 +44,7 @@ def index_caught_up(until, wait: float | None = None) -> bool:
     wait = current_app.config["MEILI_TIMEOUT"] if wait is None else wait
     since = utcnow() - INDEX_WAIT_LIMIT
     waiting = select(IndexJob.state, func.max(IndexJob.task_uid)).where(
-        IndexJob.state != JobState.DONE, IndexJob.created_at <= until,
-        IndexJob.created_at >= since,
+        IndexJob.state != JobState.DONE, IndexJob.created_at >= since,
     ).group_by(IndexJob.state)
     deadline = time.monotonic() + wait
     while True:
@@ -67,8 +69,8 @@ def run_match_jobs(force: bool = False) -> int:
 
     done = 0
     while True:
-        newest = db.session.scalar(select(func.max(MatchJob.created_at)).where(*_due(force)))
-        if newest is None or not index_caught_up(newest):
+        due = db.session.scalar(select(MatchJob.id).where(*_due(force)).limit(1))
+        if due is None or not index_caught_up():
             db.session.commit()
             return done
         jobs = db.session.scalars(

@@ -1,4 +1,113 @@
-"""Matches and saved searches."""
-from flask import Blueprint
+"""Matches on listing pages, the dashboard and the API; mail settings; saved searches."""
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from exchange.errors import DomainError
+from exchange.extensions import csrf, db
+from exchange.matching import alerts, notices, services
+from exchange.matching.forms import NotificationSettingsForm, SavedSearchForm
 
 bp = Blueprint("matching", __name__)
+
+
+@bp.app_context_processor
+def _matching_helpers():
+    return {"listing_matches": services.listing_matches,
+            "matches_for_business": services.matches_for_business}
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notification_settings():
+    form = NotificationSettingsForm(match_mail_mode=str(current_user.match_mail_mode))
+    if form.validate_on_submit():
+        notices.set_match_mail_mode(current_user, form.match_mail_mode.data)
+        db.session.commit()
+        flash(_("Your notification settings were saved."), "success")
+        return redirect(url_for(".notification_settings"))
+    return render_template("matching/notifications.html", form=form,
+                           saved=alerts.searches_of(current_user.id))
+
+
+@bp.route("/account/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # one-click (RFC 8058) POSTs from mail clients carry the signed token only
+def unsubscribe(token):
+    """One click from the mail: the signed link names the member, no sign-in needed."""
+    try:
+        member = notices.member_from_unsubscribe_token(token)
+    except DomainError as exc:
+        return render_template("matching/unsubscribed.html", error=exc.message), 400
+    notices.set_match_mail_mode(member, "off")
+    db.session.commit()
+    return render_template("matching/unsubscribed.html", error=None, member=member)
+
+
+@bp.route("/account/saved-searches/stop/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def stop_alert(token):
+    try:
+        saved = alerts.stop_alert_by_token(token)
+    except DomainError as exc:
+        return render_template("matching/unsubscribed.html", error=exc.message), 400
+    db.session.commit()
+    return render_template("matching/unsubscribed.html", error=None, saved=saved,
+                           stopped_alert=True)
+
+
+@bp.route("/account/saved-searches", methods=["GET", "POST"])
+@login_required
+def saved_searches():
+    form = SavedSearchForm()
+    status = 200
+    if request.method == "POST":
+        if not form.query.data:
+            # a plain form posted from /search carries the search's own fields
+            form.query.data = _query_from_fields(request.form)
+        if form.validate_on_submit():
+            try:
+                alerts.save_search(current_user, form.name.data, form.query.data)
+            except DomainError as exc:
+                db.session.rollback()
+                form.name.errors.append(exc.message)
+                status = 400
+            else:
+                db.session.commit()
+                flash(_("Search saved. New listings that match it will be emailed to you."),
+                      "success")
+                return redirect(url_for(".saved_searches"))
+        else:
+            status = 400
+    return render_template("matching/saved_searches.html", form=form,
+                           saved=alerts.searches_of(current_user.id)), status
+
+
+def _query_from_fields(form) -> str:
+    from urllib.parse import urlencode
+    return urlencode([(key, value) for key in form for value in form.getlist(key)
+                      if key not in ("csrf_token", "name", "query")])
+
+
+@bp.route("/account/saved-searches/<int:saved_id>/delete", methods=["POST"])
+@login_required
+def delete_saved_search(saved_id):
+    alerts.delete_search(current_user, saved_id)
+    db.session.commit()
+    flash(_("Saved search deleted."), "success")
+    return redirect(url_for(".saved_searches"))
+
+
+@bp.route("/api/v1/listings/<int:listing_id>/matches")
+def api_matches(listing_id):
+    from exchange.api.views import NotFound, hit_json
+    from exchange.search.documents import build_document, listings_by_id
+    from exchange.search.results import hit_from_document
+
+    found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 63 else []
+    if not found or not found[0].is_public:
+        raise NotFound(_l("No published listing has this number."), code="not_found")
+    rows = services.listing_matches(found[0], limit=50)
+    return jsonify(listing_id=listing_id, matches=[
+        {"score": score, "listing": hit_json(hit_from_document(build_document(other)))}
+        for other, score in rows
+    ])
