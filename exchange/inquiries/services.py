@@ -245,6 +245,13 @@ def threads_for(member, archived=False, page=1, per_page=20):
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
+def recent_threads(member, limit=5) -> list:
+    """The member's business threads with the latest activity (for the dashboard)."""
+    if not (member and member.is_authenticated and member.business_id):
+        return []
+    return threads_for(member, page=1, per_page=limit).items
+
+
 def thread_for(member, thread_id):
     """The thread if the member's business is one of its two sides, else None."""
     thread = db.session.get(Thread, thread_id)

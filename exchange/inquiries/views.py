@@ -43,6 +43,8 @@ def inquiry_helpers():
     return {
         "inquiry_unread_count": _unread_count,
         "inquiry_panel": _panel,
+        "inquiry_recent": lambda limit=5: services.recent_threads(current_user, limit),
+        "inquiry_unread_by_thread": lambda: services.unread_by_thread(current_user),
         "inquiry_perm": services,
     }
 

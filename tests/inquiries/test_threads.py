@@ -157,3 +157,15 @@ def test_listing_panel_offers_the_form_to_other_businesses_and_sign_in_to_visito
     send_inquiry(signed_in(app, buyer), listing.id)
     thread = db.session.scalars(select(Thread)).one()
     assert f"/account/inquiries/{thread.id}" in panel(buyer)
+
+
+def test_dashboard_partial_lists_recent_threads_with_unread_counts(app, seller, buyer, listing):
+    from flask import render_template
+    from flask_login import login_user
+    send_inquiry(signed_in(app, buyer), listing.id)
+    thread = db.session.scalars(select(Thread)).one()
+    with app.app_context(), app.test_request_context("/account"):
+        login_user(seller)
+        html = render_template("inquiries/_dashboard.html")
+    assert f"/account/inquiries/{thread.id}" in html and thread.listing_title in html
+    assert buyer.business.name in html and 'id="inquiry-unread"' in html
