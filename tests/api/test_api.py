@@ -107,20 +107,20 @@ def test_bad_parameters_are_400_json(client, spec, query):
     assert body["error"]["code"] == "invalid_parameter"
 
 
-@pytest.mark.parametrize("param", PARAMS)
-@pytest.mark.parametrize("value", INJECTIONS)
-def test_filter_syntax_in_any_parameter_never_reaches_meilisearch(client, published, param,
-                                                                  value):
-    response = client.get("/api/v1/search", query_string={param: value})
-    assert response.status_code in (200, 400), response.get_data(as_text=True)[:300]
-    body = response.get_json()
-    if response.status_code == 200:
-        # only free text is accepted as-is, and it can only narrow the published results
-        assert param == "q" or value.strip() == ""
-        assert body["limited"] is False
-        assert all(hit["id"] == published.id for hit in body["hits"])
-    else:
-        assert body["error"]["code"] == "invalid_parameter"
+def test_filter_syntax_in_any_parameter_never_reaches_meilisearch(client, published):
+    for param in PARAMS:
+        for value in INJECTIONS:
+            response = client.get("/api/v1/search", query_string={param: value})
+            case = (param, value, response.get_data(as_text=True)[:200])
+            assert response.status_code in (200, 400), case
+            body = response.get_json()
+            if response.status_code == 200:
+                # only free text is taken as typed, and it can only narrow published results
+                assert param == "q", case
+                assert body["limited"] is False, case
+                assert all(hit["id"] == published.id for hit in body["hits"]), case
+            else:
+                assert body["error"]["code"] == "invalid_parameter", case
 
 
 def test_quote_escapes_filter_values():

@@ -1,0 +1,17 @@
+"""`make bench`: every benchmark, one after the other."""
+import importlib
+import sys
+
+MODULES = ("bench.search", "bench.importer")
+
+if __name__ == "__main__":
+    for name in MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        print(f"== {name}", flush=True)
+        module.main()
+    sys.exit(0)

@@ -1,0 +1,242 @@
+"""Bench: `reindex` throughput against raw Meilisearch ingestion, and /api/v1/search latency
+against a direct Meilisearch query for the same searches, side by side in one run.
+
+    .venv/bin/python -m bench.search          # 100,000 demo listings
+    BENCH_LISTINGS=10000 .venv/bin/python -m bench.search
+
+Everything runs against one Meilisearch process started for the run and a temporary SQLite
+database filled by the demo generator. The API is served by gunicorn (the production
+settings in gunicorn.conf.py) and called over HTTP, as a client would; the direct query is
+the same multi-search the app sends, with the same search-only key, over a keep-alive
+connection from the same client.
+"""
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LISTINGS = int(os.environ.get("BENCH_LISTINGS", 100_000))
+BATCH = int(os.environ.get("BENCH_BATCH", 5000))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 30))
+SEARCHES = [
+    {"q": "may say nong san"},
+    {"q": "khoan cnc"},
+    {"q": "xu ly nuoc thai"},
+    {"q": "Vinh Phuc"},
+    {"q": "may say", "sector": "agriculture"},
+    {"q": "robot han", "province": "ha_noi", "kind": "offer"},
+    {"q": "cong nghe", "sort": "newest"},
+    {"kind": "request", "sort": "price_desc"},
+    {"category": "equipment", "price_min": "100000000", "price_max": "900000000"},
+    {"q": "phan mem quan ly kho", "page": "3"},
+    {"sector": "energy", "province": "phu_tho", "trl": "7"},
+    {},
+]
+MARK_START = "<!-- bench:search:start -->"
+MARK_END = "<!-- bench:search:end -->"
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def build_data(app) -> int:
+    from exchange.accounts.demo import seed_people
+    from exchange.extensions import db
+    from exchange.listings.demo import seed_listings
+
+    db.create_all()
+    people = seed_people(only_if_empty=False)
+    db.session.commit()
+    seed_listings(people, LISTINGS)
+    db.session.commit()
+    from exchange.search.rebuild import count_public
+    return count_public()
+
+
+def raw_ingestion(app) -> dict:
+    """The same documents, already built, sent straight to a fresh index with our settings."""
+    from exchange.extensions import db
+    from exchange.search import index
+    from exchange.search.documents import build_document, public_listings
+
+    documents = []
+    last_id = 0
+    from exchange.listings.models import Listing
+    while True:
+        batch = db.session.scalars(public_listings().where(Listing.id > last_id)
+                                   .order_by(Listing.id).limit(BATCH)).unique().all()
+        if not batch:
+            break
+        documents.extend(build_document(listing) for listing in batch)
+        last_id = batch[-1].id
+        db.session.expunge_all()
+    client = index.admin_client()
+    uid = index.index_name("__raw")
+    index.apply_settings(client, uid)
+    started = time.monotonic()
+    tasks = [index.upsert_documents(client, documents[i:i + BATCH], uid=uid)
+             for i in range(0, len(documents), BATCH)]
+    for task in tasks:
+        assert client.wait_for_task(task, timeout=3600)["status"] == "succeeded"
+    seconds = time.monotonic() - started
+    client.wait_for_task(client.delete(f"/indexes/{uid}")["taskUid"], timeout=600)
+    return {"documents": len(documents), "seconds": seconds, "rate": len(documents) / seconds}
+
+
+def serve(env: dict, port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
+         "wsgi:app"],
+        cwd=ROOT, env={**os.environ, **env, "BIND": f"127.0.0.1:{port}",
+                       "WEB_CONCURRENCY": "2", "GUNICORN_ACCESSLOG": "/dev/null"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/api/v1/stats", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def latency(app, api_url: str) -> dict:
+    from werkzeug.datastructures import MultiDict
+
+    from exchange.search import index
+    from exchange.search.outbox import unconfirmed_removals
+    from exchange.search.query import parse_query, search_requests
+
+    client = index.search_client()
+    meili = requests.Session()
+    api = requests.Session()
+    headers = {"Authorization": f"Bearer {client.key}"}
+    payloads = [
+        {"queries": search_requests(parse_query(MultiDict(params)), index.index_name(),
+                                    hidden_ids=unconfirmed_removals())}
+        for params in SEARCHES
+    ]
+    timings = {"api": [], "meili": []}
+    for round_number in range(ROUNDS + 2):
+        for params, payload in zip(SEARCHES, payloads):
+            started = time.perf_counter()
+            response = meili.post(f"{client.url}/multi-search", json=payload, headers=headers)
+            meili_seconds = time.perf_counter() - started
+            response.raise_for_status()
+            started = time.perf_counter()
+            response = api.get(f"{api_url}/api/v1/search?{urlencode(params)}")
+            api_seconds = time.perf_counter() - started
+            response.raise_for_status()
+            assert response.json()["limited"] is False
+            if round_number >= 2:  # two warm-up rounds
+                timings["meili"].append(meili_seconds * 1000)
+                timings["api"].append(api_seconds * 1000)
+    return {name: {"median": statistics.median(values), "p95": percentile(values, 0.95),
+                   "count": len(values)} for name, values in timings.items()}
+
+
+def write_report(figures: dict) -> Path:
+    reindex, raw, lat = figures["reindex"], figures["raw"], figures["latency"]
+    share = reindex["rate"] / raw["rate"] * 100
+    overhead_median = (lat["api"]["median"] / lat["meili"]["median"] - 1) * 100
+    overhead_p95 = (lat["api"]["p95"] / lat["meili"]["p95"] - 1) * 100
+    section = f"""{MARK_START}
+## Search: indexing throughput and query latency
+
+`make bench` (`python -m bench.search`), {figures['listings']:,} demo listings
+(`seed_listings`), SQLite, one Meilisearch {figures['meili_version']} process on loopback,
+{os.cpu_count()} CPU(s), run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.
+
+| indexing | documents | seconds | documents/s |
+|---|---:|---:|---:|
+| raw Meilisearch ingestion (prebuilt documents, batches of {BATCH:,}) | {raw['documents']:,} | {raw['seconds']:.1f} | {raw['rate']:,.0f} |
+| `flask exchange reindex` (database read, documents built, new index, swap) | {reindex['documents']:,} | {reindex['seconds']:.1f} | {reindex['rate']:,.0f} |
+
+Reindex reaches **{share:.0f}%** of raw ingestion throughput (target: at least 70%).
+
+| search latency, {len(SEARCHES)} searches × {ROUNDS} rounds | median (ms) | p95 (ms) |
+|---|---:|---:|
+| direct Meilisearch multi-search (same payload, search-only key) | {lat['meili']['median']:.2f} | {lat['meili']['p95']:.2f} |
+| `GET /api/v1/search` through gunicorn | {lat['api']['median']:.2f} | {lat['api']['p95']:.2f} |
+
+The API adds **{overhead_median:.0f}%** at the median and **{overhead_p95:.0f}%** at p95 on top
+of Meilisearch's own latency (target: at most 50%). The searches mix free text without
+diacritics, former province names, facet filters, price ranges, sorts and a later page;
+each one asks for the six facets, as the search page does.
+{MARK_END}"""
+    path = ROOT / "docs" / "benchmarks.md"
+    path.parent.mkdir(exist_ok=True)
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if MARK_START in text and MARK_END in text:
+        before, rest = text.split(MARK_START, 1)
+        text = before + section + rest.split(MARK_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+    return path
+
+
+def main() -> dict:
+    from config import Config
+    from exchange import create_app
+    from tests.services import MeiliServer, free_port
+
+    workdir = tempfile.mkdtemp(prefix="exchange-bench-")
+    meili = MeiliServer(master_key="bench-master-key-0123456789").start()
+    database_url = f"sqlite:///{workdir}/bench.db"
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "MEILI_URL": meili.url,
+                "MEILI_MASTER_KEY": meili.master_key, "MEILI_INDEX_PREFIX": "bench_",
+                "MEILI_TIMEOUT": 10.0, "DRAIN_AFTER_COMMIT": False}
+    app = create_app(Config, **settings)
+    server = None
+    try:
+        with app.app_context():
+            print(f"generating {LISTINGS:,} demo listings…", flush=True)
+            public = build_data(app)
+            print(f"{public:,} public listings; raw ingestion…", flush=True)
+            raw = raw_ingestion(app)
+            print(f"raw: {raw['rate']:,.0f} docs/s; reindex…", flush=True)
+            from exchange.search.rebuild import reindex
+            figures = reindex(batch_size=BATCH)
+            print(f"reindex: {figures['rate']:,.0f} docs/s; latency…", flush=True)
+            port = free_port()
+            server = serve({"DATABASE_URL": database_url, "MEILI_URL": meili.url,
+                            "MEILI_MASTER_KEY": meili.master_key,
+                            "MEILI_INDEX_PREFIX": "bench_", "EXCHANGE_ENV": "production",
+                            "DRAIN_AFTER_COMMIT": "0",
+                            "EXCHANGE_INSTANCE_DIR": workdir}, port)
+            lat = latency(app, f"http://127.0.0.1:{port}")
+            version = meili.request("GET", "/version").json()["pkgVersion"]
+        results = {"listings": public, "raw": raw, "reindex": figures, "latency": lat,
+                   "meili_version": version}
+        path = write_report(results)
+        print(f"reindex {figures['rate']:,.0f} docs/s vs raw {raw['rate']:,.0f} docs/s "
+              f"({figures['rate'] / raw['rate'] * 100:.0f}%)")
+        print(f"api median {lat['api']['median']:.2f} ms p95 {lat['api']['p95']:.2f} ms; "
+              f"meili median {lat['meili']['median']:.2f} ms p95 {lat['meili']['p95']:.2f} ms")
+        print(f"written to {path.relative_to(ROOT)}")
+        return results
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        meili.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
