@@ -15,7 +15,7 @@ from exchange.moderation.services import (
 )
 from exchange.search.models import IndexJob
 from exchange.timeutil import utcnow
-from tests.factories import make_business, make_listing, make_member, publish
+from tests.factories import make_business, make_member, publish
 from tests.moderation.conftest import item_of
 
 pytestmark = pytest.mark.usefixtures("request_ctx")

@@ -178,3 +178,16 @@ def test_stats_count_states_and_measure_waiting(owner, moderator):
     assert stats.oldest.id == items[3].id
     assert stats.median_wait == timedelta(hours=3)
     assert stats.decided_recently == 3
+
+
+def test_release_claims_command(app, pending, moderator):
+    item_id = item_of(pending).id
+    claim_item(item_id, moderator.id, now=utcnow() - timedelta(hours=1))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["exchange", "release-claims"])
+    assert result.exit_code == 0, result.output
+    assert "1 expired claim(s) released" in result.output
+    db.session.expire_all()
+    assert db.session.get(QueueItem, item_id).claimed_by_id is None
+    result = app.test_cli_runner().invoke(args=["exchange", "queue-stats"])
+    assert result.exit_code == 0 and "waiting: 1" in result.output

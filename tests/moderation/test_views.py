@@ -1,17 +1,23 @@
 """The review queue as moderators use it: pages, forms with CSRF, and who may use them."""
+import io
 from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from exchange.extensions import db
 from exchange.listings import lifecycle
+from exchange.listings.files import prepare_image, stored
 from exchange.mail import OutboxMail
 from exchange.moderation.models import AuditEntry, ItemState, QueueItem
 from exchange.moderation.services import claim_item, enqueue_business
 from exchange.timeutil import utcnow
 from tests.conftest import extract_csrf
-from tests.factories import login, make_business, make_listing, make_member, publish
+from tests.factories import (
+    listing_content, login, make_business, make_listing, make_member, publish,
+)
 from tests.moderation.conftest import item_of, post
 
 
@@ -266,3 +272,28 @@ def test_no_inline_script_on_moderation_pages(mod_client, pending):
                 f"/moderation/listings/{pending.id}"):
         html = mod_client.get(url).get_data(as_text=True)
         assert "<script>" not in html and "style=" not in html, url
+
+
+def _png(color=(200, 80, 40)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_review_page_shows_unpublished_images_to_moderators_only(app, client, moderator,
+                                                                      owner):
+    image = prepare_image(FileStorage(io.BytesIO(_png()), filename="may-say.png"))
+    with stored([image]) as files:
+        listing = lifecycle.create_listing(owner.business.id, owner.id, "offer",
+                                           listing_content(), files)
+    lifecycle.submit(listing, owner.id)
+    db.session.commit()
+    file_id = listing.latest_revision.images[0].id
+    thumb = f"/listings/{listing.id}/files/{file_id}/thumb"
+
+    assert client.get(thumb).status_code in (403, 404)  # nothing unreviewed is public
+    login(client, moderator)
+    page = client.get(f"/moderation/{item_of(listing).id}").get_data(as_text=True)
+    assert thumb in page and 'alt="may-say.png"' in page
+    response = client.get(thumb)
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
