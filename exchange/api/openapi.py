@@ -119,6 +119,18 @@ def openapi_document() -> dict:
                     "404": error,
                 },
             }},
+            "/listings/{listing_id}/matches": {"get": {
+                "operationId": "getListingMatches",
+                "summary": "Published counterparts of a published listing, best first",
+                "parameters": [{"name": "listing_id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {"description": "Matches with scores", "content": {
+                        "application/json": {"schema": {
+                            "$ref": "#/components/schemas/Matches"}}}},
+                    "404": error,
+                },
+            }},
             "/stats": {"get": {
                 "operationId": "getStats",
                 "summary": "Headline counters",
@@ -154,6 +166,23 @@ def openapi_document() -> dict:
                     "limited": {"type": "boolean", "description":
                                 "True when the search engine was unreachable and the "
                                 "database answered (title match, newest first)."},
+                },
+            },
+            "Matches": {
+                "type": "object", "required": ["listing_id", "matches"],
+                "additionalProperties": False,
+                "properties": {
+                    "listing_id": {"type": "integer"},
+                    "matches": {"type": "array", "items": {
+                        "type": "object", "required": ["score", "listing"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "score": {"type": "number", "description":
+                                      "Text match plus sector/category/province preference; "
+                                      "matches score at least 0.5."},
+                            "listing": {"$ref": "#/components/schemas/Hit"},
+                        },
+                    }},
                 },
             },
             "Stats": {

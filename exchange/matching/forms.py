@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from exchange.accounts.models import MatchMailMode
@@ -9,9 +10,9 @@ from exchange.accounts.models import MatchMailMode
 
 class NotificationSettingsForm(FlaskForm):
     match_mail_mode = RadioField(_l("Emails about new matches"), choices=[
-        (MatchMailMode.DAILY.value, _l("One email a day at most (recommended)")),
-        (MatchMailMode.IMMEDIATE.value, _l("Right away, for every new match")),
-        (MatchMailMode.OFF.value, _l("No match emails")),
+        SelectChoice(MatchMailMode.DAILY.value, _l("One email a day at most (recommended)")),
+        SelectChoice(MatchMailMode.IMMEDIATE.value, _l("Right away, for every new match")),
+        SelectChoice(MatchMailMode.OFF.value, _l("No match emails")),
     ], validators=[DataRequired()])
 
 
