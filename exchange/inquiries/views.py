@@ -50,7 +50,8 @@ def inquiry_helpers():
 
 
 def _safe_next(target, default):
-    if target and target.startswith("/") and not target.startswith("//"):
+    # "//host" and "/\\host" are both read by browsers as another site
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return default
 
