@@ -2,14 +2,14 @@
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from exchange.errors import IllegalTransition
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, RevisionFile, RevisionStatus, Status
-from exchange.matching.models import record_match_job
-from exchange.moderation.models import ItemKind, ItemState, QueueItem, record_audit
-from exchange.search.models import record_index_job
+from exchange.matching.models import MatchJob, record_match_job
+from exchange.moderation.models import AuditEntry, ItemKind, ItemState, QueueItem, record_audit
+from exchange.search.models import IndexJob, record_index_job
 from exchange.timeutil import utcnow
 
 ALLOWED = {
@@ -222,3 +222,54 @@ def _cancel_waiting(listing: Listing) -> None:
                                 QueueItem.state == ItemState.WAITING)
     ):
         item.state = ItemState.CANCELLED
+
+
+def submit_new_many(entries, actor_id=None, approve=False) -> list[dict]:
+    """create_listing + submit (+ approve_revision when `approve`) for many new listings in a
+    few statements, for bulk imports: the same rows, states, audit entries and outbox jobs
+    as one listing at a time (keep it in step with those three). Each entry is a dict with
+    business_id, kind, content and external_id; returns listing_id, revision_id and
+    queue_item_id for each, in order."""
+    if not entries:
+        return []
+    now = utcnow()
+    listing_ids = db.session.scalars(
+        insert(Listing).returning(Listing.id, sort_by_parameter_order=True),
+        [{"business_id": e["business_id"], "created_by_id": None, "kind": e["kind"],
+          "status": Status.PUBLISHED if approve else Status.PENDING_REVIEW,
+          "external_id": e.get("external_id"), "published_at": now if approve else None,
+          "created_at": now, "updated_at": now} for e in entries],
+    ).all()
+    revision_ids = db.session.scalars(
+        insert(Revision).returning(Revision.id, sort_by_parameter_order=True),
+        [{**e["content"], "listing_id": listing_id, "number": 1, "author_id": None,
+          "status": RevisionStatus.APPROVED if approve else RevisionStatus.PENDING,
+          "created_at": now, "submitted_at": now, "decided_at": now if approve else None}
+         for e, listing_id in zip(entries, listing_ids)],
+    ).all()
+    if approve:
+        db.session.execute(update(Listing), [
+            {"id": listing_id, "approved_revision_id": revision_id}
+            for listing_id, revision_id in zip(listing_ids, revision_ids)])
+    item_ids = db.session.scalars(
+        insert(QueueItem).returning(QueueItem.id, sort_by_parameter_order=True),
+        [{"kind": ItemKind.LISTING, "state": ItemState.WAITING, "listing_id": listing_id,
+          "revision_id": revision_id, "business_id": e["business_id"], "submitted_at": now,
+          "details": {}}
+         for e, listing_id, revision_id in zip(entries, listing_ids, revision_ids)],
+    ).all()
+    made = [{"listing_id": listing_id, "revision_id": revision_id, "queue_item_id": item_id,
+             "business_id": e["business_id"]}
+            for e, listing_id, revision_id, item_id in zip(entries, listing_ids, revision_ids,
+                                                           item_ids)]
+    # the rows record_audit, record_index_job and record_match_job add, as bulk inserts
+    db.session.execute(insert(AuditEntry), [
+        {"action": "submitted", "actor_id": actor_id, "listing_id": m["listing_id"],
+         "business_id": m["business_id"], "queue_item_id": m["queue_item_id"], "details": {}}
+        for m in made])
+    if approve:
+        for job in (IndexJob, MatchJob):
+            db.session.execute(insert(job), [
+                {"listing_id": m["listing_id"], "reason": "approved"} for m in made])
+        db.session.info["drain"] = True
+    return made

@@ -3,6 +3,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from stdnum.vn import mst
@@ -191,13 +192,26 @@ def _summary_from(description: str, title: str) -> str:
     return text[:SUMMARY_MAX - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _term(cells, errors, name, terms, what, required=True) -> str | None:
+TAXONOMIES = {
+    "kind": taxonomy.KINDS, "category": taxonomy.CATEGORIES, "sector": taxonomy.SECTORS,
+    "province": taxonomy.PROVINCES, "ip_status": taxonomy.IP_STATUSES,
+    "transfer_modes": taxonomy.TRANSFER_MODES, "unit": taxonomy.UNITS,
+}
+
+
+@lru_cache(maxsize=4096)
+def resolve(column: str, value: str) -> taxonomy.Term | None:
+    """taxonomy.resolve, remembered: a file repeats the same few labels on every row."""
+    return taxonomy.resolve(TAXONOMIES[column], value)
+
+
+def _term(cells, errors, name, what, required=True) -> str | None:
     value = _text(cells, name)
     if not value:
         if required:
             errors.append(RowError(name, f"{what} missing"))
         return None
-    term = taxonomy.resolve(terms, value)
+    term = resolve(name, value)
     if term is None:
         errors.append(RowError(name, f"unknown {what} “{value}”"))
         return None
@@ -217,7 +231,7 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
     elif len(external_id) > EXTERNAL_ID_MAX:
         errors.append(RowError("external_id", f"longer than {EXTERNAL_ID_MAX} characters"))
 
-    kind = _term(cells, errors, "kind", taxonomy.KINDS, "kind (offer/request)")
+    kind = _term(cells, errors, "kind", "kind (offer/request)")
     title = _single_line(_text(cells, "title"))
     if not title:
         errors.append(RowError("title", "title missing"))
@@ -233,16 +247,16 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
                                           f"(has {len(summary)})"))
     summary = summary or _summary_from(description, title)
 
-    category = _term(cells, errors, "category", taxonomy.CATEGORIES, "category")
-    sector = _term(cells, errors, "sector", taxonomy.SECTORS, "sector")
-    province = _term(cells, errors, "province", taxonomy.PROVINCES, "province")
-    ip_status = _term(cells, errors, "ip_status", taxonomy.IP_STATUSES, "IP status",
+    category = _term(cells, errors, "category", "category")
+    sector = _term(cells, errors, "sector", "sector")
+    province = _term(cells, errors, "province", "province")
+    ip_status = _term(cells, errors, "ip_status", "IP status",
                       required=False) or "none"
-    unit = _term(cells, errors, "unit", taxonomy.UNITS, "unit", required=False)
+    unit = _term(cells, errors, "unit", "unit", required=False)
 
     modes = []
     for value in split_list(_text(cells, "transfer_modes")):
-        term = taxonomy.resolve(taxonomy.TRANSFER_MODES, value)
+        term = resolve("transfer_modes", value)
         if term is None:
             errors.append(RowError("transfer_modes", f"unknown transfer mode “{value}”"))
         elif term.code not in modes:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Business, Member
@@ -14,7 +14,7 @@ from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.models import Listing, RevisionStatus, Status
 from exchange.mail import queue_mail
-from exchange.moderation.models import ItemState, QueueItem, record_audit
+from exchange.moderation.models import AuditEntry, ItemState, QueueItem, record_audit
 from exchange.moderation.services import enqueue_business
 from exchange.timeutil import utcnow
 from exchange.transfer.csv_format import (ListingRow, RejectedRow, RowError, new_listing_expiry,
@@ -144,6 +144,7 @@ class Importer:
         good = [row for row in rows if isinstance(row, ListingRow)]
         businesses = self._businesses({row.tax_code for row in good})
         listings = self._listings([row.external_id for row in good])
+        self._new: dict[str, dict] = {}
         for row in rows:
             if isinstance(row, ListingRow):
                 problem = self._import_row(row, businesses, listings)
@@ -156,6 +157,7 @@ class Importer:
             self.report.rows += 1
             if self.progress is not None:
                 self.progress(self.report, time.monotonic() - started)
+        self._create_listings(list(self._new.values()))
 
     # -- look-ups, one query per batch -----------------------------------------------------
 
@@ -198,9 +200,19 @@ class Importer:
 
         listing = listings.get(row.external_id)
         if listing is None:
+            if row.external_id in self._new:
+                # the file repeats an id within one batch: the later row wins, as it would
+                # had the earlier one been imported already
+                self.report.updated += 1
+            else:
+                self.report.created += 1
             if not self.dry_run:
-                listings[row.external_id] = self._create_listing(row, business)
-            self.report.created += 1
+                self._new[row.external_id] = {
+                    "business_id": business.id, "kind": row.kind,
+                    "external_id": row.external_id,
+                    "content": {"expires_at": new_listing_expiry(), **row.content},
+                    "row": row,
+                }
             return None
         return self._update_listing(row, listing, business)
 
@@ -251,14 +263,24 @@ class Importer:
         if mail is not None:
             self.report.invitations += 1
 
-    def _create_listing(self, row, business) -> Listing:
-        content = {"expires_at": new_listing_expiry(), **row.content}
-        listing = lifecycle.create_listing(business.id, None, row.kind, content)
-        listing.external_id = row.external_id
-        item = lifecycle.submit(listing, self.moderator_id)
-        if self.status == PUBLISHED:
-            self._approve(listing, item, row)
-        return listing
+    def _create_listings(self, entries) -> None:
+        """The batch's new listings in one go: per-listing flushes would cost more than
+        everything else the import does together."""
+        approve = self.status == PUBLISHED
+        made = lifecycle.submit_new_many(entries, actor_id=self.moderator_id, approve=approve)
+        if not approve or not made:
+            return
+        now = utcnow()
+        db.session.execute(update(QueueItem), [
+            {"id": m["queue_item_id"], "state": ItemState.DECIDED, "decision": "approve",
+             "decided_by_id": self.moderator_id, "decided_at": now} for m in made])
+        db.session.execute(insert(AuditEntry), [
+            {"action": "import_decision", "actor_id": self.moderator_id,
+             "listing_id": m["listing_id"], "business_id": m["business_id"],
+             "queue_item_id": m["queue_item_id"],
+             "details": {"revision_id": m["revision_id"], "external_id": entry["external_id"],
+                         "line": entry["row"].line}}
+            for entry, m in zip(entries, made)])
 
     def _update_listing(self, row, listing, business) -> RowError | None:
         if str(listing.kind) != row.kind:
