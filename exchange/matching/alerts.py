@@ -1,5 +1,6 @@
 """Saved searches and their alerts: one digest per member of what was published since."""
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
@@ -21,6 +22,7 @@ from exchange.timeutil import utcnow
 MAX_SAVED_PER_MEMBER = 50
 SEARCHES_PER_REQUEST = 250  # queries per Meilisearch multi-search call
 HITS_PER_ALERT = 20
+SEARCH_THREADS = 4
 # listings can reach the index a little after they are published: look back this far
 # (AlertSent keeps a listing from being announced twice)
 INDEX_LAG = timedelta(minutes=15)
@@ -134,10 +136,13 @@ def _alert_chunk(client, uid, searches: list[SavedSearch], until, figures) -> No
         queries.append(alert_search(saved, query, until,
                                     member.business_id if member else None, uid))
         owners.append(saved)
-    results = []
-    for start in range(0, len(queries), SEARCHES_PER_REQUEST):
-        results += client.post("/multi-search", {
-            "queries": queries[start:start + SEARCHES_PER_REQUEST]})["results"]
+    batches = [queries[start:start + SEARCHES_PER_REQUEST]
+               for start in range(0, len(queries), SEARCHES_PER_REQUEST)]
+    # Meilisearch answers concurrent multi-searches on several cores
+    with ThreadPoolExecutor(max_workers=SEARCH_THREADS) as pool:
+        answers = pool.map(lambda batch: client.post(
+            "/multi-search", {"queries": batch})["results"], batches)
+        results = [result for answer in answers for result in answer]
     found = {saved.id: result["hits"] for saved, result in zip(owners, results)}
     announced = set()
     if any(found.values()):
@@ -152,6 +157,13 @@ def _alert_chunk(client, uid, searches: list[SavedSearch], until, figures) -> No
         if hits:
             per_member.setdefault(saved.member_id, []).append((saved, hits))
         saved.last_alerted_at = until
+    with db.session.no_autoflush:  # one flush at the commit, not one per digest
+        _queue_digests(per_member, members, until, figures)
+    figures["searches"] += len(searches)
+    db.session.commit()
+
+
+def _queue_digests(per_member, members, until, figures) -> None:
     for member_id, sections in per_member.items():
         member = members.get(member_id)
         if member is None or not member.is_active or not member.is_email_verified:
@@ -174,8 +186,6 @@ def _alert_chunk(client, uid, searches: list[SavedSearch], until, figures) -> No
                                          mail_id=mail.id if mail is not None else None))
                 figures["listings"] += 1
         figures["mails"] += 1
-    figures["searches"] += len(searches)
-    db.session.commit()
 
 
 def alert_token(saved: SavedSearch) -> str:
