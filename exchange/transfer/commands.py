@@ -96,6 +96,9 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
                f"{report.rejected} rejected")
     click.echo(f"{report.businesses_created} new business(es), "
                f"{report.invitations} invitation(s) to claim them")
+    if report.businesses_without_contact:
+        click.echo(f"{report.businesses_without_contact} new business(es) without a "
+                   "contact_email: nobody was invited to claim them")
     if report.index:
         left = report.index
         if any(left.values()):
@@ -126,7 +129,10 @@ def export_listings_command(path, statuses, since):
     from exchange.transfer.exporter import iter_records, write_csv
 
     since_at = datetime.combine(since.date(), time.min, tzinfo=local_zone()) if since else None
-    with click.open_file(path, "w", encoding="utf-8-sig", newline="") as stream:
+    if path == "-":
+        write_csv(click.get_text_stream("stdout"), iter_records(statuses, since_at))
+        return
+    # a BOM, so that spreadsheets read the file as UTF-8
+    with open(path, "w", encoding="utf-8-sig", newline="") as stream:
         count = write_csv(stream, iter_records(statuses, since_at))
-    if path != "-":
-        click.echo(f"exported {count} listing(s) to {path}")
+    click.echo(f"exported {count} listing(s) to {path}")

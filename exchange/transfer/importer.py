@@ -12,6 +12,7 @@ from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token
 from exchange.extensions import db
 from exchange.listings import lifecycle
+from exchange.listings.forms import local_zone
 from exchange.listings.models import Listing, RevisionStatus, Status
 from exchange.mail import queue_mail
 from exchange.moderation.models import AuditEntry, ItemState, QueueItem, record_audit
@@ -35,6 +36,7 @@ class ImportReport:
     rejected: int = 0
     businesses_created: int = 0
     invitations: int = 0
+    businesses_without_contact: int = 0
     batches: int = 0
     seconds: float = 0.0
     dry_run: bool = False
@@ -221,9 +223,9 @@ class Importer:
             return RowError("business_name", f"business name missing: no business with tax "
                                              f"code {row.tax_code} exists yet")
         if not row.contact_email:
-            return RowError("contact_email", f"contact email missing: no business with tax "
-                                             f"code {row.tax_code} exists yet, and its owner "
-                                             "is invited at this address")
+            # files from other exchanges carry no addresses: the business still comes in,
+            # for moderators to verify, but nobody can be invited to claim it
+            self.report.businesses_without_contact += 1
         return None
 
     def _create_business(self, row) -> Business:
@@ -293,7 +295,8 @@ class Importer:
             return RowError("external_id", f"listing {row.external_id} was {listing.status} "
                                            "on this exchange and is not updated")
         latest = listing.latest_revision
-        changed = any(getattr(latest, name) != value for name, value in row.content.items())
+        changed = any(not _same(name, getattr(latest, name), value)
+                      for name, value in row.content.items())
         wants_review = (self.status == PUBLISHED
                         and latest.status == RevisionStatus.PENDING)
         if not changed and not wants_review:
@@ -324,6 +327,14 @@ class Importer:
                      business_id=listing.business_id,
                      queue_item_id=item.id if item is not None else None,
                      revision_id=revision.id, external_id=row.external_id, line=row.line)
+
+
+def _same(name, current, new) -> bool:
+    if name == "expires_at" and current is not None and new is not None:
+        # the file carries a day, the database an instant within it
+        zone = local_zone()
+        return current.astimezone(zone).date() == new.astimezone(zone).date()
+    return current == new
 
 
 def import_listings(stream, **options) -> ImportReport:

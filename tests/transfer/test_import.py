@@ -195,3 +195,12 @@ def test_same_business_in_later_batches_is_not_created_twice(app, tmp_path):
     assert count(Business) == 1
     dry = run(app, "import-listings", path, "--batch-size", "2", "--dry-run")
     assert "7 unchanged" in dry.output
+
+
+def test_new_business_without_contact_comes_in_uninvited(app, tmp_path):
+    path = write_file(tmp_path / "old.csv", [row(1, contact_email="")])
+    result = run(app, "import-listings", path)
+    assert result.exit_code == 0, result.output
+    assert "1 new business(es) without a contact_email" in result.output
+    assert count(Business) == 1 and count(Listing) == 1 and count(OutboxMail) == 0
+    assert count(QueueItem, QueueItem.kind == ItemKind.BUSINESS) == 1
