@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from exchange.accounts.models import Business
 from exchange.extensions import db
-from exchange.listings.models import Listing, Revision
+from exchange.listings.models import Listing, Revision, RevisionStatus
 from exchange.moderation.models import AuditEntry, ItemKind, ItemState, QueueItem
 from exchange.timeutil import utcnow
 
@@ -26,13 +26,23 @@ class QueueStats:
     decided_recently: int
 
 
+def _waiting():
+    """Waiting items whose subject can still be reviewed. An item whose revision was decided
+    by another path (seed data, the `approve` command) is not work for a moderator."""
+    return (
+        select(QueueItem)
+        .outerjoin(Revision, Revision.id == QueueItem.revision_id)
+        .where(QueueItem.state == ItemState.WAITING,
+               or_(QueueItem.revision_id.is_(None), Revision.status == RevisionStatus.PENDING))
+    )
+
+
 def _filtered(query, kind=None, sector=None, province=None):
     """Filter by the subject's sector/province: the revision's for listings, the business's
     for business verifications."""
     if kind:
         query = query.where(QueueItem.kind == kind)
     if sector or province:
-        query = query.outerjoin(Revision, Revision.id == QueueItem.revision_id)
         query = query.outerjoin(Business, Business.id == QueueItem.business_id)
         for value, rev_col, biz_col in (
             (sector, Revision.sector, Business.sector),
@@ -48,13 +58,12 @@ def _filtered(query, kind=None, sector=None, province=None):
 
 def waiting_items(kind=None, sector=None, province=None, page=1, per_page=PAGE_SIZE):
     """Waiting items, oldest first, with what a queue row shows loaded up front."""
-    base = _filtered(select(QueueItem).where(QueueItem.state == ItemState.WAITING),
-                     kind=kind, sector=sector, province=province)
+    base = _filtered(_waiting(), kind=kind, sector=sector, province=province)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     page = max(1, int(page or 1))
     items = db.session.scalars(
         base.options(
-            joinedload(QueueItem.revision),
+            contains_eager(QueueItem.revision),
             joinedload(QueueItem.business),
             joinedload(QueueItem.claimed_by),
         )
@@ -69,27 +78,26 @@ def queue_stats(now=None) -> QueueStats:
     now = now or utcnow()
     counts = {state.value: 0 for state in ItemState}
     for state, n in db.session.execute(
-        select(QueueItem.state, func.count()).group_by(QueueItem.state)
+        select(QueueItem.state, func.count())
+        .where(QueueItem.state != ItemState.WAITING)
+        .group_by(QueueItem.state)
     ):
         counts[state] = n
+    waiting = _waiting().subquery()
     waiting_by_kind = {kind.value: 0 for kind in ItemKind}
     for kind, n in db.session.execute(
-        select(QueueItem.kind, func.count())
-        .where(QueueItem.state == ItemState.WAITING)
-        .group_by(QueueItem.kind)
+        select(waiting.c.kind, func.count()).group_by(waiting.c.kind)
     ):
         waiting_by_kind[kind] = n
+    counts[ItemState.WAITING.value] = sum(waiting_by_kind.values())
     claimed = db.session.scalar(
-        select(func.count()).select_from(QueueItem).where(
-            QueueItem.state == ItemState.WAITING,
-            QueueItem.claimed_by_id.is_not(None),
-            QueueItem.claim_expires_at > now,
+        select(func.count()).select_from(waiting).where(
+            waiting.c.claimed_by_id.is_not(None), waiting.c.claim_expires_at > now,
         )
     )
     oldest = db.session.scalar(
-        select(QueueItem)
-        .options(joinedload(QueueItem.revision), joinedload(QueueItem.business))
-        .where(QueueItem.state == ItemState.WAITING)
+        _waiting()
+        .options(contains_eager(QueueItem.revision), joinedload(QueueItem.business))
         .order_by(QueueItem.submitted_at, QueueItem.id)
         .limit(1)
     )

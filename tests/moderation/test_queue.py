@@ -191,3 +191,16 @@ def test_release_claims_command(app, pending, moderator):
     assert db.session.get(QueueItem, item_id).claimed_by_id is None
     result = app.test_cli_runner().invoke(args=["exchange", "queue-stats"])
     assert result.exit_code == 0 and "waiting: 1" in result.output
+
+
+def test_items_decided_outside_the_queue_are_not_shown_as_work(owner):
+    from exchange.listings import lifecycle
+    waiting = make_listing(owner.business, owner)
+    approved_elsewhere = make_listing(owner.business, owner)
+    lifecycle.approve_revision(approved_elsewhere.latest_revision)
+    db.session.commit()
+
+    items, total = waiting_items()
+    assert [i.listing_id for i in items] == [waiting.id] and total == 1
+    stats = queue_stats()
+    assert stats.counts["waiting"] == 1 and stats.oldest.listing_id == waiting.id
