@@ -58,10 +58,16 @@ def index_name(suffix: str = "") -> str:
 class Meili:
     """A thin client over Meilisearch's HTTP API with bounded timeouts."""
 
-    def __init__(self, url: str, key: str | None, timeout: float):
+    def __init__(self, url: str, key: str | None, timeout: float, keepalive: bool = False):
         self.url = url.rstrip("/")
         self.key = key or None
         self.timeout = timeout
+        self.headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        if not keepalive:
+            # Meilisearch writes a response in several segments; on a kept-alive connection
+            # Nagle's algorithm on its side meets the client's delayed ACK and most searches
+            # stall ~40 ms. A fresh loopback connection costs ~0.1 ms and never stalls.
+            self.headers["Connection"] = "close"
 
     @property
     def _session(self) -> requests.Session:
@@ -72,10 +78,9 @@ class Meili:
         return session
 
     def request(self, method: str, path: str, json=None, params=None, timeout=None) -> dict:
-        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
         try:
             response = self._session.request(
-                method, self.url + path, json=json, params=params, headers=headers,
+                method, self.url + path, json=json, params=params, headers=self.headers,
                 timeout=timeout or self.timeout,
             )
         except requests.RequestException as exc:
@@ -125,7 +130,8 @@ class MeiliError(SearchUnavailable):
 def admin_client() -> Meili:
     """Client with the master key: index writes and settings, server-side only."""
     cfg = current_app.config
-    return Meili(cfg["MEILI_URL"], cfg["MEILI_MASTER_KEY"], cfg["MEILI_TIMEOUT"])
+    return Meili(cfg["MEILI_URL"], cfg["MEILI_MASTER_KEY"], cfg["MEILI_TIMEOUT"],
+                 cfg.get("MEILI_KEEPALIVE", False))
 
 
 def search_key_uid() -> str:
@@ -144,7 +150,8 @@ def search_client() -> Meili:
     """Client holding only a key that can search the listings index."""
     ensure_ready()
     cfg = current_app.config
-    return Meili(cfg["MEILI_URL"], search_key(), cfg["MEILI_TIMEOUT"])
+    return Meili(cfg["MEILI_URL"], search_key(), cfg["MEILI_TIMEOUT"],
+                 cfg.get("MEILI_KEEPALIVE", False))
 
 
 def ensure_ready() -> None:
