@@ -72,3 +72,10 @@ def test_home_page_shows_latest_offers_and_requests_from_the_index(client, two):
     assert [h["title"] for h in context["latest_requests"]] == ["Cần mua máy sấy thăng hoa"]
     assert context["featured"] == []
     assert client.get("/").status_code == 200
+
+
+def test_home_page_renders_the_cards(client, two):
+    page = text(client.get("/"))
+    assert "home-latest-offer" in page and "Máy sấy lạnh trái cây" in page
+    assert "Cần mua máy sấy thăng hoa" in page
+    assert page.count("listing-card") == 2
