@@ -123,3 +123,10 @@ def test_posts_without_csrf_token_are_refused(app, thread, buyer):
     assert response.status_code == 400
     assert snapshot(thread) == before
     assert db.session.scalars(select(Thread)).one().id == thread.id
+
+
+def test_members_without_a_business_see_an_empty_inbox(app, thread):
+    client = signed_in(app, make_moderator())
+    response = client.get("/account/inquiries")
+    assert response.status_code == 200
+    assert 'id="inquiry-empty"' in response.get_data(as_text=True)
