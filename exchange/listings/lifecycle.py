@@ -225,43 +225,48 @@ def _cancel_waiting(listing: Listing) -> None:
 
 
 def submit_new_many(entries, actor_id=None, approve=False) -> list[dict]:
-    """create_listing + submit (+ approve_revision when `approve`) for many new listings in a
-    few statements, for bulk imports: the same rows, states, audit entries and outbox jobs
+    """create_listing + submit (+ approve_revision when `approve`) for many new listings in
+    a few statements, for bulk imports: the same rows, states, audit entries and outbox jobs
     as one listing at a time (keep it in step with those three). Each entry is a dict with
-    business_id, kind, content and external_id; returns listing_id, revision_id and
-    queue_item_id for each, in order."""
+    business_id, kind, content and external_id (required: it finds the new rows again
+    without RETURNING, which SQLite would answer one row at a time); returns listing_id,
+    revision_id, queue_item_id and business_id for each, in order."""
     if not entries:
         return []
     now = utcnow()
-    listing_ids = db.session.scalars(
-        insert(Listing).returning(Listing.id, sort_by_parameter_order=True),
-        [{"business_id": e["business_id"], "created_by_id": None, "kind": e["kind"],
-          "status": Status.PUBLISHED if approve else Status.PENDING_REVIEW,
-          "external_id": e.get("external_id"), "published_at": now if approve else None,
-          "created_at": now, "updated_at": now} for e in entries],
-    ).all()
-    revision_ids = db.session.scalars(
-        insert(Revision).returning(Revision.id, sort_by_parameter_order=True),
-        [{**e["content"], "listing_id": listing_id, "number": 1, "author_id": None,
-          "status": RevisionStatus.APPROVED if approve else RevisionStatus.PENDING,
-          "created_at": now, "submitted_at": now, "decided_at": now if approve else None}
-         for e, listing_id in zip(entries, listing_ids)],
-    ).all()
+    external_ids = [e["external_id"] for e in entries]
+    db.session.execute(insert(Listing), [
+        {"business_id": e["business_id"], "created_by_id": None, "kind": e["kind"],
+         "status": Status.PUBLISHED if approve else Status.PENDING_REVIEW,
+         "external_id": e["external_id"], "published_at": now if approve else None,
+         "created_at": now, "updated_at": now} for e in entries])
+    listing_for = dict(db.session.execute(
+        select(Listing.external_id, Listing.id).where(Listing.external_id.in_(external_ids))
+    ).all())
+    listing_ids = [listing_for[external_id] for external_id in external_ids]
+    db.session.execute(insert(Revision), [
+        {**e["content"], "listing_id": listing_id, "number": 1, "author_id": None,
+         "status": RevisionStatus.APPROVED if approve else RevisionStatus.PENDING,
+         "created_at": now, "submitted_at": now, "decided_at": now if approve else None}
+        for e, listing_id in zip(entries, listing_ids)])
+    revision_for = dict(db.session.execute(
+        select(Revision.listing_id, Revision.id).where(Revision.listing_id.in_(listing_ids))
+    ).all())
     if approve:
         db.session.execute(update(Listing), [
-            {"id": listing_id, "approved_revision_id": revision_id}
-            for listing_id, revision_id in zip(listing_ids, revision_ids)])
-    item_ids = db.session.scalars(
-        insert(QueueItem).returning(QueueItem.id, sort_by_parameter_order=True),
-        [{"kind": ItemKind.LISTING, "state": ItemState.WAITING, "listing_id": listing_id,
-          "revision_id": revision_id, "business_id": e["business_id"], "submitted_at": now,
-          "details": {}}
-         for e, listing_id, revision_id in zip(entries, listing_ids, revision_ids)],
-    ).all()
-    made = [{"listing_id": listing_id, "revision_id": revision_id, "queue_item_id": item_id,
-             "business_id": e["business_id"]}
-            for e, listing_id, revision_id, item_id in zip(entries, listing_ids, revision_ids,
-                                                           item_ids)]
+            {"id": listing_id, "approved_revision_id": revision_for[listing_id]}
+            for listing_id in listing_ids])
+    db.session.execute(insert(QueueItem), [
+        {"kind": ItemKind.LISTING, "state": ItemState.WAITING, "listing_id": listing_id,
+         "revision_id": revision_for[listing_id], "business_id": e["business_id"],
+         "submitted_at": now, "details": {}}
+        for e, listing_id in zip(entries, listing_ids)])
+    item_for = dict(db.session.execute(
+        select(QueueItem.listing_id, QueueItem.id).where(QueueItem.listing_id.in_(listing_ids))
+    ).all())
+    made = [{"listing_id": listing_id, "revision_id": revision_for[listing_id],
+             "queue_item_id": item_for[listing_id], "business_id": e["business_id"]}
+            for e, listing_id in zip(entries, listing_ids)]
     # the rows record_audit, record_index_job and record_match_job add, as bulk inserts
     db.session.execute(insert(AuditEntry), [
         {"action": "submitted", "actor_id": actor_id, "listing_id": m["listing_id"],
