@@ -1,10 +1,8 @@
 """Login, logout, rate limiting, verification and reset links, invitations."""
 import re
-
 import time
 
 import pytest
-
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
