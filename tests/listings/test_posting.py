@@ -226,3 +226,14 @@ def test_owner_table_partial(app, owner, owner_client):
     assert "Phần mềm quản lý kho" in html and "v2" in html
     assert f"/listings/{listing.id}/edit" in html
     assert f"/listings/{listing.id}/withdraw" in html
+
+
+def test_account_dashboard_shows_owner_table(app, owner, owner_client):
+    listing = make_listing(owner.business, owner, title="Hệ thống tưới nhỏ giọt")
+    from exchange.listings import lifecycle
+    lifecycle.request_changes(listing.latest_revision, "Bổ sung ảnh thực tế")
+    db.session.commit()
+    html = owner_client.get("/account").get_data(as_text=True)
+    assert 'id="owner-listings"' in html
+    assert "Hệ thống tưới nhỏ giọt" in html and "Bổ sung ảnh thực tế" in html
+    assert f"/listings/{listing.id}/edit" in html
