@@ -108,13 +108,16 @@ class ListingForm(FlaskForm):
     unit = SelectField(_l("Unit"), validators=[Optional()])
     keywords = StringField(_l("Keywords"), filters=[strip],
                            validators=[Optional(), Length(max=500)],
-                           description=_l("Separated by commas, e.g. máy sấy, nông sản, năng lượng mặt trời"))
+                           description=_l("Separated by commas, e.g. máy sấy, nông sản, "
+                                          "năng lượng mặt trời"))
     expires_at = DateField(_l("Expires on"), default=default_expiry,
                            validators=[Optional()],
                            description=_l("At most 24 months from today."))
-    images = MultipleFileField(_l("Images"), render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    images = MultipleFileField(_l("Images"),
+                               render_kw={"accept": "image/jpeg,image/png,image/webp"},
                                description=_l("Up to 8 JPEG, PNG or WebP images, 5 MB each."))
-    attachments = MultipleFileField(_l("PDF attachments"), render_kw={"accept": "application/pdf"},
+    attachments = MultipleFileField(_l("PDF attachments"),
+                                    render_kw={"accept": "application/pdf"},
                                     description=_l("Up to 5 PDF files, 10 MB each."))
     remove_files = MultiCheckboxField(_l("Remove"), coerce=int, validators=[Optional()])
     action = StringField(default="submit")

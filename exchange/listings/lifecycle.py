@@ -137,6 +137,7 @@ def approve_revision(revision: Revision, reason=None) -> None:
     listing.approved_revision = revision
     listing.approved_revision_id = revision.id
     db.session.flush()
+    _close_item(revision, "approve", reason)
     record_index_job(listing.id, "approved")
     record_match_job(listing.id, "approved")
 
@@ -149,6 +150,7 @@ def request_changes(revision: Revision, reason: str) -> None:
     revision.status = RevisionStatus.CHANGES_REQUESTED
     revision.decided_at = utcnow()
     revision.decision_reason = reason
+    _close_item(revision, "request_changes", reason)
 
 
 def reject_revision(revision: Revision, reason: str) -> None:
@@ -159,6 +161,17 @@ def reject_revision(revision: Revision, reason: str) -> None:
     revision.status = RevisionStatus.REJECTED
     revision.decided_at = utcnow()
     revision.decision_reason = reason
+    _close_item(revision, "reject", reason)
+
+
+def _close_item(revision: Revision, decision: str, reason=None) -> None:
+    # a decision made outside the queue (CLI, import, demo) must not leave the item waiting
+    db.session.execute(
+        update(QueueItem)
+        .where(QueueItem.revision_id == revision.id, QueueItem.state == ItemState.WAITING)
+        .values(state=ItemState.DECIDED, decision=decision, reason=reason, decided_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _require_pending(revision: Revision) -> None:

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.models import Listing, Revision, Status
-from tests.factories import csrf_token, login, make_listing, make_member, make_moderator, publish
+from tests.factories import csrf_token, login, make_member, make_moderator, publish
 from tests.listings.conftest import form_data, image_bytes, pdf_bytes, upload
 
 

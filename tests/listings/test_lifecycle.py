@@ -59,10 +59,12 @@ def listing_in(state, author):
 
 OPERATIONS = {
     "submit": (S.PENDING_REVIEW, lambda listing, a: lifecycle.submit(listing, a.id)),
-    "approve": (S.PUBLISHED, lambda listing, a: lifecycle.approve_revision(listing.latest_revision)),
+    "approve": (S.PUBLISHED,
+                lambda listing, a: lifecycle.approve_revision(listing.latest_revision)),
     "request_changes": (S.CHANGES_REQUESTED,
                         lambda listing, a: lifecycle.request_changes(listing.latest_revision, "x")),
-    "reject": (S.REJECTED, lambda listing, a: lifecycle.reject_revision(listing.latest_revision, "x")),
+    "reject": (S.REJECTED,
+               lambda listing, a: lifecycle.reject_revision(listing.latest_revision, "x")),
     "withdraw": (S.WITHDRAWN, lambda listing, a: lifecycle.withdraw(listing, a.id)),
     "suspend": (S.SUSPENDED, lambda listing, a: lifecycle.suspend(listing, None, "x")),
     "restore": (S.PUBLISHED, lambda listing, a: lifecycle.restore(listing, None, "x")),
