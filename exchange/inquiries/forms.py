@@ -5,7 +5,8 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from exchange.inquiries.services import MESSAGE_MAX_CHARS, REPORT_MAX_CHARS
+from exchange.inquiries.reports import REPORT_MAX_CHARS
+from exchange.inquiries.services import MESSAGE_MAX_CHARS
 
 MESSAGE_HELP = _l("Plain text, at most %(max)d characters. Links are shown as text.",
                   max=MESSAGE_MAX_CHARS)

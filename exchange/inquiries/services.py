@@ -1,8 +1,8 @@
-"""Send inquiries, reply, close, archive, report and suspend; the rules of the inquiry channel."""
+"""Send inquiries, reply, close, archive and read threads: the rules of the inquiry channel."""
 import re
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload
@@ -10,19 +10,15 @@ from sqlalchemy.orm import aliased, joinedload
 from exchange.accounts.models import Member
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
-from exchange.inquiries.models import (InquiryMailSetting, Message, Report, ReportReason, Thread,
-                                       ThreadRead, ThreadState)
-from exchange.mail import queue_mail
-from exchange.moderation.models import ItemKind, ItemState, QueueItem, record_audit
+from exchange.inquiries.models import Message, Thread, ThreadRead, ThreadState
+from exchange.inquiries.notifications import notify
 from exchange.timeutil import utcnow
 
 MESSAGE_MAX_CHARS = 5000
-REPORT_MAX_CHARS = 2000
-PREVIEW_CHARS = 140
 DEFAULT_DAILY_LIMIT = 20
 DAY = timedelta(days=1)
 # control characters other than tab and newline: PostgreSQL refuses NUL, the rest is noise
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 # --- who may do what (used by views and templates alike) ---
@@ -55,7 +51,7 @@ def can_report_listing(member, listing) -> bool:
 # --- sending ---
 
 def clean_body(body) -> str:
-    text = _CONTROL.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = CONTROL_CHARS.sub("", (body or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
         raise DomainError(_l("Please write a message."), code="empty")
     if len(text) > MESSAGE_MAX_CHARS:
@@ -139,7 +135,7 @@ def record_inquiry(member, listing, body, *, quantity=None, budget_vnd=None, del
     db.session.add(message)
     db.session.flush()
     mark_read(member, thread, now)
-    _notify(thread, message, member, new_thread=True)
+    notify(thread, message, member, new_thread=True)
     return thread
 
 
@@ -164,7 +160,7 @@ def reply(member, thread, body) -> Message:
         thread.archived_by_owner = False
     db.session.flush()
     mark_read(member, thread, now)
-    _notify(thread, message, member, new_thread=False)
+    notify(thread, message, member, new_thread=False)
     return message
 
 
@@ -279,153 +275,3 @@ def visible_contacts(member, thread) -> dict | None:
     people = db.session.scalars(
         select(Member).where(Member.id.in_(author_ids)).order_by(Member.id)).all()
     return {"business": other, "people": people}
-
-
-# --- mail ---
-
-def wants_mail(member) -> bool:
-    setting = db.session.get(InquiryMailSetting, member.id)
-    return setting is None or setting.notify_by_email
-
-
-def set_mail_preference(member, notify_by_email: bool) -> None:
-    setting = db.session.get(InquiryMailSetting, member.id)
-    if setting is None:
-        setting = InquiryMailSetting(member_id=member.id)
-        db.session.add(setting)
-    setting.notify_by_email = bool(notify_by_email)
-    db.session.flush()
-
-
-def preview(text, limit=PREVIEW_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
-
-
-def _notify(thread, message, author, *, new_thread) -> None:
-    """Mail the other side's members a link and a short preview; never the whole message."""
-    recipients_business = thread.other_business(author.business_id)
-    members = db.session.scalars(
-        select(Member).where(Member.business_id == recipients_business.id,
-                             Member.is_active_account.is_(True),
-                             Member.email_verified_at.is_not(None))
-        .order_by(Member.id)).all()
-    link = url_for("inquiries.thread", thread_id=thread.id, _external=True)
-    settings_link = url_for("inquiries.inbox", _external=True)
-    for recipient in members:
-        if not wants_mail(recipient):
-            continue
-        if new_thread:
-            subject = _l("New inquiry about “%(title)s”", title=thread.listing_title)
-            template = "inquiry_new"
-        else:
-            subject = _l("New message about “%(title)s”", title=thread.listing_title)
-            template = "inquiry_reply"
-        queue_mail(
-            recipient.email, subject, template,
-            # one mail per message and person, however often the request is retried
-            dedupe_key=f"inquiry-message-{message.id}-to-{recipient.id}",
-            locale=recipient.locale or "vi",
-            member=recipient, thread=thread, sender_business=author.business,
-            preview=preview(message.body), link=link, settings_link=settings_link,
-        )
-
-
-# --- reports and moderation ---
-
-def _open_report_exists(reporter, *, thread_id=None, listing_id=None) -> bool:
-    query = (select(Report.id).join(QueueItem, QueueItem.id == Report.queue_item_id)
-             .where(Report.reporter_id == reporter.id, QueueItem.state == ItemState.WAITING))
-    if thread_id is not None:
-        query = query.where(Report.thread_id == thread_id)
-    else:
-        query = query.where(Report.listing_id == listing_id, Report.thread_id.is_(None))
-    return db.session.scalar(query.limit(1)) is not None
-
-
-def _clean_report(reason, text):
-    if reason not in tuple(ReportReason):
-        raise DomainError(_l("Please choose why you report this."), code="reason")
-    text = _CONTROL.sub("", text or "").strip()
-    if len(text) > REPORT_MAX_CHARS:
-        raise DomainError(_l("A report can be at most %(max)d characters.",
-                             max=REPORT_MAX_CHARS), code="too_long")
-    return ReportReason(reason), text
-
-
-def _file_report(reporter, reason, text, *, thread=None, listing_id, reported_business_id):
-    report = Report(reporter_id=reporter.id, reporter_business_id=reporter.business_id,
-                    thread_id=thread.id if thread else None, listing_id=listing_id,
-                    reported_business_id=reported_business_id, reason=reason, text=text)
-    db.session.add(report)
-    db.session.flush()
-    details = {
-        "report_id": report.id, "target": "thread" if thread else "listing",
-        "reason": str(reason), "text": text, "reporter_id": reporter.id,
-        "reporter_business_id": reporter.business_id, "thread_id": report.thread_id,
-    }
-    if thread is not None:
-        details["excerpt"] = [
-            {"author_id": m.author_id, "business_id": m.author_business_id,
-             "at": m.created_at.isoformat(), "body": preview(m.body, 500)}
-            for m in thread.messages[-5:]
-        ]
-    item = QueueItem(kind=ItemKind.REPORT, listing_id=listing_id,
-                     business_id=reported_business_id, details=details)
-    db.session.add(item)
-    db.session.flush()
-    report.queue_item_id = item.id
-    db.session.flush()
-    return report
-
-
-def report_thread(member, thread, reason, text="") -> Report:
-    if not can_read(member, thread):
-        raise NotAllowed(_l("This conversation is not yours."), code="not_party")
-    reason, text = _clean_report(reason, text)
-    if _open_report_exists(member, thread_id=thread.id):
-        raise Conflict(_l("You already reported this conversation; the moderators will "
-                          "look at it."), code="duplicate_report")
-    return _file_report(member, reason, text, thread=thread, listing_id=thread.listing_id,
-                        reported_business_id=thread.other_business(member.business_id).id)
-
-
-def report_listing(member, listing, reason, text="") -> Report:
-    if not can_report_listing(member, listing):
-        raise NotAllowed(_l("You cannot report this listing."), code="cannot_report")
-    reason, text = _clean_report(reason, text)
-    if _open_report_exists(member, listing_id=listing.id):
-        raise Conflict(_l("You already reported this listing; the moderators will look at it."),
-                       code="duplicate_report")
-    return _file_report(member, reason, text, listing_id=listing.id,
-                        reported_business_id=listing.business_id)
-
-
-def suspend_member_inquiries(moderator_id, member_id, reason) -> Member:
-    """Stop a member from sending inquiries and messages; kept in the audit log."""
-    member = _member_for_moderation(member_id, reason)
-    if member.can_send_inquiries:
-        member.can_send_inquiries = False
-        record_audit("inquiries_suspended", actor_id=moderator_id, business_id=member.business_id,
-                     reason=reason.strip(), member_id=member.id)
-        db.session.flush()
-    return member
-
-
-def restore_member_inquiries(moderator_id, member_id, reason) -> Member:
-    member = _member_for_moderation(member_id, reason)
-    if not member.can_send_inquiries:
-        member.can_send_inquiries = True
-        record_audit("inquiries_restored", actor_id=moderator_id, business_id=member.business_id,
-                     reason=reason.strip(), member_id=member.id)
-        db.session.flush()
-    return member
-
-
-def _member_for_moderation(member_id, reason) -> Member:
-    if not (reason or "").strip():
-        raise DomainError(_l("Please give a reason."), code="reason")
-    member = db.session.get(Member, member_id)
-    if member is None:
-        raise DomainError(_l("No such member."), code="not_found")
-    return member

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from exchange.accounts.permissions import moderator_required
 from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.inquiries import services
+from exchange.inquiries import notifications, reports, services
 from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
                                       ReportForm, SuspendForm)
 from exchange.inquiries.models import Thread
@@ -119,7 +119,7 @@ def inbox():
         unread=services.unread_by_thread(current_user),
         page_url=lambda p: url_for("inquiries.inbox", tab="archived" if archived else None, page=p),
         mail_form=MailSettingForm(formdata=None,
-                                  notify_by_email=services.wants_mail(current_user)),
+                                  notify_by_email=notifications.wants_mail(current_user)),
     )
 
 
@@ -128,7 +128,7 @@ def inbox():
 def mail_settings():
     form = MailSettingForm()
     if form.validate_on_submit():
-        services.set_mail_preference(current_user, form.notify_by_email.data)
+        notifications.set_mail_preference(current_user, form.notify_by_email.data)
         db.session.commit()
         flash(_("Your mail settings were saved."), "success")
     return redirect(url_for("inquiries.inbox"))
@@ -205,7 +205,7 @@ def report_thread(thread_id):
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            services.report_thread(current_user, thread, form.reason.data, form.text.data)
+            reports.report_thread(current_user, thread, form.reason.data, form.text.data)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "warning")
@@ -224,7 +224,7 @@ def report_listing(listing_id):
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            services.report_listing(current_user, listing, form.reason.data, form.text.data)
+            reports.report_listing(current_user, listing, form.reason.data, form.text.data)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "warning")
@@ -272,12 +272,12 @@ def _moderate_member(member_id, operation, done_message):
 @bp.route("/moderation/members/<int:member_id>/suspend-inquiries", methods=["POST"])
 @moderator_required
 def suspend_inquiries(member_id):
-    return _moderate_member(member_id, services.suspend_member_inquiries,
+    return _moderate_member(member_id, reports.suspend_member_inquiries,
                             _("The member can no longer send inquiries or messages."))
 
 
 @bp.route("/moderation/members/<int:member_id>/restore-inquiries", methods=["POST"])
 @moderator_required
 def restore_inquiries(member_id):
-    return _moderate_member(member_id, services.restore_member_inquiries,
+    return _moderate_member(member_id, reports.restore_member_inquiries,
                             _("The member can send inquiries again."))

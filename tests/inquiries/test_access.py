@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from exchange.errors import NotAllowed
 from exchange.extensions import db
 from exchange.inquiries import services
 from exchange.inquiries.models import Thread, ThreadRead
@@ -92,7 +93,7 @@ def test_forged_thread_id_in_a_reply(app, thread, outsider, seller):
         assert response.status_code == 404
     assert snapshot(thread) == before
     # the service refuses too, whatever a view would do
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.reply(outsider, thread, "Giả mạo")
     db.session.rollback()
 

@@ -34,11 +34,11 @@ def test_smtp_down_keeps_the_message_and_retries_the_mail(app, smtp, seller, buy
 
 
 def test_each_message_is_mailed_once_per_recipient(app, smtp, seller, buyer, listing):
-    from exchange.inquiries import services
+    from exchange.inquiries import notifications, services
     thread = services.record_inquiry(buyer, listing, "Xin chào")
     message = thread.messages[0]
     # notifying again for the same message (a retried job) queues nothing new
-    services._notify(thread, message, buyer, new_thread=True)
+    notifications.notify(thread, message, buyer, new_thread=True)
     db.session.commit()
     keys = [m.dedupe_key for m in db.session.scalars(select(OutboxMail))]
     assert keys == [f"inquiry-message-{message.id}-to-{seller.id}"]

@@ -2,8 +2,9 @@
 import pytest
 from sqlalchemy import select
 
+from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.inquiries import services
+from exchange.inquiries import reports, services
 from exchange.inquiries.models import Report
 from exchange.moderation.models import AuditEntry, ItemKind, ItemState, QueueItem
 from tests.factories import make_listing, make_moderator
@@ -52,12 +53,12 @@ def test_reporting_a_listing(app, seller, buyer, listing):
 
 
 def test_bad_reports_are_refused(app, seller, buyer, listing):
-    with pytest.raises(services.DomainError):
-        services.report_listing(seller, listing, "spam")  # own listing
-    with pytest.raises(services.DomainError):
-        services.report_listing(buyer, listing, "boring")  # unknown reason
-    with pytest.raises(services.DomainError):
-        services.report_listing(buyer, listing, "spam", "x" * 5000)
+    with pytest.raises(DomainError):
+        reports.report_listing(seller, listing, "spam")  # own listing
+    with pytest.raises(DomainError):
+        reports.report_listing(buyer, listing, "boring")  # unknown reason
+    with pytest.raises(DomainError):
+        reports.report_listing(buyer, listing, "spam", "x" * 5000)
     db.session.rollback()
     pending = make_listing(seller.business, seller, title="Chưa duyệt")
     client = signed_in(app, buyer)
@@ -71,7 +72,7 @@ def test_bad_reports_are_refused(app, seller, buyer, listing):
 
 
 def test_moderator_reads_the_reported_thread_and_suspends_the_sender(app, thread, seller, buyer):
-    services.report_thread(seller, thread, "spam")
+    reports.report_thread(seller, thread, "spam")
     db.session.commit()
     moderator = make_moderator()
     client = signed_in(app, moderator)
@@ -109,8 +110,8 @@ def test_moderator_reads_the_reported_thread_and_suspends_the_sender(app, thread
 
 def test_suspension_needs_a_reason(app, buyer):
     moderator = make_moderator()
-    with pytest.raises(services.DomainError):
-        services.suspend_member_inquiries(moderator.id, buyer.id, "  ")
+    with pytest.raises(DomainError):
+        reports.suspend_member_inquiries(moderator.id, buyer.id, "  ")
     db.session.rollback()
     client = signed_in(app, moderator)
     client.post(f"/moderation/members/{buyer.id}/suspend-inquiries",

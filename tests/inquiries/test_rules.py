@@ -6,6 +6,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from exchange.errors import DomainError
+from exchange.timeutil import utcnow
 from exchange.extensions import db
 from exchange.inquiries import services
 from exchange.inquiries.models import Thread
@@ -82,7 +83,7 @@ def test_bad_request_details_are_refused(app, buyer, listing):
                    {"delivery_date": "2020-13-45"}):
         assert send_inquiry(client, listing.id, **fields).status_code == 400
     refused("delivery_date", services.record_inquiry, buyer, listing, "Xin chào",
-            delivery_date=(services.utcnow() - timedelta(days=10)).date())
+            delivery_date=(utcnow() - timedelta(days=10)).date())
     assert counts()["Thread"] == 0
 
 
@@ -102,7 +103,7 @@ def test_duplicate_inquiry_within_a_day_is_refused(app, buyer, listing):
     assert counts() == {"Thread": 1, "Message": 1, "Report": 0}
 
     # a day later a new inquiry is fine
-    thread.created_at = services.utcnow() - timedelta(days=1, minutes=1)
+    thread.created_at = utcnow() - timedelta(days=1, minutes=1)
     db.session.commit()
     services.record_inquiry(colleague, listing, "Hỏi lại sau một ngày")
     db.session.commit()
