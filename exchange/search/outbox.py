@@ -3,7 +3,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from exchange.extensions import db
 from exchange.search import index
@@ -25,32 +25,42 @@ def _backoff(job: IndexJob, error: str, now) -> None:
 
 def confirm_enqueued() -> int:
     """Mark jobs whose Meilisearch task succeeded as done; re-queue those that failed."""
-    jobs = db.session.scalars(
-        select(IndexJob).where(IndexJob.state == JobState.ENQUEUED).limit(BATCH * 4)
+    rows = db.session.execute(
+        select(IndexJob.id, IndexJob.task_uid)
+        .where(IndexJob.state == JobState.ENQUEUED).limit(BATCH * 4)
     ).all()
-    if not jobs:
+    if not rows:
         return 0
-    uids = sorted({job.task_uid for job in jobs if job.task_uid is not None})
+    uids = sorted({uid for _, uid in rows if uid is not None})
     try:
         tasks = _tasks(uids)
     except index.SearchUnavailable:
         return 0
     now = utcnow()
-    confirmed = 0
-    for job in jobs:
+    succeeded = [job_id for job_id, uid in rows
+                 if tasks.get(uid, {}).get("status") == "succeeded"]
+    retry = [job_id for job_id, uid in rows
+             if uid not in tasks or tasks[uid]["status"] in ("failed", "canceled")]
+    if succeeded:
+        # one statement however many jobs a task carried (bulk imports confirm thousands)
+        db.session.execute(update(IndexJob).where(IndexJob.id.in_(succeeded))
+                           .values(state=JobState.DONE, done_at=now))
+    for job in _jobs(retry):
         task = tasks.get(job.task_uid)
         if task is None:
             # the server lost the task (restarted on a fresh database): push again
             _backoff(job, f"task {job.task_uid} unknown to Meilisearch", now)
             job.next_attempt_at = now
-        elif task["status"] == "succeeded":
-            job.state = JobState.DONE
-            job.done_at = now
-            confirmed += 1
-        elif task["status"] in ("failed", "canceled"):
+        else:
             _backoff(job, f"task {job.task_uid} {task['status']}: {task.get('error')}", now)
     db.session.commit()
-    return confirmed
+    return len(succeeded)
+
+
+def _jobs(ids: list[int]) -> list[IndexJob]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(IndexJob).where(IndexJob.id.in_(ids))))
 
 
 def _tasks(uids: list[int]) -> dict[int, dict]:
@@ -76,13 +86,14 @@ def push_pending(force: bool = False, batch: int = BATCH) -> int:
     stmt = select(IndexJob).where(IndexJob.state == JobState.PENDING)
     if not force:
         stmt = stmt.where(IndexJob.next_attempt_at <= now)
-    jobs = db.session.scalars(
-        stmt.order_by(IndexJob.id).limit(batch).with_for_update(skip_locked=True)
+    jobs = db.session.execute(
+        stmt.with_only_columns(IndexJob.id, IndexJob.listing_id)
+        .order_by(IndexJob.id).limit(batch).with_for_update(skip_locked=True)
     ).all()
     if not jobs:
         db.session.commit()
         return 0
-    listing_ids = {job.listing_id for job in jobs}
+    listing_ids = {listing_id for _, listing_id in jobs}
     public = {listing.id: listing for listing in listings_by_id(listing_ids) if listing.is_public}
     gone = sorted(listing_ids - public.keys())
 
@@ -108,13 +119,16 @@ def push_pending(force: bool = False, batch: int = BATCH) -> int:
             else:
                 task_for.update({i: uid for i in ids})
 
-    for job in jobs:
-        if job.listing_id in task_for:
-            job.state = JobState.ENQUEUED
-            job.task_uid = task_for[job.listing_id]
-            job.last_error = None
-        else:
-            _backoff(job, errors.get(job.listing_id, "not sent"), now)
+    sent: dict[int, list[int]] = {}
+    for job_id, listing_id in jobs:
+        if listing_id in task_for:
+            sent.setdefault(task_for[listing_id], []).append(job_id)
+    for uid, job_ids in sent.items():
+        db.session.execute(update(IndexJob).where(IndexJob.id.in_(job_ids)).values(
+            state=JobState.ENQUEUED, task_uid=uid, last_error=None))
+    unsent = [job_id for job_id, listing_id in jobs if listing_id not in task_for]
+    for job in _jobs(unsent):
+        _backoff(job, errors.get(job.listing_id, "not sent"), now)
     db.session.commit()
     if errors:
         current_app.logger.warning("index push failed for %d listing(s); they stay pending",
