@@ -1,9 +1,12 @@
 """Meilisearch client: index settings, the search-only key, document writes and swaps."""
 import hashlib
 import hmac
+import json as jsonlib
 import threading
 import time
 import uuid
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from flask import current_app
@@ -25,7 +28,6 @@ RANKING_RULES = [
 MAX_TOTAL_HITS = 100_000
 KEY_NAMESPACE = uuid.UUID("5b1f3c52-0c3e-4d0e-9a55-3f6c1e0b9a11")
 
-_local = threading.local()
 _ready: set[tuple[str, str]] = set()
 _ready_lock = threading.Lock()
 
@@ -56,38 +58,45 @@ def index_name(suffix: str = "") -> str:
 
 
 class Meili:
-    """A thin client over Meilisearch's HTTP API with bounded timeouts."""
+    """A thin client over Meilisearch's HTTP API with bounded timeouts.
 
-    def __init__(self, url: str, key: str | None, timeout: float, keepalive: bool = False):
+    Each call opens its own connection: Meilisearch writes a response in several segments,
+    and on a kept-alive connection its Nagle algorithm meets the client's delayed ACK, so
+    most searches stalled ~40 ms. A fresh loopback connection costs ~0.1 ms and never stalls;
+    plain http.client also keeps the app's own overhead per search small.
+    """
+
+    def __init__(self, url: str, key: str | None, timeout: float):
         self.url = url.rstrip("/")
+        parts = urlsplit(self.url)
+        self._connection = HTTPSConnection if parts.scheme == "https" else HTTPConnection
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port
+        self._base = parts.path.rstrip("/")
         self.key = key or None
         self.timeout = timeout
         self.headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
-        if not keepalive:
-            # Meilisearch writes a response in several segments; on a kept-alive connection
-            # Nagle's algorithm on its side meets the client's delayed ACK and most searches
-            # stall ~40 ms. A fresh loopback connection costs ~0.1 ms and never stalls.
-            self.headers["Connection"] = "close"
-
-    @property
-    def _session(self) -> requests.Session:
-        # one keep-alive session per thread; requests.Session is not thread-safe
-        session = getattr(_local, "session", None)
-        if session is None:
-            session = _local.session = requests.Session()
-        return session
+        self.headers["Connection"] = "close"
 
     def request(self, method: str, path: str, json=None, params=None, timeout=None) -> dict:
+        target = self._base + path + (f"?{urlencode(params)}" if params else "")
+        headers = dict(self.headers)
+        body = None
+        if json is not None:
+            body = jsonlib.dumps(json, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        connection = self._connection(self._host, self._port, timeout=timeout or self.timeout)
         try:
-            response = self._session.request(
-                method, self.url + path, json=json, params=params, headers=self.headers,
-                timeout=timeout or self.timeout,
-            )
-        except requests.RequestException as exc:
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        except (OSError, HTTPException) as exc:  # refused, reset, timed out, garbled
             raise SearchUnavailable(f"{method} {path}: {exc.__class__.__name__}") from exc
-        if response.status_code >= 400:
-            raise MeiliError(response)
-        return response.json() if response.content else {}
+        finally:
+            connection.close()
+        if response.status >= 400:
+            raise MeiliError(response.status, data)
+        return jsonlib.loads(data) if data else {}
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -117,12 +126,12 @@ class Meili:
 class MeiliError(SearchUnavailable):
     """Meilisearch answered with an error status."""
 
-    def __init__(self, response: requests.Response):
+    def __init__(self, status: int, data: bytes):
         try:
-            body = response.json()
+            body = jsonlib.loads(data)
         except ValueError:
-            body = {"message": response.text[:200]}
-        self.status = response.status_code
+            body = {"message": data[:200].decode(errors="replace")}
+        self.status = status
         self.code = body.get("code", "")
         super().__init__(f"{self.status} {self.code}: {body.get('message', '')}")
 
@@ -130,8 +139,7 @@ class MeiliError(SearchUnavailable):
 def admin_client() -> Meili:
     """Client with the master key: index writes and settings, server-side only."""
     cfg = current_app.config
-    return Meili(cfg["MEILI_URL"], cfg["MEILI_MASTER_KEY"], cfg["MEILI_TIMEOUT"],
-                 cfg.get("MEILI_KEEPALIVE", False))
+    return Meili(cfg["MEILI_URL"], cfg["MEILI_MASTER_KEY"], cfg["MEILI_TIMEOUT"])
 
 
 def search_key_uid() -> str:
@@ -150,8 +158,7 @@ def search_client() -> Meili:
     """Client holding only a key that can search the listings index."""
     ensure_ready()
     cfg = current_app.config
-    return Meili(cfg["MEILI_URL"], search_key(), cfg["MEILI_TIMEOUT"],
-                 cfg.get("MEILI_KEEPALIVE", False))
+    return Meili(cfg["MEILI_URL"], search_key(), cfg["MEILI_TIMEOUT"])
 
 
 def ensure_ready() -> None:
@@ -163,7 +170,7 @@ def ensure_ready() -> None:
         if marker in _ready:
             return
         client = admin_client()
-        apply_settings(client, index_name())
+        apply_settings(client, index_name(), wait=None)
         _ensure_search_key(client)
         _ready.add(marker)
 
@@ -173,19 +180,27 @@ def forget_ready() -> None:
     _ready.clear()
 
 
-def apply_settings(client: Meili, uid: str, wait: float = 30.0) -> None:
-    """Create `uid` if needed and bring its settings to what the code says."""
+def apply_settings(client: Meili, uid: str, wait: float | None = 30.0) -> None:
+    """Create `uid` if needed and bring its settings to what the code says.
+
+    With `wait=None` a settings change on an existing index is only enqueued: on a large
+    index Meilisearch re-indexes for minutes, and searches keep working meanwhile. A new,
+    empty index always waits, so the first search already has its filters.
+    """
     try:
         current = client.get(f"/indexes/{uid}/settings")
     except MeiliError as exc:
         if exc.code != "index_not_found":
             raise
         task = client.post("/indexes", {"uid": uid, "primaryKey": "id"})
-        client.wait_for_task(task["taskUid"], timeout=wait)
+        client.wait_for_task(task["taskUid"], timeout=wait or 30.0)
         current = client.get(f"/indexes/{uid}/settings")
+        wait = wait or 30.0
     wanted = settings()
     if any(_differs(name, current.get(name), value) for name, value in wanted.items()):
         task = client.patch(f"/indexes/{uid}/settings", wanted)
+        if wait is None:
+            return
         result = client.wait_for_task(task["taskUid"], timeout=wait)
         if result["status"] != "succeeded":
             raise SearchUnavailable(f"settings task failed: {result.get('error')}")

@@ -32,6 +32,7 @@ def reindex(batch_size: int = BATCH, progress: Callable[[int], None] | None = No
     fresh = index.index_name(f"__rebuild_{int(time.time() * 1000)}")
     started_at = utcnow()
     started = time.monotonic()
+    _drop_abandoned_rebuilds(client, live)
     index.apply_settings(client, live)  # the swap needs both indexes to exist
     index.apply_settings(client, fresh)
 
@@ -68,3 +69,11 @@ def reindex(batch_size: int = BATCH, progress: Callable[[int], None] | None = No
     seconds = time.monotonic() - started
     return {"documents": sent, "seconds": seconds,
             "rate": sent / seconds if seconds else 0.0}
+
+
+def _drop_abandoned_rebuilds(client, live: str) -> None:
+    """Delete half-built indexes left by a rebuild that was interrupted."""
+    indexes = client.get("/indexes", params={"limit": 1000})["results"]
+    for item in indexes:
+        if item["uid"].startswith(f"{live}__rebuild_"):
+            client.delete(f"/indexes/{item['uid']}")

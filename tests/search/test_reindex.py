@@ -22,6 +22,7 @@ def test_reindex_rebuilds_and_swaps(app, client, owner, post, meili):
         "expires_at": 2 ** 40}]))
     admin.wait_for_task(index.delete_documents(admin, [listings[0].id]))
     assert 999 in index_documents(meili, app)
+    admin.wait_for_task(admin.post("/indexes", {"uid": f"{live}__rebuild_1"})["taskUid"])
 
     result = app.test_cli_runner().invoke(args=["exchange", "reindex", "--batch-size", "3"])
     assert result.exit_code == 0, result.output
