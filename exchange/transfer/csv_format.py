@@ -1,6 +1,7 @@
 """The listings CSV: its columns, streaming reader and the validation of one row."""
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -30,6 +31,10 @@ EXTERNAL_ID_MAX = 100
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
 FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
+
+
+# control characters other than tab and newline (a carriage return included)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class FormatError(Exception):
@@ -129,7 +134,7 @@ def _text(cells: dict, name: str) -> str:
     value = (cells.get(name) or "").strip()
     if value[:1] == "'" and value[1:2] in FORMULA_START:
         value = value[1:]  # undo the quoting export adds against spreadsheet formulas
-    return "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32)
+    return _CONTROL.sub("", value)
 
 
 def _single_line(value: str) -> str:
@@ -298,19 +303,16 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
     tax_code = ""
     if not raw_tax_code:
         errors.append(RowError("business_tax_code", "tax code missing"))
-    elif not mst.is_valid(raw_tax_code):
+    elif not (tax_code := checked_tax_code(raw_tax_code)):
         errors.append(RowError("business_tax_code", f"bad tax code “{raw_tax_code}”: not a "
                                                     "valid MST (10 or 13 digits, check digit)"))
-    else:
-        tax_code = mst.compact(raw_tax_code)
     business_name = _single_line(_text(cells, "business_name"))[:200]
     contact_email = _text(cells, "contact_email")
     if contact_email:
-        try:
-            contact_email = validate_email(contact_email, check_deliverability=False).normalized
-        except EmailNotValidError:
+        normalized = checked_email(contact_email)
+        if not normalized:
             errors.append(RowError("contact_email", f"bad email address “{contact_email}”"))
-            contact_email = ""
+        contact_email = normalized
 
     if errors:
         return RejectedRow(line, errors, cells)
@@ -345,6 +347,21 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
     return ListingRow(line=line, external_id=external_id, kind=kind, content=content,
                       tax_code=tax_code, business_name=business_name,
                       contact_email=contact_email, cells=cells)
+
+
+# a business's tax code and address repeat on each of its rows: check each once
+@lru_cache(maxsize=4096)
+def checked_tax_code(value: str) -> str:
+    """The compact MST, or "" when it is not one (as sign-up checks it)."""
+    return mst.compact(value) if mst.is_valid(value) else ""
+
+
+@lru_cache(maxsize=4096)
+def checked_email(value: str) -> str:
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        return ""
 
 
 def _whole_number(cells, errors, name, low, high) -> int | None:
