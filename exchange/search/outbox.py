@@ -1,9 +1,10 @@
 """Pushes pending index jobs to Meilisearch and confirms their tasks."""
+import functools
 import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from exchange.extensions import db
 from exchange.search import index
@@ -175,16 +176,22 @@ def refresh_lapsed_featuring() -> int:
     return len(result["hits"])
 
 
+@functools.cache
+def _unconfirmed_removals_statement():
+    # built once: constructing the join costs more than running it on every search
+    from exchange.listings.models import Listing, Status
+    return (
+        select(IndexJob.listing_id).distinct()
+        .join(Listing, Listing.id == IndexJob.listing_id)
+        .where(IndexJob.state != JobState.DONE, Listing.status != Status.PUBLISHED)
+        .limit(bindparam("limit"))
+    )
+
+
 def unconfirmed_removals(limit: int = 1000) -> list[int]:
     """Listings no longer public whose removal Meilisearch has not confirmed yet.
 
     Searches exclude them, so a withdrawn or suspended listing vanishes the moment the
     change commits, however long Meilisearch takes (or if it is briefly unreachable).
     """
-    from exchange.listings.models import Listing, Status
-    return list(db.session.scalars(
-        select(IndexJob.listing_id).distinct()
-        .join(Listing, Listing.id == IndexJob.listing_id)
-        .where(IndexJob.state != JobState.DONE, Listing.status != Status.PUBLISHED)
-        .limit(limit)
-    ))
+    return list(db.session.scalars(_unconfirmed_removals_statement(), {"limit": limit}))
