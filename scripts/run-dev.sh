@@ -30,8 +30,11 @@ export SECRET_KEY="${SECRET_KEY:-$(cat instance/secret-key)}"
 .venv/bin/flask exchange seed-demo --if-empty
 .venv/bin/flask exchange reindex >/dev/null 2>&1 || true
 
-# periodic work: expiry, index sync, mail retries, alerts
-( while sleep 30; do .venv/bin/flask exchange tick >/dev/null 2>&1 || true; done ) &
+# periodic work: expiry, index sync, matching, mail retries; saved-search alerts every 10 minutes
+( n=0; while sleep 30; do
+    .venv/bin/flask exchange tick >/dev/null 2>&1 || true
+    n=$((n + 1)); [ $((n % 20)) -eq 0 ] && { .venv/bin/flask exchange send-alerts >/dev/null 2>&1 || true; }
+  done ) &
 TICK_PID=$!
 trap 'kill ${MEILI_PID:-} $TICK_PID 2>/dev/null || true' EXIT INT TERM
 

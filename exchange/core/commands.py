@@ -42,11 +42,14 @@ def send_mail():
 @register
 @click.command("tick")
 def tick():
-    """One round of periodic work: expire listings, sync the index, match, send mail."""
+    """One round of periodic work: expire listings and features, sync the index, match,
+    send mail."""
     from exchange.effects import drain
     from exchange.listings.lifecycle import expire_due
+    from exchange.payments.services import expire_features
 
     expired = expire_due()
+    features_ended = expire_features()
     db.session.commit()
     drain()
-    click.echo(f"expired {expired}")
+    click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended")
