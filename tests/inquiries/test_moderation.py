@@ -120,3 +120,21 @@ def test_suspension_needs_a_reason(app, buyer):
     assert buyer.can_send_inquiries is True
     assert client.post("/moderation/members/999999/suspend-inquiries", data={
         "csrf_token": token(client), "reason": "x"}).status_code == 404
+
+
+def test_moderator_reviews_a_reported_thread_and_stops_the_sender(app, thread, seller, buyer):
+    report = reports.report_thread(seller, thread, "spam", "Quảng cáo lừa đảo")
+    db.session.commit()
+    moderator = make_moderator()
+    client = signed_in(app, moderator)
+    page = client.get(f"/moderation/{report.queue_item_id}?lang=en").get_data(as_text=True)
+    assert "Quảng cáo lừa đảo" in page and "zalo" in page
+    assert f"/moderation/inquiries/{thread.id}" in page
+    assert f"/moderation/members/{buyer.id}/suspend-inquiries" in page
+    assert f"/moderation/members/{seller.id}/suspend-inquiries" not in page  # the reporter
+    response = client.post(f"/moderation/members/{buyer.id}/suspend-inquiries",
+                           data={"csrf_token": token(client), "reason": "Quảng cáo lừa đảo",
+                                 "next": f"/moderation/{report.queue_item_id}"})
+    assert response.headers["Location"].endswith(f"/moderation/{report.queue_item_id}")
+    db.session.refresh(buyer)
+    assert buyer.can_send_inquiries is False
