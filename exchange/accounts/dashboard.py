@@ -1,11 +1,26 @@
 """What a member's dashboard shows; each feature contributes its part."""
+from sqlalchemy import select
+
 from exchange.accounts.models import Member
+from exchange.extensions import db
 from exchange.listings.queries import owner_listings
+from exchange.moderation.models import ItemKind, QueueItem
+
+
+def latest_business_review(business_id: int) -> QueueItem | None:
+    return db.session.scalar(
+        select(QueueItem)
+        .where(QueueItem.business_id == business_id, QueueItem.kind == ItemKind.BUSINESS)
+        .order_by(QueueItem.submitted_at.desc(), QueueItem.id.desc())
+        .limit(1)
+    )
 
 
 def dashboard_context(member: Member) -> dict:
+    business_id = member.business_id
     return {
         "member": member,
         "business": member.business,
-        "owner_listings": owner_listings(member.business_id) if member.business_id else [],
+        "business_review": latest_business_review(business_id) if business_id else None,
+        "owner_listings": owner_listings(business_id) if business_id else [],
     }

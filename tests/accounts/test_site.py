@@ -75,3 +75,17 @@ def test_seed_demo_is_idempotent(app):
     first = db.session.scalar(select(db.func.count()).select_from(Member))
     assert runner.invoke(args=["exchange", "seed-demo"]).exit_code == 0
     assert db.session.scalar(select(db.func.count()).select_from(Member)) == first >= 12
+
+
+def test_dashboard_shows_why_business_verification_was_refused(client, app):
+    from exchange.moderation.services import decide_item, enqueue_business
+    from tests.factories import login, make_member, make_moderator
+    member = make_member()
+    member.business.is_verified = False
+    item = enqueue_business(member.business)
+    db.session.commit()
+    decide_item(item.id, make_moderator().id, "reject", "Tên không khớp với đăng ký kinh doanh")
+    db.session.commit()
+    login(client, member)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Tên không khớp với đăng ký kinh doanh" in page
