@@ -96,6 +96,9 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
                f"{report.rejected} rejected")
     click.echo(f"{report.businesses_created} new business(es), "
                f"{report.invitations} invitation(s) to claim them")
+    if report.invitations and not dry_run:
+        click.echo("the invitations are in the mail outbox: `flask exchange send-mail` (or the "
+                   "periodic tick) sends them")
     if report.businesses_without_contact:
         click.echo(f"{report.businesses_without_contact} new business(es) without a "
                    "contact_email: nobody was invited to claim them")

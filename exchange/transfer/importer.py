@@ -14,7 +14,7 @@ from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.forms import local_zone
 from exchange.listings.models import Listing, RevisionStatus, Status
-from exchange.mail import queue_mail
+from exchange.mail import OutboxMail, queue_mail
 from exchange.moderation.models import AuditEntry, ItemState, QueueItem, record_audit
 from exchange.moderation.services import enqueue_business
 from exchange.timeutil import utcnow
@@ -245,12 +245,14 @@ class Importer:
 
     def _invite(self, tax_code, business, email) -> None:
         """Invite the address to claim the business; the dedupe key keeps re-runs quiet."""
-        key = (tax_code, email)
-        if key in self._invited:
+        if (tax_code, email) in self._invited:
             return
-        self._invited.add(key)
+        self._invited.add((tax_code, email))
+        dedupe_key = f"import-invitation-{tax_code}-{email}"[:200]
         if self.dry_run:
-            self.report.invitations += 1
+            if not db.session.scalar(select(OutboxMail.id)
+                                     .where(OutboxMail.dedupe_key == dedupe_key)):
+                self.report.invitations += 1
             return
         token = make_token("invite", {"b": business.id, "e": email, "by": None})
         base = current_app.config["SITE_URL"].rstrip("/")
@@ -259,7 +261,7 @@ class Importer:
             _l("%(name)s is on the Technology & Equipment Exchange: claim your account",
                name=business.name),
             "import_invitation",
-            dedupe_key=f"import-invitation-{business.tax_code}-{email}"[:200],
+            dedupe_key=dedupe_key,
             business=business, link=f"{base}/auth/invitation/{token}",
         )
         if mail is not None:

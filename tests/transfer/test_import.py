@@ -195,6 +195,7 @@ def test_same_business_in_later_batches_is_not_created_twice(app, tmp_path):
     assert count(Business) == 1
     dry = run(app, "import-listings", path, "--batch-size", "2", "--dry-run")
     assert "7 unchanged" in dry.output
+    assert "0 new business(es), 0 invitation(s)" in dry.output  # already invited
 
 
 def test_new_business_without_contact_comes_in_uninvited(app, tmp_path):
