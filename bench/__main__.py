@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-MODULES = ("bench.search", "bench.importer", "bench.alerts")
+MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.load")
 
 if __name__ == "__main__":
     for name in MODULES:

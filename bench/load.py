@@ -1,0 +1,429 @@
+"""Bench: the app under load with gunicorn, next to a bare Flask "hello" app served the same way.
+
+    .venv/bin/python -m bench.load                          # 100,000 demo listings
+    BENCH_LISTINGS=10000 BENCH_LOAD_SECONDS=5 .venv/bin/python -m bench.load
+    BENCH_PROFILE=1 ...                                     # also print a cProfile per page
+
+One run builds a PostgreSQL database for the bench (SQLite when PostgreSQL is unreachable),
+fills it with the demo generator, indexes it into a Meilisearch process started for the run,
+then serves the app and bench/hello.py with the production gunicorn.conf.py on loopback.
+A closed-loop load generator (several processes, one persistent keep-alive connection each,
+a minimal HTTP/1.1 client so the client stays lighter than the server) measures requests/s
+and p50/p95 latency for each page, and for the bare endpoint before and after them.
+Before the load, each page is requested in-process to count its SQL queries and size.
+"""
+import cProfile
+import io
+import multiprocessing
+import os
+import pstats
+import random
+import runpy
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LISTINGS = int(os.environ.get("BENCH_LISTINGS", 100_000))
+SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 15))
+WARMUP = float(os.environ.get("BENCH_LOAD_WARMUP", 3))
+CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", 4))
+WORKERS = os.environ.get("BENCH_WORKERS")  # default: gunicorn.conf.py's, sized to the machine
+PROFILE = bool(os.environ.get("BENCH_PROFILE"))
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+MARK_START = "<!-- bench:load:start -->"
+MARK_END = "<!-- bench:load:end -->"
+NOTES_START = "<!-- bench:load:notes:start -->"
+NOTES_END = "<!-- bench:load:notes:end -->"
+
+# a query and two filters, as a visitor narrows a search; rotated so no answer repeats in a row
+SEARCHES = [
+    "q=may+say&sector=agriculture&province=ha_noi",
+    "q=khoan+cnc&kind=offer&category=equipment",
+    "q=xu+ly+nuoc+thai&kind=request&sector=environment",
+    "q=robot+han&category=equipment&province=phu_tho",
+    "q=phan+mem&sector=ict&kind=offer",
+    "q=vinh+phuc&kind=offer&category=technology",
+]
+
+
+# --- load generator (runs in child processes; keep it free of app imports) -------------
+
+def _read_response(sock, buffer: bytearray) -> tuple[int, int, bool]:
+    """Read one response off a keep-alive connection: (status, body size, server closes)."""
+    while True:
+        end = buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            break
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed before the response headers")
+        buffer += chunk
+    head = bytes(buffer[:end]).split(b"\r\n")
+    status = int(head[0][9:12])
+    length, closes = 0, False
+    for line in head[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            closes = value.strip().lower() == b"close"
+        elif name == b"transfer-encoding":
+            raise ConnectionError("chunked responses are not expected here")
+    needed = end + 4 + length
+    while len(buffer) < needed:
+        chunk = sock.recv(max(65536, needed - len(buffer)))
+        if not chunk:
+            raise ConnectionError("closed before the end of the body")
+        buffer += chunk
+    del buffer[:needed]
+    return status, length, closes
+
+
+def _connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _client(port, paths, offset, start_at, warmup, seconds, results):
+    requests = [f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+                for path in paths]
+    latencies, errors, sizes, statuses = [], 0, 0, {}
+    sock, buffer = _connect(port), bytearray()
+    measure_from, stop_at = start_at + warmup, start_at + warmup + seconds
+    while time.monotonic() < start_at:
+        time.sleep(0.001)
+    number = offset
+    while True:
+        began = time.monotonic()
+        if began >= stop_at:
+            break
+        try:
+            sock.sendall(requests[number % len(requests)])
+            status, size, closes = _read_response(sock, buffer)
+        except OSError as exc:  # ConnectionError included: count it, reconnect, go on
+            status, size, closes = f"{exc.__class__.__name__}", 0, True
+        number += 1
+        finished = time.monotonic()
+        if closes:
+            sock.close()
+            sock, buffer = _connect(port), bytearray()
+        if began < measure_from or finished > stop_at:
+            continue
+        latencies.append(finished - began)
+        sizes += size
+        if status != 200:
+            errors += 1
+            statuses[status] = statuses.get(status, 0) + 1
+    sock.close()
+    results.put({"latencies": latencies, "errors": errors, "bytes": sizes,
+                 "statuses": statuses})
+
+
+def load(port: int, paths: list[str], seconds: float = SECONDS,
+         connections: int = CONNECTIONS) -> dict:
+    """`connections` clients in their own processes, each a closed loop on one connection."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    start_at = time.monotonic() + 1.5  # after every client process has started
+    clients = [context.Process(target=_client, args=(port, paths, number * 7, start_at, WARMUP,
+                                                     seconds, results))
+               for number in range(connections)]
+    for process in clients:
+        process.start()
+    parts = [results.get(timeout=seconds + WARMUP + 120) for _ in clients]
+    for process in clients:
+        process.join(10)
+    latencies = sorted(value for part in parts for value in part["latencies"])
+    count = len(latencies)
+    statuses = {}
+    for part in parts:
+        for status, times in part["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + times
+    return {
+        "requests": count,
+        "rps": count / seconds,
+        "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p95": latencies[min(count - 1, int(0.95 * count))] * 1000 if latencies else float("nan"),
+        "errors": sum(part["errors"] for part in parts),
+        "statuses": statuses,
+        "bytes": sum(part["bytes"] for part in parts) / max(count, 1),
+    }
+
+
+# --- servers and data --------------------------------------------------------------------
+
+def gunicorn(spec: str, port: int, env: dict, probe: str) -> subprocess.Popen:
+    settings = {"BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESSLOG": "/dev/null"}
+    if WORKERS:
+        settings["WEB_CONCURRENCY"] = WORKERS
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), spec],
+        cwd=ROOT, env={**os.environ, **env, **settings},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn {spec} exited with {process.returncode}")
+        try:
+            with _connect(port) as sock:
+                sock.sendall(f"GET {probe} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                             .encode())
+                if _read_response(sock, bytearray())[0] == 200:
+                    return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"gunicorn {spec} did not start")
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Database:
+    """A PostgreSQL database made for this run and dropped after it; SQLite as a fallback."""
+
+    def __init__(self, workdir: str):
+        self.name = f"exchange_bench_load_{os.getpid()}"
+        self.admin = None
+        try:
+            import psycopg
+            self.admin = psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True,
+                                         connect_timeout=3)
+        except Exception as exc:  # noqa: BLE001  (any failure to reach it means SQLite)
+            print(f"PostgreSQL unreachable ({exc.__class__.__name__}); using SQLite",
+                  flush=True)
+            self.url, self.kind = f"sqlite:///{workdir}/bench.db", "SQLite"
+            return
+        self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+        self.admin.execute(f'CREATE DATABASE "{self.name}"')
+        self.url = PG_URL.rsplit("/", 1)[0] + f"/{self.name}"
+        version = self.admin.execute("SHOW server_version").fetchone()[0]
+        self.kind = f"PostgreSQL {version.split()[0]}"
+
+    def drop(self):
+        if self.admin is not None:
+            self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.admin.close()
+            self.admin = None
+
+
+def build_data() -> dict:
+    from sqlalchemy import select
+
+    from exchange.accounts.demo import seed_people
+    from exchange.extensions import db
+    from exchange.listings.demo import seed_listings
+    from exchange.listings.models import Listing, Status
+    from exchange.search.rebuild import reindex
+
+    db.create_all()
+    people = seed_people()
+    db.session.commit()
+    seed_listings(people, LISTINGS)
+    db.session.commit()
+    figures = reindex(batch_size=5000)
+    public = db.session.scalars(select(Listing.id).where(Listing.status == Status.PUBLISHED)
+                                .order_by(Listing.id)).all()
+    listing_ids = random.Random(11).sample(list(public), min(300, len(public)))
+    return {"indexed": figures["documents"], "listing_ids": listing_ids}
+
+
+def pages(listing_ids: list[int]) -> dict[str, list[str]]:
+    return {
+        "home page `/`": ["/"],
+        "`/search`, a query and two filters": [f"/search?{s}" for s in SEARCHES],
+        "listing page `/listings/<id>`": [f"/listings/{i}" for i in listing_ids],
+        "`/api/v1/search`, a query and two filters": [f"/api/v1/search?{s}" for s in SEARCHES],
+    }
+
+
+# --- in-process look: SQL queries per request, sizes, optional profile -------------------
+
+def inspect(app, paths_by_page: dict[str, list[str]]) -> dict[str, dict]:
+    from sqlalchemy import event
+
+    from exchange.extensions import db
+
+    counted = []
+
+    def count(*_args, **_kwargs):
+        counted.append(1)
+
+    figures = {}
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        client = app.test_client()
+        for page, paths in paths_by_page.items():
+            sample = paths[:6]
+            for path in sample:  # warm caches the way a running worker has them
+                client.get(path)
+            counted.clear()
+            sizes = []
+            for path in sample:
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+                sizes.append(len(response.data))
+            figures[page] = {"queries": len(counted) / len(sample),
+                             "size": sum(sizes) / len(sizes)}
+            if PROFILE:
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for _ in range(5):
+                    for path in sample:
+                        client.get(path)
+                profiler.disable()
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
+                print(f"---- profile: {page}\n{out.getvalue()}", flush=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return figures
+
+
+# --- report --------------------------------------------------------------------------------
+
+def write_report(figures: dict) -> Path:
+    hello = figures["hello"]
+    ceiling = statistics.mean(run["rps"] for run in hello)
+    rows = [f"| bare Flask `/hello` (ceiling; before and after the pages) | "
+            f"{' / '.join(format(run['rps'], ',.0f') for run in hello)} | 100% | "
+            f"{statistics.mean(r['p50'] for r in hello):.1f} | "
+            f"{statistics.mean(r['p95'] for r in hello):.1f} | "
+            f"{sum(r['errors'] for r in hello)} | – | – |"]
+    for page, run in figures["pages"].items():
+        look = figures["inspect"].get(page, {})
+        rows.append(
+            f"| {page} | {run['rps']:,.0f} | {run['rps'] / ceiling * 100:.0f}% | "
+            f"{run['p50']:.1f} | {run['p95']:.1f} | {run['errors']} | "
+            f"{look.get('queries', 0):.1f} | {look.get('size', 0) / 1024:.1f} |")
+    table = "\n".join(rows)
+    api = figures["pages"]["`/api/v1/search`, a query and two filters"]["rps"] / ceiling * 100
+    listing = figures["pages"]["listing page `/listings/<id>`"]["rps"] / ceiling * 100
+    errors = sum(run["errors"] for run in figures["pages"].values())
+    path = ROOT / "docs" / "benchmarks.md"
+    path.parent.mkdir(exist_ok=True)
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    notes = ""
+    if NOTES_START in text and NOTES_END in text:
+        notes = NOTES_START + text.split(NOTES_START, 1)[1].split(NOTES_END, 1)[0] + NOTES_END
+    section = f"""{MARK_START}
+## Load: pages under gunicorn next to a bare Flask endpoint
+
+`make bench` (`python -m bench.load`), {figures['listings']:,} demo listings
+({figures['indexed']:,} public and indexed), {figures['database']}, Meilisearch
+{figures['meili_version']}, gunicorn with `gunicorn.conf.py` ({figures['workers']} workers ×
+{figures['threads']} threads, gthread, access log off), everything on loopback on
+{os.cpu_count()} CPU(s) shared with the load generator; run on
+{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. The load generator keeps
+{CONNECTIONS} keep-alive connections busy (one process each, closed loop, {SECONDS:.0f} s
+measured after {WARMUP:.0f} s of warm-up per row). SQL queries and size are per request,
+counted in-process with an SQLAlchemy event listener.
+
+| endpoint | requests/s | of ceiling | p50 (ms) | p95 (ms) | errors | SQL queries | KiB |
+|---|---:|---:|---:|---:|---:|---:|---:|
+{table}
+
+`/api/v1/search` reaches **{api:.0f}%** of the bare endpoint's throughput (target: at least
+40%), listing pages **{listing:.0f}%** (target: at least 30%), with {errors} error(s).
+
+{notes}
+{MARK_END}"""
+    if MARK_START in text and MARK_END in text:
+        before, rest = text.split(MARK_START, 1)
+        text = before + section + rest.split(MARK_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+    return path
+
+
+def main() -> dict:
+    from config import ProductionConfig
+    from exchange import create_app
+    from tests.services import MeiliServer, free_port
+
+    workdir = tempfile.mkdtemp(prefix="exchange-load-")
+    meili = database = app_server = hello_server = None
+    try:
+        database = Database(workdir)
+        meili = MeiliServer(master_key="bench-master-key-0123456789").start()
+        env = {"DATABASE_URL": database.url, "MEILI_URL": meili.url,
+               "MEILI_MASTER_KEY": meili.master_key, "MEILI_INDEX_PREFIX": "load_",
+               "EXCHANGE_ENV": "production", "SECRET_KEY": "bench-secret-key",
+               "EXCHANGE_INSTANCE_DIR": workdir, "UPLOAD_DIR": f"{workdir}/uploads"}
+        app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database.url,
+                         MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
+                         MEILI_INDEX_PREFIX="load_", MEILI_TIMEOUT=10.0,
+                         UPLOAD_DIR=f"{workdir}/uploads", SECRET_KEY="bench-secret-key")
+        with app.app_context():
+            print(f"{database.kind}: generating {LISTINGS:,} demo listings and indexing…",
+                  flush=True)
+            data = build_data()
+            from exchange.extensions import db
+            db.session.remove()
+            db.engine.dispose()
+        targets = pages(data["listing_ids"])
+        looked = inspect(app, targets)
+        for page, look in looked.items():
+            print(f"{page}: {look['queries']:.1f} SQL queries, {look['size'] / 1024:.1f} KiB",
+                  flush=True)
+        with app.app_context():
+            from exchange.extensions import db
+            db.engine.dispose()  # the servers get every connection the database allows
+
+        hello_port, app_port = free_port(), free_port()
+        hello_server = gunicorn("bench.hello:app", hello_port, env, "/hello")
+        app_server = gunicorn("wsgi:app", app_port, env, "/api/v1/stats")
+        hello_runs, runs = [], {}
+        hello_runs.append(load(hello_port, ["/hello"]))
+        print(f"hello: {hello_runs[-1]['rps']:,.0f} req/s", flush=True)
+        for page, paths in targets.items():
+            runs[page] = load(app_port, paths)
+            run = runs[page]
+            print(f"{page}: {run['rps']:,.0f} req/s, p50 {run['p50']:.1f} ms, "
+                  f"p95 {run['p95']:.1f} ms, errors {run['errors']} {run['statuses'] or ''}",
+                  flush=True)
+        hello_runs.append(load(hello_port, ["/hello"]))
+        print(f"hello: {hello_runs[-1]['rps']:,.0f} req/s", flush=True)
+        with app.app_context():
+            version = meili.request("GET", "/version").json()["pkgVersion"]
+        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        results = {"listings": LISTINGS, "indexed": data["indexed"], "database": database.kind,
+                   "meili_version": version, "workers": int(WORKERS or conf["workers"]),
+                   "threads": conf["threads"], "hello": hello_runs, "pages": runs,
+                   "inspect": looked}
+        path = write_report(results)
+        print(f"written to {path.relative_to(ROOT)}", flush=True)
+        return results
+    finally:
+        stop(app_server)
+        stop(hello_server)
+        if meili is not None:
+            meili.close()
+        if database is not None:
+            database.drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
