@@ -16,11 +16,13 @@ def latest_business_review(business_id: int) -> QueueItem | None:
     )
 
 
-def dashboard_context(member: Member) -> dict:
+def dashboard_context(member: Member, page: int = 1) -> dict:
     business_id = member.business_id
+    listings_page = owner_listings(business_id, page) if business_id else None
     return {
         "member": member,
         "business": member.business,
         "business_review": latest_business_review(business_id) if business_id else None,
-        "owner_listings": owner_listings(business_id) if business_id else [],
+        "owner_listings": listings_page.items if listings_page else [],
+        "owner_pages": listings_page,
     }

@@ -164,4 +164,6 @@ def accept_invite(token):
 @login_required
 def dashboard():
     from exchange.accounts.dashboard import dashboard_context
-    return render_template("accounts/dashboard.html", **dashboard_context(current_user))
+    page = request.args.get("page", 1, type=int)
+    return render_template("accounts/dashboard.html",
+                           **dashboard_context(current_user, max(page, 1)))

@@ -7,14 +7,19 @@ from exchange.listings.models import Listing, Revision, Status
 from exchange.timeutil import utcnow
 
 
-def owner_listings(business_id: int) -> list[Listing]:
-    """Every listing of a business, newest first, with revisions loaded for the owner table."""
-    return list(db.session.scalars(
+OWNER_PAGE_SIZE = 25
+
+
+def owner_listings(business_id: int, page: int = 1, per_page: int = OWNER_PAGE_SIZE):
+    """One page of a business's listings, newest first, with revisions loaded for the
+    owner table (a Flask-SQLAlchemy Pagination)."""
+    return db.paginate(
         select(Listing)
         .where(Listing.business_id == business_id)
         .options(selectinload(Listing.revisions), joinedload(Listing.approved_revision))
-        .order_by(Listing.created_at.desc(), Listing.id.desc())
-    ).unique())
+        .order_by(Listing.created_at.desc(), Listing.id.desc()),
+        page=page, per_page=per_page, error_out=False,
+    )
 
 
 def public_listings_of(business_id: int) -> list[Listing]:

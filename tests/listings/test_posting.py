@@ -222,7 +222,7 @@ def test_owner_table_partial(app, owner, owner_client):
         from exchange.listings.queries import owner_listings
         login_user(owner)
         html = render_template("listings/_owner_table.html",
-                               owner_listings=owner_listings(owner.business_id))
+                               owner_listings=owner_listings(owner.business_id).items)
     assert "Phần mềm quản lý kho" in html and "v2" in html
     assert f"/listings/{listing.id}/edit" in html
     assert f"/listings/{listing.id}/withdraw" in html
@@ -237,3 +237,13 @@ def test_account_dashboard_shows_owner_table(app, owner, owner_client):
     assert 'id="owner-listings"' in html
     assert "Hệ thống tưới nhỏ giọt" in html and "Bổ sung ảnh thực tế" in html
     assert f"/listings/{listing.id}/edit" in html
+
+
+def test_dashboard_pages_a_long_listing_table(app, owner, owner_client):
+    for n in range(27):
+        make_listing(owner.business, owner, submit=False, title=f"Tin số {n:02d}")
+    first = owner_client.get("/account").get_data(as_text=True)
+    assert "Tin số 26" in first and "Tin số 01" not in first
+    assert "/account?page=2" in first
+    second = owner_client.get("/account?page=2").get_data(as_text=True)
+    assert "Tin số 01" in second and "Tin số 26" not in second
