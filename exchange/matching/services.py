@@ -229,8 +229,14 @@ def match_all_public(batch: int = 200, progress=None) -> int:
 # ---------------------------------------------------------------------------- reading
 
 
-def _public_listing(alias):
-    revision = aliased(Revision)
+# aliases are built once: a fresh alias proxies every column of its table on first use,
+# which cost the listing page more than its queries
+_COUNTERPART, _COUNTERPART_REVISION = aliased(Listing), aliased(Revision)
+_OFFER, _OFFER_REVISION = aliased(Listing), aliased(Revision)
+_REQUEST, _REQUEST_REVISION = aliased(Listing), aliased(Revision)
+
+
+def _public_listing(alias, revision):
     return revision, and_(alias.status == Status.PUBLISHED, revision.expires_at > utcnow())
 
 
@@ -238,8 +244,8 @@ def listing_matches(listing: Listing, limit: int = 20) -> list[tuple[Listing, fl
     """Published counterparts of a public listing, best first."""
     if not listing.is_public:
         return []
-    counterpart = aliased(Listing)
-    revision, is_public = _public_listing(counterpart)
+    counterpart = _COUNTERPART
+    revision, is_public = _public_listing(counterpart, _COUNTERPART_REVISION)
     own_side, other_side = ((Match.offer_id, Match.request_id) if listing.kind == Kind.OFFER
                             else (Match.request_id, Match.offer_id))
     rows = db.session.execute(
@@ -258,9 +264,9 @@ def matches_for_business(business_id: int | None, limit: int = 30) -> list[dict]
     """A business's matches (both listings public), newest first: for the dashboard."""
     if not business_id:
         return []
-    offer, request = aliased(Listing), aliased(Listing)
-    offer_rev, offer_public = _public_listing(offer)
-    request_rev, request_public = _public_listing(request)
+    offer, request = _OFFER, _REQUEST
+    offer_rev, offer_public = _public_listing(offer, _OFFER_REVISION)
+    request_rev, request_public = _public_listing(request, _REQUEST_REVISION)
     rows = db.session.execute(
         select(Match, offer, request)
         .join(offer, offer.id == Match.offer_id)
