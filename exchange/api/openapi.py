@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document of /api/v1; tests validate every response against it."""
 from exchange import taxonomy
-from exchange.search.query import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, PER_PAGE, SORTS
+from exchange.search.query import (_CONTROL, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH,
+                                   MAX_PRICE, MAX_VALUES, PER_PAGE, SORTS)
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 
@@ -11,7 +12,8 @@ def _enum(terms) -> dict:
 
 def _array_param(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description,
-            "style": "form", "explode": True, "schema": {"type": "array", "items": schema}}
+            "style": "form", "explode": True,
+            "schema": {"type": "array", "items": schema, "maxItems": MAX_VALUES}}
 
 
 def _hit_properties() -> dict:
@@ -65,7 +67,9 @@ def openapi_document() -> dict:
         "schema": {"$ref": "#/components/schemas/Error"}}}}
     search_params = [
         {"name": "q", "in": "query", "required": False,
-         "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+         # control characters (and the private-use highlight markers) are refused with 400
+         "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH,
+                    "pattern": f"^[^{_CONTROL.pattern[1:-1]}]*$"},
          "description": "Words to search for; diacritics are optional."},
         _array_param("kind", _enum(taxonomy.KINDS), "Offers and/or requests."),
         _array_param("category", _enum(taxonomy.CATEGORIES), "Category codes."),
@@ -75,9 +79,11 @@ def openapi_document() -> dict:
                      "Technology readiness levels."),
         _array_param("transfer_mode", _enum(taxonomy.TRANSFER_MODES), "Transfer modes."),
         {"name": "price_min", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 0}, "description": "Lowest price in VND."},
+         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PRICE},
+         "description": "Lowest price in VND."},
         {"name": "price_max", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 0}, "description": "Highest price in VND."},
+         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PRICE},
+         "description": "Highest price in VND; not below price_min."},
         {"name": "sort", "in": "query", "required": False,
          "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"}},
         {"name": "page", "in": "query", "required": False,
@@ -86,7 +92,8 @@ def openapi_document() -> dict:
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                     "default": PER_PAGE}},
         {"name": "business", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1}, "description": "Only this business."},
+         "schema": {"type": "integer", "minimum": 1, "maximum": 2 ** 53 - 1},
+         "description": "Only this business."},
     ]
     return {
         "openapi": "3.1.0",
