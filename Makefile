@@ -33,8 +33,8 @@ translations: $(STAMPS)/python
 	$(VENV)/bin/pybabel compile --use-fuzzy --statistics -d translations
 
 extract-messages: $(STAMPS)/python
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 run: install
 	bash scripts/run-dev.sh
