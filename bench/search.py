@@ -68,18 +68,13 @@ def raw_ingestion(app) -> dict:
     """The same documents, already built, sent straight to a fresh index with our settings."""
     from exchange.extensions import db
     from exchange.search import index
-    from exchange.search.documents import build_document, public_listings
+    from exchange.search.documents import build_document, listings_by_id, public_listing_ids
 
     documents = []
-    last_id = 0
-    from exchange.listings.models import Listing
-    while True:
-        batch = db.session.scalars(public_listings().where(Listing.id > last_id)
-                                   .order_by(Listing.id).limit(BATCH)).unique().all()
-        if not batch:
-            break
-        documents.extend(build_document(listing) for listing in batch)
-        last_id = batch[-1].id
+    ids = public_listing_ids()
+    for start in range(0, len(ids), BATCH):
+        documents.extend(build_document(listing)
+                         for listing in listings_by_id(ids[start:start + BATCH]))
         db.session.expunge_all()
     client = index.admin_client()
     uid = index.index_name("__raw")
@@ -100,9 +95,9 @@ def serve(env: dict, port: int) -> subprocess.Popen:
          "wsgi:app"],
         cwd=ROOT, env={**os.environ, **env, "BIND": f"127.0.0.1:{port}",
                        "WEB_CONCURRENCY": "2", "GUNICORN_ACCESSLOG": "/dev/null"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=open(Path(env["EXCHANGE_INSTANCE_DIR"]) / "gunicorn.log", "ab"),
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/api/v1/stats", timeout=1).ok:
@@ -110,7 +105,8 @@ def serve(env: dict, port: int) -> subprocess.Popen:
         except requests.RequestException:
             time.sleep(0.2)
     process.terminate()
-    raise RuntimeError("gunicorn did not start")
+    log = (Path(env["EXCHANGE_INSTANCE_DIR"]) / "gunicorn.log").read_text()[-2000:]
+    raise RuntimeError(f"gunicorn did not start:\n{log}")
 
 
 def latency(app, api_url: str) -> dict:

@@ -10,6 +10,14 @@ from exchange.timeutil import utcnow
 DESCRIPTION_LIMIT = 5000
 
 
+def _text(value: str | None) -> str:
+    """The text without the highlight markers (see query.py): a listing cannot forge them."""
+    value = value or ""
+    if "\ue000" in value or "\ue001" in value:
+        value = value.replace("\ue000", "").replace("\ue001", "")
+    return value
+
+
 def _ts(value) -> int | None:
     return int(value.timestamp()) if value is not None else None
 
@@ -27,14 +35,22 @@ def build_document(listing: Listing) -> dict:
     revision = listing.approved_revision
     business = listing.business
     images = [f.sha256 for f in revision.files if f.kind == "image"]
+    return _document(listing, revision, business.name if business else "",
+                     bool(business.is_verified) if business else False,
+                     images[0] if images else None, utcnow())
+
+
+def _document(listing, revision, business_name, business_verified, image, now) -> dict:
+    """One shape for both paths: ORM objects (single listings) and Core rows (rebuilds)."""
+    featured_until = listing.featured_until
     return {
         "id": listing.id,
         "kind": str(listing.kind),
         "status": Status.PUBLISHED.value,
-        "title": revision.title,
-        "summary": revision.summary,
-        "description": (revision.description or "")[:DESCRIPTION_LIMIT],
-        "keywords": list(revision.keywords or []),
+        "title": _text(revision.title),
+        "summary": _text(revision.summary),
+        "description": _text(revision.description)[:DESCRIPTION_LIMIT],
+        "keywords": [_text(word) for word in revision.keywords or []],
         "category": revision.category,
         "sector": revision.sector,
         "province": revision.province,
@@ -49,16 +65,53 @@ def build_document(listing: Listing) -> dict:
         "quantity": revision.quantity,
         "unit": revision.unit,
         "business_id": listing.business_id,
-        "business_name": business.name if business is not None else "",
-        "business_verified": bool(business.is_verified) if business is not None else False,
-        "image": images[0] if images else None,
+        "business_name": _text(business_name),
+        "business_verified": business_verified,
+        "image": image,
         # milliseconds: listings approved in the same second still sort newest first
         "published_at": round(listing.published_at.timestamp(), 3)
         if listing.published_at else None,
         "expires_at": _ts(revision.expires_at),
-        "featured": listing.is_featured,
-        "featured_until": _ts(listing.featured_until) or 0,
+        "featured": featured_until is not None and featured_until > now,
+        "featured_until": _ts(featured_until) or 0,
     }
+
+
+_REVISION_COLUMNS = (
+    "title", "summary", "description", "keywords", "category", "sector", "province", "trl",
+    "ip_status", "transfer_modes", "price_vnd", "budget_min_vnd", "budget_max_vnd",
+    "price_negotiable", "quantity", "unit", "expires_at",
+)
+
+
+def public_documents(ids) -> list[dict]:
+    """Documents of the public listings among `ids`, read with plain rows: a rebuild of a
+    large catalogue spends its time here, and ORM objects cost several times more."""
+    from exchange.accounts.models import Business
+    from exchange.listings.models import RevisionFile
+
+    now = utcnow()
+    rows = db.session.execute(
+        select(Listing.id, Listing.kind, Listing.business_id, Listing.published_at,
+               Listing.featured_until, Listing.approved_revision_id,
+               Business.name.label("business_name"), Business.is_verified,
+               *(getattr(Revision, name) for name in _REVISION_COLUMNS))
+        .join(Revision, Revision.id == Listing.approved_revision_id)
+        .join(Business, Business.id == Listing.business_id)
+        .where(Listing.id.in_(list(ids)), Listing.status == Status.PUBLISHED,
+               Revision.expires_at > now)
+    ).all()
+    images: dict[int, str] = {}
+    if rows:
+        for revision_id, sha256 in db.session.execute(
+            select(RevisionFile.revision_id, RevisionFile.sha256)
+            .where(RevisionFile.revision_id.in_([row.approved_revision_id for row in rows]),
+                   RevisionFile.kind == "image")
+            .order_by(RevisionFile.revision_id, RevisionFile.position.desc())
+        ):
+            images[revision_id] = sha256  # the lowest position is written last
+    return [_document(row, row, row.business_name, bool(row.is_verified),
+                      images.get(row.approved_revision_id), now) for row in rows]
 
 
 def public_listings() -> Select:
@@ -72,6 +125,16 @@ def public_listings() -> Select:
             joinedload(Listing.business),
         )
     )
+
+
+def public_listing_ids() -> list[int]:
+    """Ids of every public listing, in order; cheap even for a large catalogue."""
+    return list(db.session.scalars(
+        select(Listing.id)
+        .join(Revision, Revision.id == Listing.approved_revision_id)
+        .where(Listing.status == Status.PUBLISHED, Revision.expires_at > utcnow())
+        .order_by(Listing.id)
+    ))
 
 
 def listings_by_id(ids) -> list[Listing]:

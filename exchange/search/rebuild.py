@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from exchange.extensions import db
 from exchange.listings.models import Listing
 from exchange.search import index
-from exchange.search.documents import build_document, public_listings
+from exchange.search.documents import public_documents, public_listing_ids, public_listings
 from exchange.search.models import IndexJob, JobState
 from exchange.timeutil import utcnow
 
@@ -33,21 +33,18 @@ def reindex(batch_size: int = BATCH, progress: Callable[[int], None] | None = No
     started_at = utcnow()
     started = time.monotonic()
     _drop_abandoned_rebuilds(client, live)
-    index.apply_settings(client, live)  # the swap needs both indexes to exist
+    _ensure_exists(client, live)  # the swap needs both indexes to exist
     index.apply_settings(client, fresh)
 
-    tasks, sent, last_id = [], 0, 0
-    while True:
-        listings = db.session.scalars(
-            public_listings().where(Listing.id > last_id).order_by(Listing.id).limit(batch_size)
-        ).unique().all()
-        if not listings:
-            break
-        documents = [build_document(listing) for listing in listings]
-        last_id = listings[-1].id
-        tasks.append(index.upsert_documents(client, documents, uid=fresh))
+    # read by primary key in chunks: a keyset scan over the status filter made the database
+    # sort the whole catalogue once per batch
+    ids = public_listing_ids()
+    tasks, sent = [], 0
+    for start in range(0, len(ids), batch_size):
+        documents = public_documents(ids[start:start + batch_size])
+        if documents:
+            tasks.append(index.upsert_documents(client, documents, uid=fresh))
         sent += len(documents)
-        db.session.expunge_all()  # keep memory flat on large rebuilds
         if progress:
             progress(len(documents))
     for uid in tasks:
@@ -69,6 +66,15 @@ def reindex(batch_size: int = BATCH, progress: Callable[[int], None] | None = No
     seconds = time.monotonic() - started
     return {"documents": sent, "seconds": seconds,
             "rate": sent / seconds if seconds else 0.0}
+
+
+def _ensure_exists(client, uid: str) -> None:
+    try:
+        client.get(f"/indexes/{uid}")
+    except index.MeiliError as exc:
+        if exc.code != "index_not_found":
+            raise
+        index.apply_settings(client, uid)
 
 
 def _drop_abandoned_rebuilds(client, live: str) -> None:

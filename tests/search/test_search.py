@@ -164,3 +164,11 @@ def test_featured_listings_come_first_among_matches(client, post, meili, app):
     assert api_ids(client, q="may ep vien nen")[0] == paid.id
     hit = client.get("/api/v1/search?q=may+ep").get_json()["hits"][0]
     assert hit["featured"] is True
+
+
+def test_a_listing_cannot_forge_highlight_markers(client, post):
+    post(title="Máy \ue000nghiền\ue001 bột <i>mịn</i>", summary="Nghiền \ue001 siêu mịn.")
+    hit = client.get("/api/v1/search?q=nghien").get_json()["hits"][0]
+    title = hit["highlight"]["title"]
+    assert title.count("<mark>") == title.count("</mark>") == 1
+    assert "&lt;i&gt;" in title and "\ue000" not in title
