@@ -1,0 +1,114 @@
+"""Security test helpers: a small world of real objects, signed-in clients, DB snapshots."""
+import io
+from dataclasses import dataclass
+
+import pytest
+from PIL import Image
+
+from exchange.accounts.models import Member, Role
+from exchange.extensions import db
+from tests.factories import (csrf_token, listing_content, login, make_business, make_listing,
+                             make_member, make_moderator, publish)
+
+CSRF_MESSAGE = "The form expired or was not sent from this site"
+
+
+@pytest.fixture
+def app_overrides():
+    # payments are hidden without a Stripe key; the key makes their routes reachable, and
+    # the API base points at a closed port, since no refused request may ever reach Stripe
+    return {"STRIPE_SECRET_KEY": "sk_test_routes", "STRIPE_WEBHOOK_SECRET": "whsec_routes",
+            "STRIPE_API_BASE": "http://127.0.0.1:9", "STRIPE_MAX_NETWORK_RETRIES": 0}
+
+
+class _Part:
+    def __init__(self, data, filename):
+        self.stream = io.BytesIO(data)
+        self.filename = filename
+
+
+def png_bytes(size=(64, 48), color=(30, 120, 200)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+@dataclass
+class World:
+    owner: Member
+    buyer: Member
+    moderator: Member
+    admin: Member
+    values: dict  # URL argument name -> a value naming a real object
+
+
+def build_world() -> World:
+    """One of each object a route can name: a published listing with an image, a listing
+    waiting in the review queue, an inquiry thread, a saved search and an order."""
+    from exchange.inquiries.services import record_inquiry
+    from exchange.listings import files, lifecycle
+    from exchange.matching.alerts import save_search
+    from exchange.moderation.models import QueueItem
+    from exchange.payments.models import Order, OrderStatus
+
+    owner = make_member(business=make_business(name="Công ty Cơ khí Sông Hồng"))
+    buyer = make_member(business=make_business(name="HTX Nông sản Cao Nguyên"))
+    moderator = make_moderator()
+    admin = make_member(business=None, role=Role.ADMIN)
+
+    prepared = [files.prepare_image(_Part(png_bytes(), "may-say.png"))]
+    with files.stored(prepared) as rows:
+        listing = lifecycle.create_listing(owner.business_id, owner.id, "offer",
+                                           listing_content(), files=rows)
+        lifecycle.submit(listing, owner.id)
+    db.session.commit()
+    publish(listing)
+    waiting = make_listing(buyer.business, buyer, kind="request", title="Cần mua máy sấy",
+                           trl=None, price_vnd=None, budget_max_vnd=300_000_000)
+    item = db.session.scalar(db.select(QueueItem).where(QueueItem.listing_id == waiting.id))
+    thread = record_inquiry(buyer, listing, "Xin báo giá hai máy sấy giao tại Đắk Lắk.")
+    saved = save_search(owner, "Máy sấy", "q=may+say")
+    order = Order(listing_id=listing.id, business_id=owner.business_id, member_id=owner.id,
+                  plan_code="week", days=7, amount_vnd=500_000, status=OrderStatus.PENDING)
+    db.session.add(order)
+    db.session.commit()
+    values = {
+        "listing_id": listing.id, "business_id": owner.business_id,
+        "file_id": listing.approved_revision.files[0].id, "item_id": item.id,
+        "thread_id": thread.id, "member_id": buyer.id, "saved_id": saved.id,
+        "order_id": order.id, "code": "equipment", "token": "not-a-signed-token",
+    }
+    return World(owner=owner, buyer=buyer, moderator=moderator, admin=admin, values=values)
+
+
+@pytest.fixture
+def world(app):
+    return build_world()
+
+
+def client_for(app, member=None):
+    """A client reading the site in English, signed in as `member` (or anonymous)."""
+    client = app.test_client()
+    if member is not None:
+        login(client, member)
+    client.get("/?lang=en")
+    return client
+
+
+def token_for(client, signed_in: bool) -> str:
+    # every page of a signed-in member carries the logout form; visitors get the login form
+    return csrf_token(client, "/" if signed_in else "/auth/login")
+
+
+def snapshot() -> dict:
+    """Every row of every table, read on a connection of its own (what is committed)."""
+    db.session.expire_all()
+    state = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            state[table.name] = sorted(repr(tuple(row)) for row in conn.execute(table.select()))
+    return state
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after.get(name)]
