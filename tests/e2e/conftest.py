@@ -111,7 +111,7 @@ def picture(directory, name, colour, size=(640, 420)):
     return path
 
 
-def poll(page, url, predicate, seconds=8.0, interval=0.25):
+def poll(page, url, predicate, seconds=15.0, interval=0.25):
     """Reloads `url` until `predicate(page)` holds; fails after `seconds`."""
     import time
     deadline = time.monotonic() + seconds
