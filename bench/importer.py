@@ -148,7 +148,8 @@ def import_run(app, path: Path) -> dict:
 MARK_START, MARK_END = "<!-- bench:importer:start -->", "<!-- bench:importer:end -->"
 
 
-def write_results(raw: dict, imported: dict, ratio: float, database: str) -> Path:
+def write_results(raw: dict, imported: dict, ratio: float, database: str,
+                  load: float) -> Path:
     """Replace this bench's section of docs/benchmarks.md with the figures of this run."""
     import platform
     section = f"""{MARK_START}
@@ -156,7 +157,9 @@ def write_results(raw: dict, imported: dict, ratio: float, database: str) -> Pat
 
 {ROWS:,} rows from a CSV file ({BUSINESSES:,} businesses, created by the import), published
 and in the search index; {database}, batches of {BATCH:,} rows, one Meilisearch 1.21.0
-process on loopback; {os.cpu_count()} CPUs ({platform.machine()}). Raw ingestion: the same
+process on loopback; {os.cpu_count()} CPUs ({platform.machine()}), load average {load:.1f}
+at the end of the run (the machine is shared: both figures fall as it rises, Meilisearch
+and Python then compete for the same CPUs during the import). Raw ingestion: the same
 number of documents of the app's shape sent straight to a fresh index with the app's
 settings, in requests of {BATCH:,}, timed until Meilisearch has processed them all. Import:
 from opening the file to Meilisearch confirming the last document (reading, checks,
@@ -213,7 +216,8 @@ def main() -> dict:
           f"({imported['seconds']:.1f}s) = {ratio:.0%} of raw; "
           f"peak RSS grew {imported['rss_growth_mb']:.0f} MB")
     database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    print(f"  written to {write_results(raw, imported, ratio, database)}")
+    path = write_results(raw, imported, ratio, database, os.getloadavg()[0])
+    print(f"  written to {path}")
     return {"raw": raw, "import": imported, "ratio": ratio}
 
 

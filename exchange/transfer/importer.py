@@ -96,6 +96,8 @@ class Importer:
         # tax codes a dry run would have created: later rows find them "existing"
         self._planned_businesses: set[str] = set()
         self._invited: set[tuple[str, str]] = set()
+        self._unclaimed: set[str] = set()
+        self._new: dict[str, dict] = {}  # this batch's new listings, by external id
 
     # -- driving -----------------------------------------------------------------------
 
@@ -146,7 +148,7 @@ class Importer:
         good = [row for row in rows if isinstance(row, ListingRow)]
         businesses = self._businesses({row.tax_code for row in good})
         listings = self._listings([row.external_id for row in good])
-        self._new: dict[str, dict] = {}
+        self._new = {}
         for row in rows:
             if isinstance(row, ListingRow):
                 problem = self._import_row(row, businesses, listings)
