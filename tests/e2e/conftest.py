@@ -131,25 +131,25 @@ def published_catalogue():
     from exchange.listings import lifecycle
     from tests.factories import make_business, make_listing, make_member
     rows = [
-        ("Công ty Cơ khí Nông nghiệp Buôn Ma Thuột", "dak_lak", "offer",
+        ("Công ty Cơ khí Nông nghiệp Buôn Ma Thuột", "Trần Thị Hoa", "dak_lak", "offer",
          dict(title="Máy sấy nông sản năng lượng mặt trời 500 kg/mẻ", province="dak_lak")),
-        ("Công ty TNHH Nhiệt Lạnh Cần Thơ", "can_tho", "offer",
+        ("Công ty TNHH Nhiệt Lạnh Cần Thơ", "Nguyễn Văn Phúc", "can_tho", "offer",
          dict(title="Máy sấy nông sản bơm nhiệt tiết kiệm điện", province="can_tho",
               summary="Máy sấy bơm nhiệt cho lúa, ngô, trái cây; nhiệt độ ổn định 40–70 °C.",
               price_vnd=480_000_000, trl=8, keywords=["máy sấy", "bơm nhiệt"])),
-        ("Hợp tác xã Cà phê Cầu Đất", "lam_dong", "offer",
+        ("Hợp tác xã Cà phê Cầu Đất", "Lê Minh Đức", "lam_dong", "offer",
          dict(title="Dây chuyền rang xay cà phê đặc sản", province="lam_dong",
               category="equipment", sector="food_processing", price_vnd=1_200_000_000,
               summary="Dây chuyền rang, xay và đóng gói cà phê công suất 200 kg/giờ.",
               keywords=["cà phê", "rang xay"])),
-        ("Viện Công nghệ Sinh học Cần Thơ", "can_tho", "offer",
+        ("Viện Công nghệ Sinh học Cần Thơ", "Võ Thị Lan", "can_tho", "offer",
          dict(title="Chế phẩm vi sinh xử lý vỏ cà phê thành phân bón", province="can_tho",
               category="technology", sector="biotechnology", price_vnd=None,
               price_negotiable=True, quantity=None, unit=None, trl=7,
               ip_status="patented", transfer_modes=["licence"],
               summary="Quy trình ủ vỏ cà phê bằng chế phẩm vi sinh trong 30 ngày.",
               keywords=["vi sinh", "phân bón", "phụ phẩm"])),
-        ("Công ty Điện tử Đà Nẵng", "da_nang", "request",
+        ("Công ty Điện tử Đà Nẵng", "Hoàng Quốc Bảo", "da_nang", "request",
          dict(title="Cần mua hệ thống giám sát nhiệt độ kho lạnh", province="da_nang",
               category="equipment", sector="electronics_automation", price_vnd=None,
               budget_min_vnd=100_000_000, budget_max_vnd=300_000_000, trl=None,
@@ -157,8 +157,9 @@ def published_catalogue():
               keywords=["cảm biến", "kho lạnh", "IoT"])),
     ]
     listings = []
-    for business_name, province, kind, content in rows:
-        member = make_member(business=make_business(name=business_name, province=province))
+    for business_name, person, province, kind, content in rows:
+        member = make_member(business=make_business(name=business_name, province=province),
+                             full_name=person)
         listings.append(make_listing(member.business, member, kind=kind, **content))
     for listing in listings:  # approved together so one drain indexes and matches them all
         lifecycle.approve_revision(listing.latest_revision)
