@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Business, Member
@@ -277,10 +277,13 @@ class Importer:
         if not approve or not made:
             return
         now = utcnow()
-        db.session.execute(update(QueueItem), [
-            {"id": m["queue_item_id"], "state": ItemState.DECIDED, "decision": "approve",
-             "decided_by_id": self.moderator_id, "decided_at": now} for m in made])
-        db.session.execute(insert(AuditEntry), [
+        items = QueueItem.__table__
+        db.session.execute(
+            update(items).where(items.c.id == bindparam("item")).values(
+                state=ItemState.DECIDED, decision="approve", decided_by_id=self.moderator_id,
+                decided_at=now),
+            [{"item": m["queue_item_id"]} for m in made])
+        db.session.execute(insert(AuditEntry.__table__), [
             {"action": "import_decision", "actor_id": self.moderator_id,
              "listing_id": m["listing_id"], "business_id": m["business_id"],
              "queue_item_id": m["queue_item_id"],
