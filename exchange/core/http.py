@@ -2,7 +2,7 @@
 import hashlib
 import os
 
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -63,6 +63,14 @@ def _asset_versions(app):
 
 def register_http(app):
     _asset_versions(app)
+
+    @app.before_request
+    def refuse_oversized_body():
+        # Werkzeug only enforces MAX_CONTENT_LENGTH when a view reads the body; a declared
+        # length over the limit is refused here, before any view runs, on every route
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        if limit and (request.content_length or 0) > limit:
+            abort(413)
 
     @app.after_request
     def security_headers(response):
