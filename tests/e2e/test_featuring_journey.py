@@ -6,6 +6,7 @@ import pytest
 from exchange.extensions import db
 from exchange.payments.models import Order, OrderStatus
 from tests.e2e.conftest import poll, published_catalogue, sign_in
+from tests.factories import make_listing, make_member, publish
 from tests.payments.conftest import WEBHOOK_SECRET, StripeRecorder, checkout_event, sign
 from tests.search.conftest import settle
 
@@ -63,12 +64,13 @@ def stand_in_for_checkout(page):
 @pytest.mark.xfail(strict=True, reason="the site's CSP (form-action 'self') stops the browser "
                    "from following the Feature form's redirect to Stripe Checkout")
 def test_feature_button_leads_to_stripe_checkout(new_page, meili, stripe_recorder):
-    target = published_catalogue()[0]
-    page = sign_in(new_page(), target.business.members[0])
+    owner = make_member()
+    target = publish(make_listing(owner.business, owner))
+    page = sign_in(new_page(), owner)
     stand_in_for_checkout(page)
     page.goto(f"/listings/{target.id}")
     page.locator("#feature-panel button[type=submit]").click()
-    page.wait_for_url(f"{CHECKOUT_ORIGIN}/c/pay/cs_test_*", timeout=3_000)
+    page.wait_for_url(f"{CHECKOUT_ORIGIN}/c/pay/cs_test_*", timeout=2_000)
 
 
 def test_feature_with_stripe_checkout_and_webhook(new_page, meili, stripe_recorder, shots):
