@@ -1,4 +1,5 @@
 """Browser journeys: the app served on loopback, driven by Debian's Chromium via Playwright."""
+import io
 import os
 import shutil
 import threading
@@ -53,15 +54,27 @@ def browser():
 
 
 class Shots:
-    """Saves a screenshot per key step of a journey."""
+    """Saves a screenshot per key step of a journey.
+
+    Screenshots asked for by SCREENSHOT_DIR (`make screenshots` writes docs/screenshots,
+    which is committed) are reduced to 256 colours: a third of the size, and a page of
+    flat colours and text looks the same."""
 
     def __init__(self, journey):
         self.directory = SCREENSHOT_DIR
         self.journey = journey
+        self.compact = "SCREENSHOT_DIR" in os.environ
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, page, step):
-        page.screenshot(path=str(self.directory / f"{self.journey}-{step}.png"), full_page=True)
+        path = self.directory / f"{self.journey}-{step}.png"
+        if not self.compact:
+            page.screenshot(path=str(path), full_page=True)
+            return
+        from PIL import Image
+        image = Image.open(io.BytesIO(page.screenshot(full_page=True))).convert("RGB")
+        image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                       dither=Image.Dither.NONE).save(path, optimize=True)
 
 
 @pytest.fixture
