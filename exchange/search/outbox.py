@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, select, update
 
 from exchange.extensions import db
 from exchange.search import index
-from exchange.search.documents import build_document, listings_by_id
+from exchange.search.documents import public_documents
 from exchange.search.models import IndexJob, JobState, record_index_job
 from exchange.timeutil import utcnow
 
@@ -95,7 +95,8 @@ def push_pending(force: bool = False, batch: int = BATCH) -> int:
         db.session.commit()
         return 0
     listing_ids = {listing_id for _, listing_id in jobs}
-    public = {listing.id: listing for listing in listings_by_id(listing_ids) if listing.is_public}
+    # plain rows, not ORM objects: a bulk import pushes thousands of documents per call
+    public = {document["id"]: document for document in public_documents(listing_ids)}
     gone = sorted(listing_ids - public.keys())
 
     task_for: dict[int, int] = {}
@@ -108,7 +109,7 @@ def push_pending(force: bool = False, batch: int = BATCH) -> int:
     else:
         for ids, send in (
             (sorted(public), lambda ids: index.upsert_documents(
-                client, [build_document(public[i]) for i in ids])),
+                client, [public[i] for i in ids])),
             (gone, lambda ids: index.delete_documents(client, ids)),
         ):
             if not ids:
