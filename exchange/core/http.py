@@ -10,10 +10,12 @@ from werkzeug.exceptions import HTTPException
 from exchange.errors import DomainError
 from exchange.extensions import db
 
+# form-action also governs where a form's redirect may lead: the Feature form ends on
+# Stripe's hosted Checkout page
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "font-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
 )
 
 ERROR_TITLES = {

@@ -61,8 +61,6 @@ def stand_in_for_checkout(page):
         status=200, content_type="text/html", body=CHECKOUT_PAGE))
 
 
-@pytest.mark.xfail(strict=True, reason="the site's CSP (form-action 'self') stops the browser "
-                   "from following the Feature form's redirect to Stripe Checkout")
 def test_feature_button_leads_to_stripe_checkout(new_page, meili, stripe_recorder):
     owner = make_member()
     target = publish(make_listing(owner.business, owner))
