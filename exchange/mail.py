@@ -7,13 +7,15 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exchange.extensions import db
 from exchange.timeutil import UTCDateTime, utcnow
 
 MAX_BACKOFF = timedelta(hours=1)
+# how long a sender holds a mail it took; one that died mid-way lets it go after this
+SEND_LEASE = timedelta(minutes=5)
 
 
 class OutboxMail(db.Model):
@@ -78,14 +80,17 @@ def _deliver(messages):
 def send_pending(limit=200) -> int:
     """Send due mail; a failure leaves the mail pending with a back-off. Returns sent count."""
     now = utcnow()
-    mails = db.session.scalars(
-        select(OutboxMail)
+    due = db.session.scalars(
+        select(OutboxMail.id)
         .where(OutboxMail.sent_at.is_(None), OutboxMail.next_attempt_at <= now)
         .order_by(OutboxMail.id)
         .limit(limit)
     ).all()
     sent = 0
-    for mail in mails:
+    for mail_id in due:
+        if not _take(mail_id, now):
+            continue  # another sender (a worker's drain, the CLI) has it
+        mail = db.session.get(OutboxMail, mail_id)
         try:
             _deliver([_message(mail)])
         except (OSError, smtplib.SMTPException) as exc:
@@ -99,3 +104,17 @@ def send_pending(limit=200) -> int:
         db.session.commit()
         sent += 1
     return sent
+
+
+def _take(mail_id: int, now) -> bool:
+    """Lease a due mail to this sender. Drains run after every commit in every worker, so
+    several may read the same due mail; only the one whose update matches sends it."""
+    taken = db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None),
+               OutboxMail.next_attempt_at <= now)
+        .values(next_attempt_at=now + SEND_LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return taken == 1
