@@ -197,6 +197,16 @@ def build_filter(query: SearchQuery, exclude: str | None = None, now=None,
     return expression
 
 
+# what a hit shows (results.hit_from_document): descriptions, up to 5,000 characters each,
+# are searched but never shown in a list, so Meilisearch need not send them
+HIT_ATTRIBUTES = [
+    "id", "kind", "title", "summary", "category", "sector", "province", "trl", "transfer_modes",
+    "price", "price_vnd", "budget_min_vnd", "budget_max_vnd", "price_negotiable", "quantity",
+    "unit", "business_id", "business_name", "image", "published_at", "featured",
+    "featured_until",
+]
+
+
 def search_requests(query: SearchQuery, index_uid: str, now=None, hidden_ids=()) -> list[dict]:
     """The multi-search payload: the main search, then one count-only search per facet with
     a selection, without that facet's own filter, so its other values keep their counts."""
@@ -207,6 +217,7 @@ def search_requests(query: SearchQuery, index_uid: str, now=None, hidden_ids=())
         "facets": [attribute for attribute, _allowed in FACETS.values()],
         "page": query.page,
         "hitsPerPage": query.per_page,
+        "attributesToRetrieve": HIT_ATTRIBUTES,
         "attributesToHighlight": ["title", "summary"] if query.q else [],
         "highlightPreTag": HIGHLIGHT_PRE,
         "highlightPostTag": HIGHLIGHT_POST,
