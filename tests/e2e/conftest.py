@@ -13,7 +13,6 @@ from tests.services import free_port
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parents[1] / "_artifacts" / "screenshots"))
 
-pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
