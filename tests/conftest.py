@@ -28,6 +28,13 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+def pytest_collection_modifyitems(items):
+    e2e = os.path.join("tests", "e2e") + os.sep
+    for item in items:
+        if e2e in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def meili():
     server = MeiliServer().start()
