@@ -5,6 +5,7 @@ import os
 from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from exchange.errors import DomainError
@@ -27,6 +28,7 @@ ERROR_TITLES = {
     413: lambda: _("The upload is too large"),
     429: lambda: _("Too many requests"),
     500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("The service is briefly unavailable"),
 }
 
 
@@ -38,8 +40,24 @@ def error_response(status, message=None, code=None):
     title = ERROR_TITLES.get(status, ERROR_TITLES[500])()
     if wants_json():
         return jsonify(error={"code": code or str(status), "message": str(message or title)}), status
-    return render_template("errors/error.html", status=status, title=title,
-                           message=message), status
+    try:
+        return render_template("errors/error.html", status=status, title=title,
+                               message=message), status
+    except SQLAlchemyError:
+        # the layout asks the database who is signed in; without a database, a page
+        # that needs nothing from it still tells the visitor what happened
+        discard_transaction()
+        return render_template("errors/standalone.html", status=status, title=title,
+                               message=message), status
+
+
+def discard_transaction() -> None:
+    """Roll back; if the database dropped the connection (a restart), even the rollback
+    fails, and the connection is thrown away so the pool opens a fresh one."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session().invalidate()  # scoped_session does not proxy it
 
 
 def _asset_versions(app):
@@ -74,6 +92,15 @@ def register_http(app):
         if limit and (request.content_length or 0) > limit:
             abort(413)
 
+    @app.teardown_appcontext
+    def close_session(exc):
+        # runs before Flask-SQLAlchemy's own teardown, whose rollback would raise on a
+        # connection the database dropped and turn a finished response into a bare 500
+        try:
+            db.session.close()
+        except SQLAlchemyError:
+            db.session().invalidate()  # scoped_session does not proxy it
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
@@ -91,18 +118,18 @@ def register_http(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        db.session.rollback()
+        discard_transaction()
         return error_response(400, _("The form expired or was not sent from this site. "
                                      "Please reload the page and try again."), "csrf")
 
     @app.errorhandler(DomainError)
     def domain_error(exc):
-        db.session.rollback()
+        discard_transaction()
         return error_response(exc.status_code, exc.message, exc.code)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        db.session.rollback()
+        discard_transaction()
         message = None
         if exc.code == 429:
             message = _("Too many attempts. Please wait a moment and try again.")
@@ -110,8 +137,17 @@ def register_http(app):
             message = exc.description
         return error_response(exc.code or 500, message)
 
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc):
+        discard_transaction()
+        app.logger.error("database unavailable: %s", exc.orig or exc)
+        response = error_response(503, _("Please try again in a moment."), "unavailable")
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def unexpected(exc):
-        db.session.rollback()
+        discard_transaction()
         app.logger.exception("unhandled error")
         return error_response(500)
