@@ -22,6 +22,7 @@ from exchange.transfer.csv_format import (ListingRow, RejectedRow, RowError, new
                                           read_rows, validate_row)
 
 BATCH_SIZE = 1000
+INDEX_PUSH_BATCH = 5000
 PENDING, PUBLISHED = "pending", "published"
 # what a re-run may not change on a listing that exists
 FINAL_STATES = (Status.REJECTED, Status.WITHDRAWN)
@@ -112,9 +113,7 @@ class Importer:
         if batch:
             self._batch(batch, started)
         if self.push_index and self.status == PUBLISHED:
-            from exchange.search.outbox import sync
-            self.report.index = sync(timeout=current_app.config.get("IMPORT_INDEX_TIMEOUT",
-                                                                     600))
+            self._sync_index()
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -131,18 +130,20 @@ class Importer:
         # nothing of the batch is kept: the session holds committed rows weakly, so
         # memory stays flat however long the file is
         self.report.batches += 1
-        if self.push_index and self.status == PUBLISHED:
-            self._push_index()
 
-    def _push_index(self) -> None:
-        """Hand the batch's index jobs to Meilisearch now: it indexes them while the next
-        batch is read, and a file of any size costs one request per batch."""
-        from exchange.search.outbox import push_pending
+    def _sync_index(self) -> None:
+        """Send the import's index jobs (and any left by a crashed run) once the database is
+        done, in requests of INDEX_PUSH_BATCH documents: Meilisearch indexes a few large
+        batches faster than many small ones, and does not compete with the import for the
+        CPU meanwhile. Then wait until it has confirmed them."""
+        from exchange.search.outbox import push_pending, sync
         try:
-            push_pending(force=True, batch=self.batch_size)
+            while push_pending(force=True, batch=INDEX_PUSH_BATCH):
+                pass
         except Exception:  # noqa: BLE001 - the jobs stay in the outbox for sync-index
             db.session.rollback()
             current_app.logger.exception("index push failed; jobs stay pending")
+        self.report.index = sync(timeout=current_app.config.get("IMPORT_INDEX_TIMEOUT", 600))
 
     def _apply_batch(self, rows, started) -> None:
         good = [row for row in rows if isinstance(row, ListingRow)]

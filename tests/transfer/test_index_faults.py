@@ -1,0 +1,33 @@
+"""A published import while Meilisearch is down: the database is complete, the index
+catches up through the outbox once the server is back."""
+import pytest
+
+from exchange.search.outbox import backlog
+from tests.search.conftest import api_ids, settle
+from tests.transfer.conftest import row, run, write_file
+
+
+@pytest.fixture
+def stoppable(meili):
+    yield meili
+    if not meili.is_running:
+        meili.start()
+
+
+def test_import_with_meilisearch_down_converges_after_sync(app, client, moderator, stoppable,
+                                                           tmp_path):
+    app.config["IMPORT_INDEX_TIMEOUT"] = 1
+    path = write_file(tmp_path / "old.csv", [row(n, title=f"Máy ép viên nén mùn cưa {n}")
+                                             for n in range(1, 6)])
+    stoppable.stop()
+    result = run(app, "import-listings", path, "--status", "published",
+                 "--moderator", moderator.email)
+    assert result.exit_code == 0, result.output
+    assert "5 were created" in result.output
+    assert "5 job(s) pending" in result.output and "sync-index" in result.output
+    assert backlog()["pending"] == 5
+
+    stoppable.start()
+    assert run(app, "sync-index").exit_code == 0
+    settle(stoppable)
+    assert len(api_ids(client, q="may ep vien nen")) == 5
