@@ -177,9 +177,10 @@ def raw_scores(profile: Profile, tagged_results: list[tuple[str, dict]]) -> dict
             value = hit["_rankingScore"] * (keyword_share if field == "keywords" else 1.0)
             part[field] = min(1.0, part.get(field, 0.0) + value)
             seen[hit["id"]] = hit
+    # a score reads as a share (shown as a percentage): the bonus cannot lift it past 1
     return {
-        cid: round(sum(FIELD_WEIGHTS[field] * value for field, value in part.items())
-                   + preference_bonus(profile, seen[cid]), 4)
+        cid: round(min(1.0, sum(FIELD_WEIGHTS[field] * value for field, value in part.items())
+                       + preference_bonus(profile, seen[cid])), 4)
         for cid, part in parts.items()
     }
 

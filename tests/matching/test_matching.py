@@ -155,3 +155,16 @@ def test_listing_published_while_meilisearch_is_down_is_matched_when_it_returns(
     assert (offer.id, request.id) in pairs()
     assert db.session.scalar(select(MatchJob).where(MatchJob.listing_id == request.id)
                              ).state == MatchJobState.DONE
+
+
+def test_scores_never_exceed_one():
+    from exchange.matching.matcher import raw_scores
+
+    class Profile:
+        sector, category, province = "energy", "equipment", "dak_lak"
+
+    hit = {"id": 7, "_rankingScore": 1.0, "sector": "energy", "category": "equipment",
+           "province": "dak_lak"}
+    tagged = [("title", {"hits": [hit]}), ("summary", {"hits": [hit]})] + [
+        ("keywords", {"hits": [hit]}) for _ in range(3)]
+    assert raw_scores(Profile(), tagged) == {7: 1.0}
