@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from exchange.inquiries.reports import REPORT_MAX_CHARS
+from exchange.listings.forms import MoneyField
 from exchange.inquiries.services import MESSAGE_MAX_CHARS
 
 MESSAGE_HELP = _l("Plain text, at most %(max)d characters. Links are shown as text.",
@@ -24,8 +25,7 @@ class InquiryForm(FlaskForm):
     message = _message_field(_l("Your message"))
     quantity = IntegerField(_l("Quantity"), validators=[
         Optional(), NumberRange(min=1, max=10**9, message=_l("Enter a positive number."))])
-    budget = IntegerField(_l("Budget (VND)"), validators=[
-        Optional(), NumberRange(min=0, max=10**15, message=_l("Enter an amount in VND."))])
+    budget = MoneyField(_l("Budget (VND)"), validators=[Optional()])
     delivery_date = DateField(_l("Desired delivery date"), validators=[Optional()])
     site_visit = BooleanField(_l("I would like a site visit"))
     demo = BooleanField(_l("I would like a technical demonstration"))

@@ -80,11 +80,18 @@ def test_html_and_script_are_stored_as_text_and_shown_escaped(app, seller, buyer
 def test_bad_request_details_are_refused(app, buyer, listing):
     client = signed_in(app, buyer)
     for fields in ({"quantity": "0"}, {"quantity": "nhiều"}, {"budget": "-5"},
-                   {"delivery_date": "2020-13-45"}):
+                   {"budget": "khoảng 1 tỷ"}, {"delivery_date": "2020-13-45"}):
         assert send_inquiry(client, listing.id, **fields).status_code == 400
     refused("delivery_date", services.record_inquiry, buyer, listing, "Xin chào",
             delivery_date=(utcnow() - timedelta(days=10)).date())
     assert counts()["Thread"] == 0
+
+
+def test_budget_is_written_the_vietnamese_way(app, buyer, listing):
+    from exchange.inquiries.models import Message
+    client = signed_in(app, buyer)
+    assert send_inquiry(client, listing.id, budget="450.000.000 ₫").status_code == 302
+    assert db.session.scalars(select(Message)).one().budget_vnd == 450_000_000
 
 
 def test_duplicate_inquiry_within_a_day_is_refused(app, buyer, listing):
