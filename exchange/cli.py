@@ -1,5 +1,4 @@
 """The `flask exchange …` command group; each feature adds its commands here."""
-import click
 from flask.cli import AppGroup
 
 exchange_cli = AppGroup("exchange", help="Exchange administration commands.")

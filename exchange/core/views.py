@@ -1,7 +1,7 @@
 """Home page, health check and the vendored front-end assets."""
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, abort, jsonify, render_template, send_from_directory
 from sqlalchemy import text
 
 from exchange.extensions import db
