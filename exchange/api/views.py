@@ -45,7 +45,8 @@ def search():
 
 @bp.route("/listings/<int:listing_id>")
 def listing(listing_id):
-    found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 63 else []
+    # ids are 32-bit columns on PostgreSQL: a larger number would be a database error
+    found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 31 else []
     if not found or not found[0].is_public:
         raise NotFound(_l("No published listing has this number."), code="not_found")
     item = found[0]

@@ -73,9 +73,9 @@ def test_stats_match_the_document(client, spec, published, owner):
 
 
 @pytest.mark.parametrize("state", ["draft", "pending", "rejected", "withdrawn", "suspended",
-                                   "missing", "huge"])
+                                   "missing", "beyond_32_bits", "huge"])
 def test_anything_not_public_is_a_404(client, spec, owner, post, state):
-    listing_id = {"missing": 12345, "huge": 10 ** 30}.get(state)
+    listing_id = {"missing": 12345, "beyond_32_bits": 3_000_000_000, "huge": 10 ** 30}.get(state)
     if listing_id is None:
         listing = (post(title="Công khai") if state in ("withdrawn", "suspended")
                    else make_listing(owner.business, owner, submit=state != "draft"))
@@ -97,7 +97,8 @@ def test_anything_not_public_is_a_404(client, spec, owner, post, state):
     "price_min=abc", "price_max=-5", "price_min=1e9", "page=-1", "page=0", "page=1000000000",
     "page=abc", "per_page=10000", "per_page=0", "sort=random", "sort=price:asc",
     "kind=auction", "sector=space", "trl=0", "trl=x", "q=" + "a" * 10_240, "q=%00",
-    "q=abc%1b[31m", "province=%07", "business=-1", "price_min=10&price_max=1",
+    "q=abc%1b[31m", "province=%07", "business=-1", "business=3000000000",
+    "price_min=10&price_max=1",
 ])
 def test_bad_parameters_are_400_json(client, spec, query):
     response = client.get("/api/v1/search?" + query)
