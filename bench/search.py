@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", 100_000))
 BATCH = int(os.environ.get("BENCH_BATCH", 5000))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 50))
+REPEATS = int(os.environ.get("BENCH_REPEATS", 2))
 SEARCHES = [
     {"q": "may say nong san"},
     {"q": "khoan cnc"},
@@ -200,7 +201,7 @@ def write_report(figures: dict) -> Path:
 is shared with other work: both sides of each comparison slow down as it rises, and p95
 mostly measures scheduling noise), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.
 
-| indexing | documents | seconds | documents/s |
+| indexing (best of {REPEATS}, alternated) | documents | seconds | documents/s |
 |---|---:|---:|---:|
 | raw Meilisearch ingestion (prebuilt documents, batches of {BATCH:,}) | {raw['documents']:,} | {raw['seconds']:.1f} | {raw['rate']:,.0f} |
 | `flask exchange reindex` (database read, documents built, new index, swap) | {reindex['documents']:,} | {reindex['seconds']:.1f} | {reindex['rate']:,.0f} |
@@ -213,7 +214,9 @@ Reindex reaches **{share:.0f}%** of raw ingestion throughput (target: at least 7
 | `GET /api/v1/search` through gunicorn (2 workers, kept-alive client connection) | {lat['api']['median']:.2f} | {lat['api']['p95']:.2f} |
 
 The API adds **{overhead_median:.0f}%** at the median and **{overhead_p95:.0f}%** at p95 on top
-of Meilisearch's own latency (target: at most 50%). The searches mix free text without
+of Meilisearch's own latency (target: at most 50%), that is
+{lat['api']['median'] - lat['meili']['median']:.1f} ms per search at the median: gunicorn and
+Flask, parameter validation, the database check for removals not yet confirmed, and JSON. The searches mix free text without
 diacritics, former province names, facet filters, price ranges, sorts and a later page;
 each one asks for the six facets, as the search page does.
 {MARK_END}"""
@@ -246,12 +249,18 @@ def main() -> dict:
         with app.app_context():
             print(f"generating {LISTINGS:,} demo listings…", flush=True)
             public = build_data(app)
-            print(f"{public:,} public listings; raw ingestion…", flush=True)
-            raw = raw_ingestion(app)
-            print(f"raw: {raw['rate']:,.0f} docs/s; reindex…", flush=True)
             from exchange.search.rebuild import reindex
-            figures = reindex(batch_size=BATCH)
-            print(f"reindex: {figures['rate']:,.0f} docs/s; latency…", flush=True)
+            raw = figures = None
+            # alternated and repeated, best of each kept: the machine's load drifts
+            for repeat in range(REPEATS):
+                attempt = raw_ingestion(app)
+                print(f"raw #{repeat + 1}: {attempt['rate']:,.0f} docs/s", flush=True)
+                raw = attempt if raw is None or attempt["rate"] > raw["rate"] else raw
+                attempt = reindex(batch_size=BATCH)
+                print(f"reindex #{repeat + 1}: {attempt['rate']:,.0f} docs/s", flush=True)
+                figures = attempt if figures is None or attempt["rate"] > figures["rate"] \
+                    else figures
+            print("latency…", flush=True)
             port = free_port()
             server = serve({"DATABASE_URL": database_url, "MEILI_URL": meili.url,
                             "MEILI_MASTER_KEY": meili.master_key,
