@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask, has_request_context, request, session
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -17,6 +18,14 @@ def select_locale():
     return session.get("lang", "vi")
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in URLs: ids are 32-bit columns on PostgreSQL, so a larger number names
+    nothing and is a 404 here instead of an out-of-range error from the database."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config=None, **overrides):
     app = Flask(
         __name__,
@@ -28,6 +37,7 @@ def create_app(config=None, **overrides):
         config = CONFIGS[os.environ.get("EXCHANGE_ENV", "development")]
     app.config.from_object(config)
     app.config.update(overrides)
+    app.url_map.converters["int"] = RowIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

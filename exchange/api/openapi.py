@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document of /api/v1; tests validate every response against it."""
 from exchange import taxonomy
-from exchange.search.query import (_CONTROL, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH,
+from exchange.search.query import (_CONTROL, MAX_ID, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH,
                                    MAX_PRICE, MAX_VALUES, PER_PAGE, SORTS)
 
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -92,7 +92,7 @@ def openapi_document() -> dict:
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
                     "default": PER_PAGE}},
         {"name": "business", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 1, "maximum": 2 ** 53 - 1},
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
          "description": "Only this business."},
     ]
     return {

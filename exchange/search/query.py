@@ -14,6 +14,7 @@ MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 200
 MAX_PRICE = 10 ** 15
 MAX_VALUES = 20
+MAX_ID = 2**31 - 1  # ids are 32-bit columns on PostgreSQL
 SORTS = {
     "relevance": [],
     "newest": ["published_at:desc"],
@@ -158,7 +159,7 @@ def parse_query(args, *, allow_per_page: bool = False) -> SearchQuery:
         per_page = _int("per_page", args["per_page"], 1, MAX_PER_PAGE)
     business_id = None
     if args.get("business", "").strip():
-        business_id = _int("business", args["business"], 1, 2 ** 62)
+        business_id = _int("business", args["business"], 1, MAX_ID)
     return SearchQuery(q=q, selected=selected, price_min=price_min, price_max=price_max,
                        sort=sort, page=page, per_page=per_page, business_id=business_id)
 

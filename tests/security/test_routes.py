@@ -201,3 +201,21 @@ def test_public_routes_answer_visitors_without_sending_them_to_login(app, world,
             response = _send(client, "GET", _url(rule, world))
             assert response.status_code < 500
             assert not _goes_to_login(response)
+
+
+@pytest.mark.parametrize("huge", [2**31, 2**63, 10**30])
+def test_ids_beyond_any_row_are_not_found(app, world, subtests, huge):
+    """Every number in a URL names nothing once it is past the id columns' range: 404,
+    never a database error (ids are 32-bit on PostgreSQL)."""
+    staff = client_for(app, world.admin)
+    for rule in _rules(app):
+        ids = {name for name in rule.arguments if name.endswith("_id")}
+        if not ids:
+            continue
+        method = "GET" if "GET" in rule.methods else sorted(STATE_CHANGING & rule.methods)[0]
+        with subtests.test(method=method, rule=rule.rule):
+            url = _build(rule, {**world.values, **ARGUMENTS.get(rule.endpoint, {}),
+                                **dict.fromkeys(ids, 1)})
+            url = url.replace("/1", f"/{huge}")
+            data = {**FORM, "csrf_token": token_for(staff, True)} if method != "GET" else None
+            assert _send(staff, method, url, data=data).status_code == 404
