@@ -35,8 +35,9 @@ def public_listings_of(business_id: int) -> list[Listing]:
 
 
 def listing_for_page(listing_id: int) -> Listing | None:
-    return db.session.scalar(
+    """One statement: the listing, its business and its approved version with files. Other
+    revisions (only owners and moderators see them) load when a page asks for them."""
+    return db.session.scalars(
         select(Listing).where(Listing.id == listing_id)
-        .options(selectinload(Listing.revisions).selectinload(Revision.files),
-                 joinedload(Listing.approved_revision))
-    )
+        .options(joinedload(Listing.approved_revision).joinedload(Revision.files))
+    ).unique().first()
