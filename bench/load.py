@@ -7,9 +7,10 @@
 One run builds a PostgreSQL database for the bench (SQLite when PostgreSQL is unreachable),
 fills it with the demo generator, indexes it into a Meilisearch process started for the run,
 then serves the app and bench/hello.py with the production gunicorn.conf.py on loopback.
-A closed-loop load generator (several processes, one persistent keep-alive connection each,
-a minimal HTTP/1.1 client so the client stays lighter than the server) measures requests/s
-and p50/p95 latency for each page, and for the bare endpoint before and after them.
+A closed-loop load generator (a few processes, each driving several keep-alive connections
+with a minimal HTTP/1.1 client on a selector, so the client stays lighter than the server)
+measures requests/s and p50/p95 latency for each page, and for the bare endpoint before and
+after them.
 Before the load, each page is requested in-process to count its SQL queries and size.
 """
 import cProfile
@@ -20,6 +21,7 @@ import pstats
 import random
 import runpy
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -34,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 LISTINGS = int(os.environ.get("BENCH_LISTINGS", 100_000))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 15))
 WARMUP = float(os.environ.get("BENCH_LOAD_WARMUP", 3))
-CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", 4))
+CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", 16))
+PROCESSES = int(os.environ.get("BENCH_LOAD_PROCESSES", 2))
 WORKERS = os.environ.get("BENCH_WORKERS")  # default: gunicorn.conf.py's, sized to the machine
 PROFILE = bool(os.environ.get("BENCH_PROFILE"))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -56,16 +59,12 @@ SEARCHES = [
 
 # --- load generator (runs in child processes; keep it free of app imports) -------------
 
-def _read_response(sock, buffer: bytearray) -> tuple[int, int, bool]:
-    """Read one response off a keep-alive connection: (status, body size, server closes)."""
-    while True:
-        end = buffer.find(b"\r\n\r\n")
-        if end >= 0:
-            break
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("closed before the response headers")
-        buffer += chunk
+def _parse(buffer: bytearray):
+    """One complete response at the start of `buffer` -> (status, body size, server closes,
+    bytes used); None while it is incomplete."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
     head = bytes(buffer[:end]).split(b"\r\n")
     status = int(head[0][9:12])
     length, closes = 0, False
@@ -78,14 +77,21 @@ def _read_response(sock, buffer: bytearray) -> tuple[int, int, bool]:
             closes = value.strip().lower() == b"close"
         elif name == b"transfer-encoding":
             raise ConnectionError("chunked responses are not expected here")
-    needed = end + 4 + length
-    while len(buffer) < needed:
-        chunk = sock.recv(max(65536, needed - len(buffer)))
+    used = end + 4 + length
+    if len(buffer) < used:
+        return None
+    return status, length, closes, used
+
+
+def _read_response(sock, buffer: bytearray) -> tuple[int, int, bool]:
+    """Blocking read of one response (server start-up probes)."""
+    while (parsed := _parse(buffer)) is None:
+        chunk = sock.recv(65536)
         if not chunk:
-            raise ConnectionError("closed before the end of the body")
+            raise ConnectionError("closed before the end of the response")
         buffer += chunk
-    del buffer[:needed]
-    return status, length, closes
+    del buffer[:parsed[3]]
+    return parsed[:3]
 
 
 def _connect(port: int) -> socket.socket:
@@ -94,50 +100,96 @@ def _connect(port: int) -> socket.socket:
     return sock
 
 
-def _client(port, paths, offset, start_at, warmup, seconds, results):
+class _Connection:
+    def __init__(self, port, number):
+        self.port, self.number = port, number
+        self.sock, self.buffer, self.began = _connect(port), bytearray(), 0.0
+        self.sock.setblocking(False)
+
+
+def _client(port, paths, connections, offset, start_at, warmup, seconds, results):
+    """A closed loop on each of `connections` keep-alive connections, driven by one selector
+    so the client's CPU grows with the request rate, not with the connection count."""
+    import selectors
+
     requests = [f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
                 for path in paths]
     latencies, errors, sizes, statuses = [], 0, 0, {}
-    sock, buffer = _connect(port), bytearray()
     measure_from, stop_at = start_at + warmup, start_at + warmup + seconds
+    selector = selectors.DefaultSelector()
     while time.monotonic() < start_at:
         time.sleep(0.001)
-    number = offset
-    while True:
-        began = time.monotonic()
-        if began >= stop_at:
-            break
-        try:
-            sock.sendall(requests[number % len(requests)])
-            status, size, closes = _read_response(sock, buffer)
-        except OSError as exc:  # ConnectionError included: count it, reconnect, go on
-            status, size, closes = f"{exc.__class__.__name__}", 0, True
-        number += 1
-        finished = time.monotonic()
-        if closes:
-            sock.close()
-            sock, buffer = _connect(port), bytearray()
+
+    def send(conn):
+        conn.began = time.monotonic()
+        conn.sock.sendall(requests[conn.number % len(requests)])
+        conn.number += 1
+
+    def record(began, finished, status, size):
+        nonlocal errors, sizes
         if began < measure_from or finished > stop_at:
-            continue
+            return
         latencies.append(finished - began)
         sizes += size
         if status != 200:
             errors += 1
             statuses[status] = statuses.get(status, 0) + 1
-    sock.close()
+
+    def reopen(conn):
+        selector.unregister(conn.sock)
+        conn.sock.close()
+        fresh = _Connection(port, conn.number)
+        selector.register(fresh.sock, selectors.EVENT_READ, fresh)
+        return fresh
+
+    for number in range(connections):
+        conn = _Connection(port, offset + number * 13)
+        selector.register(conn.sock, selectors.EVENT_READ, conn)
+        send(conn)
+    while selector.get_map():
+        for key, _events in selector.select(timeout=1.0):
+            conn = key.data
+            try:
+                chunk = conn.sock.recv(262144)
+                if not chunk:
+                    raise ConnectionError("closed by the server")
+                conn.buffer += chunk
+                parsed = _parse(conn.buffer)
+            except OSError as exc:  # ConnectionError included: count it, reconnect, go on
+                record(conn.began, time.monotonic(), exc.__class__.__name__, 0)
+                conn = reopen(conn)
+                parsed = None
+                if time.monotonic() < stop_at:
+                    send(conn)
+                continue
+            if parsed is None:
+                continue
+            finished = time.monotonic()
+            status, size, closes, used = parsed
+            del conn.buffer[:used]
+            record(conn.began, finished, status, size)
+            if closes:
+                conn = reopen(conn)
+            if finished < stop_at:
+                send(conn)
+            else:
+                selector.unregister(conn.sock)
+                conn.sock.close()
     results.put({"latencies": latencies, "errors": errors, "bytes": sizes,
                  "statuses": statuses})
 
 
 def load(port: int, paths: list[str], seconds: float = SECONDS,
-         connections: int = CONNECTIONS) -> dict:
-    """`connections` clients in their own processes, each a closed loop on one connection."""
+         connections: int = CONNECTIONS, processes: int = PROCESSES) -> dict:
+    """`connections` keep-alive connections spread over `processes` client processes."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     start_at = time.monotonic() + 1.5  # after every client process has started
-    clients = [context.Process(target=_client, args=(port, paths, number * 7, start_at, WARMUP,
-                                                     seconds, results))
-               for number in range(connections)]
+    shares = [connections // processes + (n < connections % processes)
+              for n in range(processes)]
+    clients = [context.Process(target=_client, args=(port, paths, share, number * 101,
+                                                     start_at, WARMUP, seconds, results))
+               for number, share in enumerate(shares) if share]
     for process in clients:
         process.start()
     parts = [results.get(timeout=seconds + WARMUP + 120) for _ in clients]
@@ -242,8 +294,29 @@ def build_data() -> dict:
     figures = reindex(batch_size=5000)
     public = db.session.scalars(select(Listing.id).where(Listing.status == Status.PUBLISHED)
                                 .order_by(Listing.id)).all()
+    add_index_history(public)
     listing_ids = random.Random(11).sample(list(public), min(300, len(public)))
     return {"indexed": figures["documents"], "listing_ids": listing_ids}
+
+
+def add_index_history(listing_ids: list[int]) -> None:
+    """One confirmed index job per public listing, as a live site has from their approvals
+    (the generator writes listings straight to the tables, around the outbox)."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from exchange.extensions import db
+    from exchange.search.models import IndexJob, JobState
+    from exchange.timeutil import utcnow
+
+    at = utcnow() - timedelta(days=1)
+    for start in range(0, len(listing_ids), 10_000):
+        db.session.execute(insert(IndexJob.__table__), [
+            {"listing_id": listing_id, "reason": "approved", "state": JobState.DONE.value,
+             "attempts": 1, "next_attempt_at": at, "created_at": at, "done_at": at}
+            for listing_id in listing_ids[start:start + 10_000]])
+    db.session.commit()
 
 
 def pages(listing_ids: list[int]) -> dict[str, list[str]]:
@@ -330,13 +403,15 @@ def write_report(figures: dict) -> Path:
 ## Load: pages under gunicorn next to a bare Flask endpoint
 
 `make bench` (`python -m bench.load`), {figures['listings']:,} demo listings
-({figures['indexed']:,} public and indexed), {figures['database']}, Meilisearch
+({figures['indexed']:,} public and indexed, one confirmed index job each as the outbox
+leaves them), {figures['database']}, Meilisearch
 {figures['meili_version']}, gunicorn with `gunicorn.conf.py` ({figures['workers']} workers ×
 {figures['threads']} threads, gthread, access log off), everything on loopback on
 {os.cpu_count()} CPU(s) shared with the load generator; run on
 {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. The load generator keeps
-{CONNECTIONS} keep-alive connections busy (one process each, closed loop, {SECONDS:.0f} s
-measured after {WARMUP:.0f} s of warm-up per row). SQL queries and size are per request,
+{CONNECTIONS} keep-alive connections busy from {PROCESSES} processes (closed loop, a minimal
+HTTP/1.1 client on one selector per process, {SECONDS:.0f} s measured after {WARMUP:.0f} s of
+warm-up per row). SQL queries and size are per request,
 counted in-process with an SQLAlchemy event listener.
 
 | endpoint | requests/s | of ceiling | p50 (ms) | p95 (ms) | errors | SQL queries | KiB |
@@ -357,7 +432,12 @@ counted in-process with an SQLAlchemy event listener.
     return path
 
 
+def _terminate(signum, frame):
+    raise SystemExit(f"stopped by signal {signum}")  # so the database and servers go too
+
+
 def main() -> dict:
+    signal.signal(signal.SIGTERM, _terminate)
     from config import ProductionConfig
     from exchange import create_app
     from tests.services import MeiliServer, free_port
