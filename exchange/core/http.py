@@ -28,7 +28,7 @@ ERROR_TITLES = {
     413: lambda: _("The upload is too large"),
     429: lambda: _("Too many requests"),
     500: lambda: _("Something went wrong on our side"),
-    503: lambda: _("The service is briefly unavailable"),
+    503: lambda: _("Something went wrong on our side"),
 }
 
 
@@ -141,7 +141,7 @@ def register_http(app):
     def database_unavailable(exc):
         discard_transaction()
         app.logger.error("database unavailable: %s", exc.orig or exc)
-        response = error_response(503, _("Please try again in a moment."), "unavailable")
+        response = error_response(503, code="unavailable")
         response = app.make_response(response)
         response.headers["Retry-After"] = "5"
         return response
