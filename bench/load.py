@@ -33,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LISTINGS = int(os.environ.get("BENCH_LISTINGS", 100_000))
-SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 15))
-WARMUP = float(os.environ.get("BENCH_LOAD_WARMUP", 3))
-CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", 16))
-PROCESSES = int(os.environ.get("BENCH_LOAD_PROCESSES", 2))
+LISTINGS = int(os.environ.get("BENCH_LISTINGS", "100000"))
+SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "15"))
+WARMUP = float(os.environ.get("BENCH_LOAD_WARMUP", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "16"))
+PROCESSES = int(os.environ.get("BENCH_LOAD_PROCESSES", "2"))
 WORKERS = os.environ.get("BENCH_WORKERS")  # default: gunicorn.conf.py's, sized to the machine
 PROFILE = bool(os.environ.get("BENCH_PROFILE"))
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -271,14 +271,21 @@ class Database:
         self.kind = f"PostgreSQL {version.split()[0]}"
 
     def drop(self):
-        if self.admin is not None:
+        if self.admin is None:
+            return
+        import psycopg
+        try:
             self.admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        except psycopg.OperationalError:  # the server restarted meanwhile: a new connection
+            with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        finally:
             self.admin.close()
             self.admin = None
 
 
 def build_data() -> dict:
-    from sqlalchemy import select
+    from sqlalchemy import select, text
 
     from exchange.accounts.demo import seed_people
     from exchange.extensions import db
@@ -295,6 +302,9 @@ def build_data() -> dict:
     public = db.session.scalars(select(Listing.id).where(Listing.status == Status.PUBLISHED)
                                 .order_by(Listing.id)).all()
     add_index_history(public)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))  # the statistics a live database has
+        db.session.commit()
     listing_ids = random.Random(11).sample(list(public), min(300, len(public)))
     return {"indexed": figures["documents"], "listing_ids": listing_ids}
 
@@ -378,11 +388,11 @@ def inspect(app, paths_by_page: dict[str, list[str]]) -> dict[str, dict]:
 def write_report(figures: dict) -> Path:
     hello = figures["hello"]
     ceiling = statistics.mean(run["rps"] for run in hello)
-    rows = [f"| bare Flask `/hello` (ceiling; before and after the pages) | "
-            f"{' / '.join(format(run['rps'], ',.0f') for run in hello)} | 100% | "
-            f"{statistics.mean(r['p50'] for r in hello):.1f} | "
-            f"{statistics.mean(r['p95'] for r in hello):.1f} | "
-            f"{sum(r['errors'] for r in hello)} | – | – |"]
+    rates = " / ".join(format(run["rps"], ",.0f") for run in hello)
+    rows = [(f"| bare Flask `/hello` (ceiling; before and after the pages) | {rates} | 100% | "
+             f"{statistics.mean(r['p50'] for r in hello):.1f} | "
+             f"{statistics.mean(r['p95'] for r in hello):.1f} | "
+             f"{sum(r['errors'] for r in hello)} | – | – |")]
     for page, run in figures["pages"].items():
         look = figures["inspect"].get(page, {})
         rows.append(
