@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", 100_000))
-BATCH = int(os.environ.get("BENCH_IMPORT_BATCH", 2000))
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+BATCH = int(os.environ.get("BENCH_IMPORT_BATCH", "2000"))
 BUSINESSES = max(1, min(2000, ROWS // 50))
 
 PRODUCTS = [
