@@ -421,8 +421,9 @@ leaves them), {figures['database']}, Meilisearch
 {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. The load generator keeps
 {CONNECTIONS} keep-alive connections busy from {PROCESSES} processes (closed loop, a minimal
 HTTP/1.1 client on one selector per process, {SECONDS:.0f} s measured after {WARMUP:.0f} s of
-warm-up per row). SQL queries and size are per request,
-counted in-process with an SQLAlchemy event listener.
+warm-up per row). The machine's 1-minute load average was {figures['loadavg'][0]:.1f} before
+the load and {figures['loadavg'][1]:.1f} at its end (other work on the machine included).
+SQL queries and size are per request, counted in-process with an SQLAlchemy event listener.
 
 | endpoint | requests/s | of ceiling | p50 (ms) | p95 (ms) | errors | SQL queries | KiB |
 |---|---:|---:|---:|---:|---:|---:|---:|
@@ -485,6 +486,7 @@ def main() -> dict:
         hello_server = gunicorn("bench.hello:app", hello_port, env, "/hello")
         app_server = gunicorn("wsgi:app", app_port, env, "/api/v1/stats")
         hello_runs, runs = [], {}
+        quiet = os.getloadavg()[0]  # the load generator and servers raise it from here
         hello_runs.append(load(hello_port, ["/hello"]))
         print(f"hello: {hello_runs[-1]['rps']:,.0f} req/s", flush=True)
         for page, paths in targets.items():
@@ -501,7 +503,7 @@ def main() -> dict:
         results = {"listings": LISTINGS, "indexed": data["indexed"], "database": database.kind,
                    "meili_version": version, "workers": int(WORKERS or conf["workers"]),
                    "threads": conf["threads"], "hello": hello_runs, "pages": runs,
-                   "inspect": looked}
+                   "inspect": looked, "loadavg": (quiet, os.getloadavg()[0])}
         path = write_report(results)
         print(f"written to {path.relative_to(ROOT)}", flush=True)
         return results
