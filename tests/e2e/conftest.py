@@ -123,17 +123,30 @@ def picture(directory, name, colour, size=(640, 420)):
     return path
 
 
-def poll(page, url, predicate, seconds=15.0, interval=0.25):
-    """Reloads `url` until `predicate(page)` holds; fails after `seconds`."""
+def poll(page, url, predicate, seconds=15.0, interval=0.25, between=None):
+    """Reloads `url` until `predicate(page)` holds; fails after `seconds`. `between` runs
+    before each reload (e.g. the periodic jobs a live site runs every half minute)."""
     import time
     deadline = time.monotonic() + seconds
     while True:
+        if between is not None:
+            between()
         page.goto(url)
         if predicate(page):
             return page
         if time.monotonic() > deadline:
             raise AssertionError(f"{url} did not reach the expected state in {seconds}s")
         time.sleep(interval)
+
+
+def periodic_jobs(app):
+    """What `flask exchange tick` does on a live site: retry what the request's own drain
+    left pending (on a busy machine the index may not have the new listing yet)."""
+    def run():
+        from exchange.effects import drain
+        with app.app_context():
+            drain()
+    return run
 
 
 def published_catalogue():

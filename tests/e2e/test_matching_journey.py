@@ -1,12 +1,12 @@
 """A second business asks for what an offer provides; once approved, the two are matched."""
 import re
 
-from tests.e2e.conftest import poll, published_catalogue, sign_in
+from tests.e2e.conftest import periodic_jobs, poll, published_catalogue, sign_in
 from tests.factories import make_business, make_member, make_moderator
 from tests.search.conftest import settle
 
 
-def test_request_meets_published_offer(new_page, meili, smtp, shots):
+def test_request_meets_published_offer(app, new_page, meili, smtp, shots):
     offer = published_catalogue()[0]  # the solar dryer from Đắk Lắk
     settle(meili)
     buyer = make_member(business=make_business(name="Hợp tác xã Cà phê Ea Tu", province="dak_lak"),
@@ -40,7 +40,8 @@ def test_request_meets_published_offer(new_page, meili, smtp, shots):
 
     # matching runs after the approval commits, once the index has the request
     matches = page.locator("#listing-matches li")
-    poll(page, request_url, lambda p: matches.count() > 0)
+    poll(page, request_url, lambda p: matches.count() > 0, seconds=30,
+         between=periodic_jobs(app))
     assert "Máy sấy nông sản năng lượng mặt trời 500 kg/mẻ" in matches.first.inner_text()
     score = int(matches.first.locator(".badge").inner_text().rstrip("%"))
     assert 50 <= score <= 100
