@@ -70,9 +70,11 @@ def test_suspended_then_restored_comes_back(app, client, post, meili):
 
 
 def test_expired_listings_are_gone_even_before_the_job_runs(app, client, post, meili):
-    listing = post(title="Máy ấp trứng tự động", expires_at=utcnow() + timedelta(seconds=2))
+    # long enough that a busy machine still searches before the expiry
+    expires_at = utcnow() + timedelta(seconds=8)
+    listing = post(title="Máy ấp trứng tự động", expires_at=expires_at)
     assert api_ids(client, q="may ap trung") == [listing.id]
-    time.sleep(2.1)
+    time.sleep(max(0.0, (expires_at - utcnow()).total_seconds()) + 0.2)
     # the index still has the document, but every query carries expires_at > now
     assert listing.id in index_ids(meili, app)
     assert api_ids(client, q="may ap trung") == []
