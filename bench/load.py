@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.report import REPORT, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -403,9 +405,7 @@ def write_report(figures: dict) -> Path:
     api = figures["pages"]["`/api/v1/search`, a query and two filters"]["rps"] / ceiling * 100
     listing = figures["pages"]["listing page `/listings/<id>`"]["rps"] / ceiling * 100
     errors = sum(run["errors"] for run in figures["pages"].values())
-    path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    text = REPORT.read_text() if REPORT.exists() else ""
     notes = ""
     if NOTES_START in text and NOTES_END in text:
         notes = NOTES_START + text.split(NOTES_START, 1)[1].split(NOTES_END, 1)[0] + NOTES_END
@@ -434,13 +434,7 @@ SQL queries and size are per request, counted in-process with an SQLAlchemy even
 
 {notes}
 {MARK_END}"""
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        text = before + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-    return path
+    return write_section(MARK_START, MARK_END, section)
 
 
 def _terminate(signum, frame):

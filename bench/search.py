@@ -25,6 +25,8 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
+from bench.report import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -73,7 +75,11 @@ def raw_ingestion(app) -> dict:
     """The same documents, already built, sent straight to a fresh index with our settings."""
     from exchange.extensions import db
     from exchange.search import index
-    from exchange.search.documents import build_document, listings_by_id, public_listing_ids
+    from exchange.search.documents import (
+        build_document,
+        listings_by_id,
+        public_listing_ids,
+    )
 
     documents = []
     ids = public_listing_ids()
@@ -220,16 +226,7 @@ Flask, parameter validation, the database check for removals not yet confirmed, 
 diacritics, former province names, facet filters, price ranges, sorts and a later page;
 each one asks for the six facets, as the search page does.
 {MARK_END}"""
-    path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        text = before + section + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-    return path
+    return write_section(MARK_START, MARK_END, section)
 
 
 def main() -> dict:
