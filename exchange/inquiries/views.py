@@ -202,18 +202,8 @@ def unarchive(thread_id):
 @login_required
 def report_thread(thread_id):
     thread = _my_thread(thread_id)
-    form = ReportForm()
-    if form.validate_on_submit():
-        try:
-            reports.report_thread(current_user, thread, form.reason.data, form.text.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-        else:
-            db.session.commit()
-            flash(_("Thank you. The exchange staff will review this conversation."), "success")
-    else:
-        flash(_("Please choose why you report this."), "error")
+    _file_report(reports.report_thread, thread,
+                 _("Thank you. The exchange staff will review this conversation."))
     return redirect(url_for("inquiries.thread", thread_id=thread_id))
 
 
@@ -221,19 +211,24 @@ def report_thread(thread_id):
 @login_required
 def report_listing(listing_id):
     listing = _visible_listing(listing_id)
-    form = ReportForm()
-    if form.validate_on_submit():
-        try:
-            reports.report_listing(current_user, listing, form.reason.data, form.text.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-        else:
-            db.session.commit()
-            flash(_("Thank you. The exchange staff will review this listing."), "success")
-    else:
-        flash(_("Please choose why you report this."), "error")
+    _file_report(reports.report_listing, listing,
+                 _("Thank you. The exchange staff will review this listing."))
     return redirect(_listing_url(listing_id))
+
+
+def _file_report(operation, subject, thanks):
+    form = ReportForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose why you report this."), "error")
+        return
+    try:
+        operation(current_user, subject, form.reason.data, form.text.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(thanks, "success")
 
 
 # --- moderator hooks ---
