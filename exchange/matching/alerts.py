@@ -193,15 +193,21 @@ def alert_token(saved: SavedSearch) -> str:
     return make_token(ALERT_UNSUBSCRIBE_PURPOSE, {"s": saved.id, "m": saved.member_id})
 
 
-def stop_alert_by_token(token: str) -> SavedSearch | None:
-    """Delete the saved search a signed 'stop this alert' link names (None if gone)."""
+def saved_search_from_token(token: str) -> SavedSearch | None:
+    """The saved search a signed 'stop this alert' link names (None if already gone)."""
     from exchange.accounts.tokens import read_token
     payload = read_token(ALERT_UNSUBSCRIBE_PURPOSE, token, 400 * 24 * 3600)
     saved = db.session.get(SavedSearch, payload.get("s")) if isinstance(payload, dict) else None
+    if saved is not None and saved.member_id != payload.get("m"):
+        raise DomainError(_l("This link is not valid."), code="invalid_token")
+    return saved
+
+
+def stop_alert_by_token(token: str) -> SavedSearch | None:
+    """Delete the saved search a signed 'stop this alert' link names (None if gone)."""
+    saved = saved_search_from_token(token)
     if saved is None:
         return None
-    if saved.member_id != payload.get("m"):
-        raise DomainError(_l("This link is not valid."), code="invalid_token")
     member = db.session.get(Member, saved.member_id)
     delete_search(member, saved.id)
     return saved

@@ -33,11 +33,14 @@ def notification_settings():
 @bp.route("/account/notifications/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # one-click (RFC 8058) POSTs from mail clients carry the signed token only
 def unsubscribe(token):
-    """One click from the mail: the signed link names the member, no sign-in needed."""
+    """The signed link names the member, no sign-in needed. Opening it asks for one click
+    (mail scanners open links); the POST, from that page or a mail client, acts."""
     try:
         member = notices.member_from_unsubscribe_token(token)
     except DomainError as exc:
         return render_template("matching/unsubscribed.html", error=exc.message), 400
+    if request.method == "GET":
+        return render_template("matching/unsubscribe_confirm.html", stopped_alert=False)
     notices.set_match_mail_mode(member, "off")
     db.session.commit()
     return render_template("matching/unsubscribed.html", error=None, member=member)
@@ -46,6 +49,13 @@ def unsubscribe(token):
 @bp.route("/account/saved-searches/stop/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def stop_alert(token):
+    if request.method == "GET":
+        try:
+            saved = alerts.saved_search_from_token(token)
+        except DomainError as exc:
+            return render_template("matching/unsubscribed.html", error=exc.message), 400
+        return render_template("matching/unsubscribe_confirm.html", stopped_alert=True,
+                               saved=saved)
     try:
         saved = alerts.stop_alert_by_token(token)
     except DomainError as exc:

@@ -92,5 +92,8 @@ def test_stop_link_deletes_only_its_own_search(client, owner_factory):
     db.session.commit()
     token = alert_token(saved)
     assert client.get(f"/account/saved-searches/stop/{token[:-3]}xyz").status_code == 400
+    assert client.post(f"/account/saved-searches/stop/{token[:-3]}xyz").status_code == 400
     assert client.get(f"/account/saved-searches/stop/{token}").status_code == 200
+    assert len(db.session.scalars(select(SavedSearch)).all()) == 2  # opening only asks
+    assert client.post(f"/account/saved-searches/stop/{token}").status_code == 200
     assert [s.id for s in db.session.scalars(select(SavedSearch))] == [keep.id]

@@ -77,8 +77,13 @@ def test_off_mode_sends_nothing_and_later_mode_changes_do_not_replay(post, owner
 
 def test_unsubscribe_link_turns_match_mail_off(client, owner_factory):
     member = owner_factory(match_mail_mode=MatchMailMode.IMMEDIATE)
-    response = client.get(f"/account/notifications/unsubscribe/{unsubscribe_token(member)}")
-    assert response.status_code == 200
+    url = f"/account/notifications/unsubscribe/{unsubscribe_token(member)}"
+    # opening the link (as a mail scanner would) only asks for the click
+    response = client.get(url)
+    assert response.status_code == 200 and b'method="post"' in response.data
+    db.session.refresh(member)
+    assert member.match_mail_mode == MatchMailMode.IMMEDIATE
+    assert client.post(url).status_code == 200
     db.session.refresh(member)
     assert member.match_mail_mode == MatchMailMode.OFF
     # one-click POST from a mail client (no CSRF token, the link is the proof)
@@ -105,13 +110,14 @@ def test_forged_or_borrowed_unsubscribe_links_are_refused(client, owner_factory)
         "eyJtIjoxLCJlIjoieEB5LnoifQ.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb",
     ]
     for bad in forged:
-        response = client.get(f"/account/notifications/unsubscribe/{bad}")
-        assert response.status_code == 400, bad
+        for method in (client.get, client.post):
+            response = method(f"/account/notifications/unsubscribe/{bad}")
+            assert response.status_code == 400, bad
     for m in (member, other):
         db.session.refresh(m)
         assert m.match_mail_mode == MatchMailMode.IMMEDIATE
     # the member's own link only ever changes that member
-    client.get(f"/account/notifications/unsubscribe/{token}")
+    client.post(f"/account/notifications/unsubscribe/{token}")
     db.session.refresh(other)
     assert other.match_mail_mode == MatchMailMode.IMMEDIATE
 
