@@ -143,25 +143,24 @@ def approve_revision(revision: Revision, reason=None) -> None:
 
 
 def request_changes(revision: Revision, reason: str) -> None:
-    listing = revision.listing
-    _require_pending(revision)
-    if listing.approved_revision_id is None:
-        _move(listing, Status.CHANGES_REQUESTED)
-    revision.status = RevisionStatus.CHANGES_REQUESTED
-    revision.decided_at = utcnow()
-    revision.decision_reason = reason
-    _close_item(revision, "request_changes", reason)
+    _decide_against(revision, reason, Status.CHANGES_REQUESTED,
+                    RevisionStatus.CHANGES_REQUESTED, "request_changes")
 
 
 def reject_revision(revision: Revision, reason: str) -> None:
+    _decide_against(revision, reason, Status.REJECTED, RevisionStatus.REJECTED, "reject")
+
+
+def _decide_against(revision, reason, listing_status, revision_status, decision) -> None:
+    """A version sent back or refused; a published listing keeps its approved version."""
     listing = revision.listing
     _require_pending(revision)
     if listing.approved_revision_id is None:
-        _move(listing, Status.REJECTED)
-    revision.status = RevisionStatus.REJECTED
+        _move(listing, listing_status)
+    revision.status = revision_status
     revision.decided_at = utcnow()
     revision.decision_reason = reason
-    _close_item(revision, "reject", reason)
+    _close_item(revision, decision, reason)
 
 
 def _close_item(revision: Revision, decision: str, reason=None) -> None:
