@@ -100,7 +100,9 @@ def write_report(figures: dict) -> Path:
 
 {figures['saved']:,} saved searches of {figures['members']:,} members over
 {figures['listings']:,} public listings, {figures['new_today']:,} of them published in the
-last day; SQLite, one Meilisearch {figures['meili_version']} process on loopback. Timed:
+last day; SQLite, one Meilisearch {figures['meili_version']} process on loopback,
+{figures['cpus']} CPU(s), 1-minute load average {figures['load_before']:.1f} before the run
+and {figures['load_after']:.1f} at its end (the machine is shared), {figures['when']}. Timed:
 the whole send_alerts() run (multi-search batches of 250 queries, AlertSent rows, digests
 rendered into the mail outbox).
 
@@ -110,6 +112,8 @@ rendered into the mail outbox).
 | saved searches per second | {figures['saved'] / figures['seconds']:,.0f} |
 | digests queued | {figures['mails']:,} |
 | listings announced | {figures['announced']:,} |
+
+Target: 10,000 saved searches in about a minute on this machine.
 {MARK_END}"""
     return write_section(MARK_START, MARK_END, section)
 
@@ -131,13 +135,17 @@ def main() -> dict:
             print(f"generating {LISTINGS:,} listings and {SAVED_SEARCHES:,} saved searches…",
                   flush=True)
             data = build_data()
+            load_before = os.getloadavg()[0]
             started = time.perf_counter()
             run = send_alerts()
             seconds = time.perf_counter() - started
+            load_after = os.getloadavg()[0]
             version = meili.request("GET", "/version").json()["pkgVersion"]
         figures = {**data, "listings": LISTINGS, "new_today": NEW_TODAY, "seconds": seconds,
                    "mails": run["mails"], "announced": run["listings"],
-                   "meili_version": version}
+                   "meili_version": version, "cpus": os.cpu_count(),
+                   "load_before": load_before, "load_after": load_after,
+                   "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         path = write_report(figures)
         print(f"send-alerts: {figures['saved']:,} saved searches in {seconds:.1f}s "
               f"({figures['saved'] / seconds:,.0f}/s), {run['mails']:,} digests; "
