@@ -25,6 +25,7 @@ class Config:
     MEILI_MASTER_KEY = env("MEILI_MASTER_KEY", "")
     MEILI_INDEX_PREFIX = env("MEILI_INDEX_PREFIX", "")
     MEILI_TIMEOUT = env("MEILI_TIMEOUT", 2.0, float)
+    MEILI_BATCH_TIMEOUT = env("MEILI_BATCH_TIMEOUT", 60.0, float)  # matching, alerts
 
     MAIL_SERVER = env("MAIL_SERVER", "")  # empty: mail is printed to the console
     MAIL_PORT = env("MAIL_PORT", 25, int)
@@ -63,8 +64,15 @@ class Config:
     INVITE_TOKEN_MAX_AGE = env("INVITE_TOKEN_MAX_AGE", 7 * 24 * 3600, int)
     CLAIM_MINUTES = env("CLAIM_MINUTES", 15, int)
     SITE_URL = env("SITE_URL", "http://127.0.0.1:5000")
-    # side effects (index jobs, mail) are drained right after each commit
+    # side effects (index jobs, matching, mail) are drained once each response is sent
     DRAIN_AFTER_COMMIT = env("DRAIN_AFTER_COMMIT", True, bool)
+    # how old each process's look at the outboxes may be (exchange/search/freshness.py):
+    # another process's withdrawal leaves search results within this many seconds
+    PUBLIC_STATE_SECONDS = env("PUBLIC_STATE_SECONDS", 0.5, float)
+    # public pages kept for anonymous visitors (exchange/core/pagecache.py); 0 turns it off
+    PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS", 30, int)
+    PAGE_CACHE_ENTRIES = env("PAGE_CACHE_ENTRIES", 5000, int)
+    PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", str(INSTANCE_DIR / "page-cache"))
 
 
 class DevelopmentConfig(Config):
@@ -80,6 +88,9 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     # still scrypt, at a cost that keeps a thousand sign-ups in the suite quick
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+    # tests change the database directly and look at once; the cache has its own tests
+    PUBLIC_STATE_SECONDS = 0.0
+    PAGE_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

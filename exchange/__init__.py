@@ -38,6 +38,8 @@ def create_app(config=None, **overrides):
     app.config.from_object(config)
     app.config.update(overrides)
     app.url_map.converters["int"] = RowIdConverter
+    from exchange.core.jsonprovider import OrjsonProvider
+    app.json = OrjsonProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Business
+from exchange.core.pagecache import public_page
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
@@ -29,6 +30,7 @@ def hit_json(hit: dict) -> dict:
 
 
 @bp.route("/search")
+@public_page
 def search():
     query = parse_query(request.args, allow_per_page=True)
     result = run_search(query)
@@ -44,6 +46,7 @@ def search():
 
 
 @bp.route("/listings/<int:listing_id>")
+@public_page
 def listing(listing_id):
     # ids are 32-bit columns on PostgreSQL: a larger number would be a database error
     found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 31 else []
@@ -61,6 +64,7 @@ def listing(listing_id):
 
 
 @bp.route("/stats")
+@public_page
 def stats():
     public = (
         select(Listing.kind, Revision.category, func.count())

@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import Blueprint, abort, jsonify, render_template, send_from_directory
 from sqlalchemy import text
 
+from exchange.core.pagecache import public_page
 from exchange.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -17,6 +18,7 @@ VENDOR = {
 
 
 @bp.route("/")
+@public_page
 def home():
     from exchange.core.home import home_context
     return render_template("core/home.html", **home_context())

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from exchange.accounts.models import Business
 from exchange.accounts.permissions import can_post
+from exchange.core.pagecache import public_page
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings import lifecycle, permissions, queries
@@ -75,6 +76,7 @@ def new():
 
 
 @bp.route("/<int:listing_id>")
+@public_page
 def show(listing_id):
     listing = _viewable(listing_id)
     private = permissions.can_view_private(current_user, listing)
@@ -199,6 +201,7 @@ def thumbnail(listing_id, file_id):
 
 
 @businesses_bp.route("/<int:business_id>")
+@public_page
 def profile(business_id):
     business = db.session.get(Business, business_id)
     if business is None:

@@ -102,7 +102,7 @@ def send_alerts(progress=None, batch: int = SEARCHES_PER_REQUEST) -> dict:
     started = time.monotonic()
     until = utcnow()
     uid = index.index_name()
-    client = index.search_client()
+    client = index.search_client(background=True)
     figures = {"searches": 0, "mails": 0, "listings": 0}
     member_ids = db.session.scalars(
         select(SavedSearch.member_id).distinct().order_by(SavedSearch.member_id)).all()

@@ -40,6 +40,7 @@ SAME_CATEGORY_BONUS = 0.04
 SAME_PROVINCE_BONUS = 0.05
 SAME_REGION_BONUS = 0.025
 CANDIDATES_PER_QUERY = 30
+SEARCHES_PER_REQUEST = 200  # queries per multi-search call, so each call stays bounded
 MAX_QUERY_WORDS = 10  # Meilisearch ignores query words after the tenth
 
 # Words that say what kind of listing it is or join a phrase, not what it is about.
@@ -188,7 +189,7 @@ def raw_scores(profile: Profile, tagged_results: list[tuple[str, dict]]) -> dict
 def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | None = None
          ) -> dict[int, dict[int, float]]:
     """One multi-search for the searches of every profile; raw scores per profile."""
-    client = index.search_client()
+    client = index.search_client(background=True)
     uid = index.index_name()
     searches, owners = [], []
     for profile in profiles:
@@ -198,7 +199,10 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
                 search["filter"] = [*search["filter"], f"id IN [{ids}]"]
             owners.append((profile, search.pop("_field")))
             searches.append(search)
-    results = client.post("/multi-search", {"queries": searches})["results"] if searches else []
+    # in bounded chunks: one listing's searches with their reverse checks can be hundreds
+    results = [result for start in range(0, len(searches), SEARCHES_PER_REQUEST)
+               for result in client.post("/multi-search", {
+                   "queries": searches[start:start + SEARCHES_PER_REQUEST]})["results"]]
     grouped: dict[int, list[tuple[str, dict]]] = {profile.id: [] for profile in profiles}
     for (profile, field), result in zip(owners, results):
         grouped[profile.id].append((field, result))

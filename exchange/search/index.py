@@ -8,6 +8,7 @@ import uuid
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from urllib.parse import urlencode, urlsplit
 
+import orjson
 from flask import current_app
 
 from exchange import taxonomy
@@ -82,7 +83,7 @@ class Meili:
         headers = dict(self.headers)
         body = None
         if json is not None:
-            body = jsonlib.dumps(json, ensure_ascii=False).encode()
+            body = orjson.dumps(json)
             headers["Content-Type"] = "application/json"
         connection = self._connection(self._host, self._port, timeout=timeout or self.timeout)
         try:
@@ -95,7 +96,7 @@ class Meili:
             connection.close()
         if response.status >= 400:
             raise MeiliError(response.status, data)
-        return jsonlib.loads(data) if data else {}
+        return orjson.loads(data) if data else {}
 
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
@@ -153,11 +154,14 @@ def search_key() -> str | None:
     return hmac.new(master.encode(), search_key_uid().encode(), hashlib.sha256).hexdigest()
 
 
-def search_client() -> Meili:
-    """Client holding only a key that can search the listings index."""
+def search_client(background: bool = False) -> Meili:
+    """Client holding only a key that can search the listings index. Pages use the short
+    MEILI_TIMEOUT; `background` work (matching, alerts), whose multi-searches carry hundreds
+    of queries, waits up to MEILI_BATCH_TIMEOUT."""
     ensure_ready()
     cfg = current_app.config
-    return Meili(cfg["MEILI_URL"], search_key(), cfg["MEILI_TIMEOUT"])
+    timeout = cfg["MEILI_BATCH_TIMEOUT"] if background else cfg["MEILI_TIMEOUT"]
+    return Meili(cfg["MEILI_URL"], search_key(), timeout)
 
 
 def ensure_ready() -> None:

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 from flask import current_app
 from markupsafe import Markup, escape
 
-from exchange.search import index
-from exchange.search.outbox import unconfirmed_removals
+from exchange.core.pagecache import do_not_keep
+from exchange.search import freshness, index
 from exchange.search.query import (
     FACETS, HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchQuery, search_requests,
 )
@@ -89,12 +89,13 @@ def run_search(query: SearchQuery) -> SearchResult:
     except index.SearchUnavailable as exc:
         current_app.logger.warning("search unavailable, using the database: %s", exc)
         from exchange.search.fallback import database_search
+        do_not_keep()  # the full answer is back as soon as Meilisearch is
         return database_search(query)
 
 
 def meili_search(query: SearchQuery) -> SearchResult:
     client = index.search_client()
-    searches = search_requests(query, index.index_name(), hidden_ids=unconfirmed_removals())
+    searches = search_requests(query, index.index_name(), hidden_ids=freshness.current().hidden)
     results = client.post("/multi-search", {"queries": searches})["results"]
     main = results[0]
     distribution = dict(main.get("facetDistribution") or {})
@@ -110,7 +111,7 @@ def run_lists(queries: list[SearchQuery]) -> list[SearchResult]:
     try:
         client = index.search_client()
         searches = []
-        hidden = unconfirmed_removals()
+        hidden = freshness.current().hidden
         for query in queries:
             main = search_requests(query, index.index_name(), hidden_ids=hidden)[0]
             main["facets"] = []
@@ -119,6 +120,7 @@ def run_lists(queries: list[SearchQuery]) -> list[SearchResult]:
     except index.SearchUnavailable as exc:
         current_app.logger.warning("search unavailable, using the database: %s", exc)
         from exchange.search.fallback import database_search
+        do_not_keep()
         return [database_search(query) for query in queries]
     return [
         SearchResult(query=query, hits=[hit_from_document(h) for h in result["hits"]],

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from exchange import taxonomy
+from exchange.core.pagecache import public_page
 from exchange.search.query import FACETS, SORTS, QueryError, SearchQuery, parse_query
 from exchange.search.results import run_search
 
@@ -27,11 +28,13 @@ def _render(query_args, heading=None, category=None):
 
 
 @bp.route("/search")
+@public_page
 def search():
     return _render(request.args)
 
 
 @bp.route("/categories/<code>")
+@public_page
 def category(code):
     term = taxonomy.by_code(taxonomy.CATEGORIES, code)
     if term is None:
