@@ -16,3 +16,9 @@ def drain() -> None:
         except Exception:  # noqa: BLE001 - a side effect must never break a committed request
             db.session.rollback()
             current_app.logger.exception("side effect %s failed; it stays pending", step.__name__)
+
+
+def drain_in_context(app) -> None:
+    """drain() after a response has been sent, in an app context of its own."""
+    with app.app_context():
+        drain()

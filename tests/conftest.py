@@ -19,9 +19,12 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 class FreshContextClient(FlaskClient):
     """Each request runs in its own app context, as in production: its own `g` and session.
-    The test's session is expired afterwards so it reads what the request committed."""
+    The response is closed before the test goes on (a server closes it once it is sent),
+    so the side effects drained on close have run; the test's session is expired
+    afterwards so it reads what the request committed."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.expire_all()

@@ -1,4 +1,5 @@
 """Security headers, error pages, asset versions and the after-commit drain of side effects."""
+import functools
 import hashlib
 import os
 
@@ -112,8 +113,10 @@ def register_http(app):
     @app.after_request
     def drain_side_effects(response):
         if db.session.info.pop("drain", False) and app.config["DRAIN_AFTER_COMMIT"]:
-            from exchange.effects import drain
-            drain()
+            # once the response is sent: nobody waits for Meilisearch, matching or SMTP,
+            # and whatever fails stays pending for `exchange tick`
+            from exchange.effects import drain_in_context
+            response.call_on_close(functools.partial(drain_in_context, app))
         return response
 
     @app.errorhandler(CSRFError)

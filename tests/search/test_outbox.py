@@ -143,3 +143,22 @@ def test_moderator_suspension_is_hidden_even_if_the_push_fails(app, client, post
     assert api_ids(client, q="gach tuynel") == []
     settle(stoppable)
     assert listing.id not in index_documents(stoppable, app)
+
+
+def test_side_effects_run_once_the_response_is_sent(app, client, post, owner):
+    """The owner's browser gets its answer first; Meilisearch hears of it right after."""
+    from tests.factories import csrf_token, login
+    listing = post()
+    login(client, owner)
+    response = client.post(f"/listings/{listing.id}/withdraw", buffered=False,
+                           data={"csrf_token": csrf_token(client, f"/listings/{listing.id}")})
+    assert response.status_code == 302
+
+    def newest_job():
+        db.session.expire_all()
+        return db.session.scalars(select(IndexJob).where(IndexJob.listing_id == listing.id)
+                                  .order_by(IndexJob.id.desc())).first()
+
+    assert (newest_job().reason, newest_job().state) == ("withdrawn", JobState.PENDING)
+    response.close()  # what the server does once the response is written
+    assert newest_job().state in (JobState.ENQUEUED, JobState.DONE)
