@@ -82,6 +82,9 @@ def create_app(config=None, **overrides):
     from exchange.core.http import register_http
     register_http(app)
 
+    from exchange.core.pagecache import PageCache
+    app.wsgi_app = PageCache(app, app.wsgi_app)
+
     @app.context_processor
     def inject_globals():
         from exchange import taxonomy

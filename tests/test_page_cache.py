@@ -48,7 +48,11 @@ def test_an_anonymous_page_is_served_again_until_something_public_changes(app, c
     assert "Máy sấy nông sản" in client.get(url).get_data(as_text=True)
 
     rename_quietly(listing, "Tên chưa qua hệ thống")
-    assert "Máy sấy nông sản" in client.get(url).get_data(as_text=True)  # kept
+    kept = client.get(url)
+    assert "Máy sấy nông sản" in kept.get_data(as_text=True)
+    # answered as it was sent, headers included
+    assert kept.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert kept.headers["X-Frame-Options"] == "DENY"
 
     # a change through the lifecycle records an index job: the next visitor sees it at once
     lifecycle.withdraw(db.session.get(type(listing), listing.id), seller.id)
@@ -98,7 +102,7 @@ def test_a_signed_in_member_is_never_served_or_stored(app, client, meili):
     assert "Máy sấy đổi tên" in member_client.get(url).get_data(as_text=True)
 
 
-def test_language_and_messages_are_respected(app, client, meili):
+def test_a_visitor_with_a_cookie_always_gets_a_fresh_page(app, client, meili):
     _seller, listing = published_offer(meili)
     url = f"/listings/{listing.id}"
     vietnamese = client.get(url).get_data(as_text=True)

@@ -1,11 +1,13 @@
-"""Responses of public pages kept for anonymous visitors.
+"""Public pages kept for anonymous visitors and answered before Flask runs.
 
-A page is served from the cache only to a visitor who is not signed in and has no message
-waiting, and only while the public content is the same generation it was rendered in (see
-`exchange.search.freshness`) and no job is still in flight; entries also expire after
-PAGE_CACHE_SECONDS, which bounds what the generation does not track (the clock passing a
-listing's expiry or a featuring's end, business counts). Responses that set a cookie, are
-not 200, or are large are never kept. PAGE_CACHE_SECONDS = 0 turns the cache off.
+Only a GET without any cookie can be answered from the cache: such a visitor is not signed
+in, has no message waiting and reads the default language, so the page they get is the one
+every such visitor gets. An entry is used only while the public content is the generation
+it was rendered in (see `exchange.search.freshness`) and no job is still in flight; it also
+expires after PAGE_CACHE_SECONDS, which bounds what the generation does not track (the clock
+passing a listing's expiry or a featuring's end, business counts). A view opts in with
+`@public_page`; responses that set a cookie, are not 200, are large, or were answered in a
+degraded way (`do_not_keep()`) are never kept. PAGE_CACHE_SECONDS = 0 turns the cache off.
 
 The entries are files under PAGE_CACHE_DIR, shared by the workers of one instance, so a
 page is rendered once per instance rather than once per worker.
@@ -13,39 +15,13 @@ page is rendered once per instance rather than once per worker.
 import functools
 
 from cachelib import FileSystemCache
-from flask import current_app, g, request, session
-from flask_babel import get_locale
-from flask_login import current_user
+from flask import g, request
+from werkzeug.wrappers import Request
 
 from exchange.search import freshness
 
 MAX_BODY = 512 * 1024
-
-
-def _store(app) -> FileSystemCache:
-    store = app.extensions.get("page_cache")
-    if store is None:
-        store = app.extensions["page_cache"] = FileSystemCache(
-            app.config["PAGE_CACHE_DIR"], threshold=app.config["PAGE_CACHE_ENTRIES"],
-            default_timeout=app.config["PAGE_CACHE_SECONDS"])
-    return store
-
-
-def _cacheable_request() -> bool:
-    return (request.method == "GET" and not current_user.is_authenticated
-            and "_flashes" not in session)
-
-
-def _key(generation) -> str:
-    return repr((request.host, request.full_path, str(get_locale()),
-                 bool(request.headers.get("HX-Request")), generation))
-
-
-def _keepable(response) -> bool:
-    return (response.status_code == 200 and not response.direct_passthrough
-            and not response.is_streamed and "Set-Cookie" not in response.headers
-            and not session.modified and not g.get("page_not_cacheable")
-            and (response.content_length or 0) <= MAX_BODY)
+KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
 
 
 def do_not_keep() -> None:
@@ -54,26 +30,74 @@ def do_not_keep() -> None:
 
 
 def public_page(view):
-    """Cache the view's response for anonymous visitors (see the module's docstring)."""
+    """Let the response be kept for anonymous visitors (see the module's docstring)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        app = current_app._get_current_object()
-        if not app.config["PAGE_CACHE_SECONDS"] or not _cacheable_request():
-            return view(*args, **kwargs)
-        state = freshness.current()
-        if not state.settled:
-            return view(*args, **kwargs)
-        store, key = _store(app), _key(state.generation)
-        kept = store.get(key)
-        if kept is not None:
-            body, status, headers = kept
-            return app.response_class(body, status=status, headers=headers)
-        response = app.make_response(view(*args, **kwargs))
-        if _keepable(response):
-            headers = [(name, value) for name, value in response.headers.items()
-                       if name.lower() not in ("set-cookie", "content-length")]
-            store.set(key, (response.get_data(), response.status_code, headers))
+        response = view(*args, **kwargs)
+        if not g.get("page_not_cacheable"):
+            request.environ[KEEP] = True
         return response
 
     return wrapper
+
+
+class PageCache:
+    """WSGI middleware around the Flask app: answers kept pages, keeps new ones."""
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.store = None
+
+    def _store(self) -> FileSystemCache:
+        if self.store is None:
+            config = self.app.config
+            self.store = FileSystemCache(config["PAGE_CACHE_DIR"],
+                                         threshold=config["PAGE_CACHE_ENTRIES"],
+                                         default_timeout=config["PAGE_CACHE_SECONDS"])
+        return self.store
+
+    def _key(self, environ) -> str | None:
+        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE")
+                or not self.app.config["PAGE_CACHE_SECONDS"]):
+            return None
+        try:
+            with self.app.app_context():
+                state = freshness.current()
+        except Exception:  # noqa: BLE001 - the database is down: the app answers as it can
+            return None
+        if not state.settled:
+            return None
+        request = Request(environ)
+        return repr((request.host, request.full_path,
+                     bool(environ.get("HTTP_HX_REQUEST")), state.generation))
+
+    def __call__(self, environ, start_response):
+        key = self._key(environ)
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        kept = self._store().get(key)
+        if kept is not None:
+            status, headers, body = kept
+            start_response(status, headers)
+            return [body]
+
+        answer = {}
+
+        def remember(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        app_iter = self.wsgi_app(environ, remember)
+        if not environ.get(KEEP) or not answer.get("status", "").startswith("200"):
+            return app_iter
+        try:
+            body = b"".join(app_iter)
+        finally:
+            if hasattr(app_iter, "close"):
+                app_iter.close()
+        headers = answer["headers"]
+        if len(body) <= MAX_BODY and not any(name.lower() == "set-cookie"
+                                             for name, _value in headers):
+            self._store().set(key, (answer["status"], headers, body))
+        return [body]
