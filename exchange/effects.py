@@ -1,4 +1,6 @@
 """Runs the outboxes (index jobs, mail) after a commit, never failing the caller."""
+import threading
+
 from flask import current_app
 
 from exchange.extensions import db
@@ -18,7 +20,25 @@ def drain() -> None:
             current_app.logger.exception("side effect %s failed; it stays pending", step.__name__)
 
 
+_running = 0
+_changed = threading.Condition()
+
+
 def drain_in_context(app) -> None:
     """drain() after a response has been sent, in an app context of its own."""
-    with app.app_context():
-        drain()
+    global _running
+    with _changed:
+        _running += 1
+    try:
+        with app.app_context():
+            drain()
+    finally:
+        with _changed:
+            _running -= 1
+            _changed.notify_all()
+
+
+def wait_for_drains(timeout: float = 30.0) -> bool:
+    """Wait until no drain started after a response is still running in this process."""
+    with _changed:
+        return _changed.wait_for(lambda: _running == 0, timeout)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from config import TestConfig
 from exchange import create_app
+from exchange.effects import wait_for_drains
 from exchange.extensions import db, limiter
 from tests.services import MeiliServer, SMTPServer
 
@@ -110,6 +111,8 @@ def app(database_url, meili, smtp_server, tmp_path, app_overrides):
         if application.config["RATELIMIT_ENABLED"]:
             limiter.reset()
         yield application
+        # a server thread may still be draining after its last response
+        assert wait_for_drains(), "a drain after a response did not finish"
         db.session.remove()
         _truncate(database_url)
     meili.delete_indexes(prefix)

@@ -134,30 +134,28 @@ def edit(listing_id):
 @bp.route("/<int:listing_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(listing_id):
-    listing = _owned(listing_id, permissions.can_withdraw)
-    try:
-        lifecycle.withdraw(listing, current_user.id)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(_("The listing was withdrawn."), "success")
-    return redirect(url_for("listings.show", listing_id=listing_id))
+    return _owner_step(listing_id, permissions.can_withdraw, lifecycle.withdraw,
+                       _("The listing was withdrawn."))
 
 
 @bp.route("/<int:listing_id>/submit", methods=["POST"])
 @login_required
 def submit(listing_id):
-    listing = _owned(listing_id, permissions.can_submit)
+    return _owner_step(listing_id, permissions.can_submit, lifecycle.submit,
+                       _("Submitted for review."))
+
+
+def _owner_step(listing_id, allowed, step, done: str):
+    """One lifecycle step the owner takes from the listing's page, then back to it."""
+    listing = _owned(listing_id, allowed)
     try:
-        lifecycle.submit(listing, current_user.id)
+        step(listing, current_user.id)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
     else:
-        flash(_("Submitted for review."), "success")
+        flash(done, "success")
     return redirect(url_for("listings.show", listing_id=listing_id))
 
 
