@@ -17,6 +17,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench.data import seed_demo
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,10 +34,8 @@ MARK_END = "<!-- bench:alerts:end -->"
 def build_data() -> dict:
     from sqlalchemy import bindparam, insert, select, update
 
-    from exchange.accounts.demo import seed_people
     from exchange.accounts.models import Member
     from exchange.extensions import db
-    from exchange.listings.demo import seed_listings
     from exchange.listings.demo_data import BULK_PRODUCTS
     from exchange.listings.models import Listing
     from exchange.matching.models import SavedSearch
@@ -44,11 +43,7 @@ def build_data() -> dict:
     from exchange.search.rebuild import reindex
     from exchange.timeutil import utcnow
 
-    db.create_all()
-    people = seed_people()
-    db.session.commit()
-    seed_listings(people, LISTINGS)
-    db.session.commit()
+    people = seed_demo(LISTINGS)
     now = utcnow()
     rng = random.Random(7)
     ids = db.session.scalars(select(Listing.id).where(Listing.external_id.like("bench-%"))).all()

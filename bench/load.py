@@ -30,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.data import seed_demo
 from bench.report import REPORT, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -289,19 +290,13 @@ class Database:
 def build_data() -> dict:
     from sqlalchemy import select, text
 
-    from exchange.accounts.demo import seed_people
     from exchange.extensions import db
-    from exchange.listings.demo import seed_listings
     from exchange.listings.models import Listing, Status
     from exchange.matching.services import run_match_jobs
     from exchange.search.outbox import sync
     from exchange.search.rebuild import reindex
 
-    db.create_all()
-    people = seed_people()
-    db.session.commit()
-    seed_listings(people, LISTINGS)
-    db.session.commit()
+    seed_demo(LISTINGS)
     figures = reindex(batch_size=5000)
     # what the periodic jobs of a live site leave: index jobs confirmed, matching done
     sync()

@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlsplit
 import orjson
 import requests
 
+from bench.data import seed_demo
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,16 +59,9 @@ def percentile(values, share):
 
 
 def build_data(app) -> int:
-    from exchange.accounts.demo import seed_people
-    from exchange.extensions import db
-    from exchange.listings.demo import seed_listings
-
-    db.create_all()
-    people = seed_people(only_if_empty=False)
-    db.session.commit()
-    seed_listings(people, LISTINGS)
-    db.session.commit()
     from exchange.search.rebuild import count_public
+
+    seed_demo(LISTINGS)
     return count_public()
 
 
