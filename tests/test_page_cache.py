@@ -136,3 +136,15 @@ def test_off_when_the_setting_is_zero(app, client, meili):
     client.get(url)
     rename_quietly(listing, "Máy sấy không lưu")
     assert "Máy sấy không lưu" in client.get(url).get_data(as_text=True)
+
+
+def test_assets_do_not_look_for_public_changes(app, client, monkeypatch):
+    from exchange.search import freshness
+    looks = []
+    real = freshness.current
+    monkeypatch.setattr(freshness, "current", lambda: looks.append(1) or real())
+    assert client.get("/static/css/app.css").status_code == 200
+    assert client.get("/vendor/htmx/htmx.min.js").status_code == 200
+    assert looks == []
+    assert client.get("/api/v1/stats").status_code == 200
+    assert looks == [1]  # a page that may be kept does

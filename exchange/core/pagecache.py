@@ -48,6 +48,8 @@ class PageCache:
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
         self.store = None
+        # static files and vendored assets are never kept here: no look, no lookup
+        self.passed_over = (f"{app.static_url_path}/", "/vendor/")
 
     def _store(self) -> FileSystemCache:
         if self.store is None:
@@ -59,7 +61,8 @@ class PageCache:
 
     def _key(self, environ) -> str | None:
         if (environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE")
-                or not self.app.config["PAGE_CACHE_SECONDS"]):
+                or not self.app.config["PAGE_CACHE_SECONDS"]
+                or environ.get("PATH_INFO", "").startswith(self.passed_over)):
             return None
         try:
             with self.app.app_context():
