@@ -37,6 +37,9 @@ def create_app(config=None, **overrides):
         config = CONFIGS[os.environ.get("EXCHANGE_ENV", "development")]
     app.config.from_object(config)
     app.config.update(overrides)
+    if app.config.get("EXCHANGE_ENV") == "production":
+        from exchange.core.production import configure_production
+        configure_production(app)
     app.url_map.converters["int"] = RowIdConverter
     from exchange.core.jsonprovider import OrjsonProvider
     app.json = OrjsonProvider(app)

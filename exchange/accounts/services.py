@@ -1,10 +1,11 @@
 """Sign-up, verification, password reset and invitations."""
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token, read_token
+from exchange.core.urls import site_url
 from exchange.errors import Conflict, DomainError
 from exchange.extensions import db
 from exchange.mail import queue_mail
@@ -49,7 +50,7 @@ def send_verification(member: Member) -> None:
     token = make_token("verify", {"m": member.id, "e": member.email})
     queue_mail(member.email, _l("Confirm your email address"), "verify_email",
                locale=member.locale, member=member,
-               link=url_for("accounts.verify", token=token, _external=True))
+               link=site_url("accounts.verify", token=token))
 
 
 def verify_email(token: str) -> Member:
@@ -82,7 +83,7 @@ def request_password_reset(email: str) -> None:
         return  # say nothing: do not reveal which emails have accounts
     token = make_token("reset", {"m": member.id, "s": _password_stamp(member)})
     queue_mail(member.email, _l("Reset your password"), "reset_password", locale=member.locale,
-               member=member, link=url_for("accounts.reset_password", token=token, _external=True))
+               member=member, link=site_url("accounts.reset_password", token=token))
 
 
 def member_for_reset(token: str) -> Member:
@@ -111,7 +112,7 @@ def invite_colleague(inviter: Member, email: str) -> None:
     queue_mail(email, _l("You are invited to join %(name)s on the exchange",
                          name=inviter.business.name),
                "invitation", locale=inviter.locale, inviter=inviter,
-               link=url_for("accounts.accept_invite", token=token, _external=True))
+               link=site_url("accounts.accept_invite", token=token))
 
 
 def read_invitation(token: str) -> dict:

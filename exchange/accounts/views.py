@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from exchange.accounts import services
 from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
                                      RegisterForm, ResendVerificationForm, ResetPasswordForm)
+from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db, limiter
 
@@ -15,12 +16,6 @@ bp = Blueprint("accounts", __name__)
 
 def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("accounts.dashboard")
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])
@@ -84,7 +79,7 @@ def login():
         member = services.authenticate(form.email.data, form.password.data)
         if member is not None:
             login_user(member)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors = [_("The email or password is not correct.")]
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 
