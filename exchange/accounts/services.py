@@ -72,6 +72,12 @@ def authenticate(email: str, password: str) -> Member | None:
     return member
 
 
+def end_all_sessions(member: Member) -> None:
+    """Sign the member out everywhere: every session and remember cookie stops working."""
+    member.end_sessions()
+    db.session.flush()
+
+
 def _password_stamp(member: Member) -> str:
     # changes whenever the password changes, so a reset link works only once
     return member.password_hash[-16:]

@@ -88,9 +88,30 @@ def login():
 def logout():
     form = ResendVerificationForm()  # an empty form: only the CSRF token is checked
     if form.validate_on_submit():
-        logout_user()
+        _end_sessions()
         flash(_("You have signed out."), "info")
     return redirect(url_for("core.home"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    form = ResendVerificationForm()
+    if form.validate_on_submit():
+        _end_sessions()
+        flash(_("You have signed out on every device. Sign in again to continue."), "info")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.dashboard"))
+
+
+def _end_sessions():
+    """The session cookie is signed, not stored: a copy of it stays valid until the stamp it
+    carries changes. So signing out here ends every session of the member, on any device,
+    rather than leave a copied cookie working for the rest of its lifetime."""
+    if current_user.is_authenticated:
+        services.end_all_sessions(current_user)
+        db.session.commit()
+    logout_user()
 
 
 @bp.route("/auth/forgot", methods=["GET", "POST"])

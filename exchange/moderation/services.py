@@ -327,3 +327,19 @@ def _mail_owner_about(listing, what, reason, subject):
         listing_url=site_url("listings.show", listing_id=listing.id),
         account_url=site_url("accounts.dashboard"),
     )
+
+
+def set_member_suspended(member_id, moderator_id, reason, suspended=True) -> Member:
+    """Close (or reopen) a member's account for abuse: a suspended member cannot sign in and
+    every open session ends at once (Member's session stamp); kept in the audit log."""
+    reason = _clean_reason(reason)
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise ItemNotFound(_l("No such member."), code="not_found")
+    if member.is_active_account == suspended:
+        member.is_active_account = not suspended
+        record_audit("member_suspended" if suspended else "member_restored",
+                     actor_id=moderator_id, business_id=member.business_id, reason=reason,
+                     member_id=member.id)
+        db.session.flush()
+    return member
