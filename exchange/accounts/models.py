@@ -1,9 +1,11 @@
 """Businesses and their members."""
 import hmac
 import secrets
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
+import idna
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text, event
@@ -74,7 +76,21 @@ class Member(UserMixin, db.Model):
 
     @staticmethod
     def normalize_email(email: str) -> str:
-        return (email or "").strip().lower()
+        """The one spelling of an address that is stored and looked up: NFKC, case-folded,
+        domain IDNA-encoded. Full-width letters, ligatures, capitals and Unicode domains
+        written two ways all arrive at the same account; a look-alike letter that is
+        really another letter (a dotless ı) keeps its difference instead of being folded
+        onto someone else's address, and forms refuse it in the local part (valid_email)."""
+        text = unicodedata.normalize("NFKC", (email or "").strip())
+        text = unicodedata.normalize("NFKC", text.casefold())
+        local, at, domain = text.rpartition("@")
+        if not at or not domain:
+            return text
+        try:
+            domain = idna.encode(domain.rstrip("."), uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            pass  # not a domain name: kept as written, and refused where addresses are entered
+        return f"{local}@{domain}"
 
     def set_password(self, password: str) -> None:
         method = (current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")

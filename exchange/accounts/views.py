@@ -25,7 +25,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            member = services.register_business(
+            services.register_business(
                 business_name=form.business_name.data, tax_code=form.tax_code.data,
                 province=form.province.data, address=form.address.data,
                 sector=form.sector.data, website=form.website.data, phone=form.phone.data,
@@ -38,10 +38,12 @@ def register():
             field.errors = [*field.errors, exc.message]
         else:
             db.session.commit()
-            login_user(member)
-            flash(_("Welcome! We sent a confirmation link to %(email)s. Please confirm your "
-                    "email before posting.", email=member.email), "success")
-            return redirect(url_for("accounts.dashboard"))
+            # the same answer whether the address was new or already had an account (its
+            # owner is told by mail): nobody is signed in here, so the page does not reveal
+            # which addresses are registered
+            flash(_("Thank you! We sent a message to %(email)s. Open the link in it to "
+                    "confirm your address, then sign in.", email=form.email.data), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
