@@ -161,3 +161,22 @@ def test_changing_the_password_rotates_the_stamp(app, member):
     assert member.session_stamp != stamp
     fresh = db.session.get(Member, member.id)
     assert fresh.get_id() == f"{member.id}:{member.session_stamp}"
+
+
+def test_suspend_member_command_ends_sessions_and_is_audited(app, client, member):
+    from sqlalchemy import select
+
+    from exchange.moderation.models import AuditEntry
+    login(client, member)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["exchange", "suspend-member", member.email.upper(),
+                                 "--reason", "Tài khoản bị chiếm đoạt"])
+    assert result.exit_code == 0, result.output
+    assert not opens_account(client)
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "member_suspended"))
+    assert entry.details["member_id"] == member.id and entry.reason == "Tài khoản bị chiếm đoạt"
+    result = runner.invoke(args=["exchange", "restore-member", member.email,
+                                 "--reason", "Đã lấy lại tài khoản"])
+    assert result.exit_code == 0, result.output
+    login(client, member)
+    assert opens_account(client)
