@@ -92,10 +92,14 @@ def test_inquiry_mail_ignores_the_host_header(client, smtp, meili):
 @pytest.fixture
 def production_app(database_url, meili, tmp_path, app):
     # `app` prepares the schema on the shared database and cleans up after the test
-    return create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url,
-                      SECRET_KEY="x" * 48, SITE_URL=SITE, MEILI_URL=meili.url,
-                      MEILI_MASTER_KEY=meili.master_key, PAGE_CACHE_SECONDS=0,
-                      UPLOAD_DIR=str(tmp_path / "uploads"), DRAIN_AFTER_COMMIT=False)
+    production = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url,
+                            SECRET_KEY="x" * 48, SITE_URL=SITE, MEILI_URL=meili.url,
+                            MEILI_MASTER_KEY=meili.master_key, PAGE_CACHE_SECONDS=0,
+                            UPLOAD_DIR=str(tmp_path / "uploads"), DRAIN_AFTER_COMMIT=False)
+    yield production
+    with production.app_context():
+        db.session.remove()
+        db.engine.dispose()  # its own pool: close it so a PostgreSQL run keeps its connections
 
 
 def test_production_refuses_an_untrusted_host(production_app):
