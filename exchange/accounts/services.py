@@ -107,12 +107,10 @@ def _tell_owner_of_attempt(member: Member, attempt: str, *, inviter: Member | No
                            locale="vi") -> None:
     """Mail the owner of an address that someone tried to register or invite: the page
     that tried says what it says for any address, the owner learns it here."""
-    token = make_token("reset", {"m": member.id, "s": _password_stamp(member)})
     queue_mail(member.email, _l("Someone tried to use your email address on the exchange"),
                "account_exists", locale=member.locale or locale, member=member,
                attempt=attempt, inviter_business=inviter.business.name if inviter else "",
-               login_link=site_url("accounts.login"),
-               reset_link=site_url("accounts.reset_password", token=token))
+               login_link=site_url("accounts.login"), reset_link=_reset_link(member))
 
 
 def end_all_sessions(member: Member) -> None:
@@ -126,13 +124,17 @@ def _password_stamp(member: Member) -> str:
     return member.password_hash[-16:]
 
 
+def _reset_link(member: Member) -> str:
+    token = make_token("reset", {"m": member.id, "s": _password_stamp(member)})
+    return site_url("accounts.reset_password", token=token)
+
+
 def request_password_reset(email: str) -> None:
     member = member_by_email(email)
     if member is None:
         return  # say nothing: do not reveal which emails have accounts
-    token = make_token("reset", {"m": member.id, "s": _password_stamp(member)})
     queue_mail(member.email, _l("Reset your password"), "reset_password", locale=member.locale,
-               member=member, link=site_url("accounts.reset_password", token=token))
+               member=member, link=_reset_link(member))
 
 
 def member_for_reset(token: str) -> Member:
