@@ -16,8 +16,21 @@ def env(name, default=None, cast=str):
     return cast(value)
 
 
+DEV_SECRET_KEY = "dev-insecure-change-me"
+SECRET_KEY_MIN_LENGTH = 32  # e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`
+
+
+def env_list(name, default=None):
+    """A comma-separated setting as a list (empty entries dropped)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Config:
-    SECRET_KEY = env("SECRET_KEY", "dev-insecure-change-me")
+    EXCHANGE_ENV = "development"
+    SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'exchange.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
@@ -63,7 +76,11 @@ class Config:
     RESET_TOKEN_MAX_AGE = env("RESET_TOKEN_MAX_AGE", 2 * 3600, int)
     INVITE_TOKEN_MAX_AGE = env("INVITE_TOKEN_MAX_AGE", 7 * 24 * 3600, int)
     CLAIM_MINUTES = env("CLAIM_MINUTES", 15, int)
+    # every absolute link (mail, Stripe return addresses, export ids) is built from this,
+    # never from the request's Host header (exchange/core/urls.py)
     SITE_URL = env("SITE_URL", "http://127.0.0.1:5000")
+    # Host headers the app answers; None: any. Production defaults to SITE_URL's host
+    TRUSTED_HOSTS = env_list("TRUSTED_HOSTS")
     # side effects (index jobs, matching, mail) are drained once each response is sent
     DRAIN_AFTER_COMMIT = env("DRAIN_AFTER_COMMIT", True, bool)
     # how old each process's look at the outboxes may be (exchange/search/freshness.py):
@@ -80,6 +97,7 @@ class DevelopmentConfig(Config):
 
 
 class TestConfig(Config):
+    EXCHANGE_ENV = "test"
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
@@ -94,6 +112,9 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    EXCHANGE_ENV = "production"
+    # no fallback: create_app refuses to start without a real secret (exchange/core/secrets.py)
+    SECRET_KEY = env("SECRET_KEY", "")
     SEND_FILE_MAX_AGE_DEFAULT = 365 * 24 * 3600  # static URLs carry a content hash
     SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", True, bool)
     REMEMBER_COOKIE_SECURE = True

@@ -232,7 +232,8 @@ def gunicorn(spec: str, port: int, env: dict, probe: str) -> subprocess.Popen:
             raise RuntimeError(f"gunicorn {spec} exited with {process.returncode}")
         try:
             with _connect(port) as sock:
-                sock.sendall(f"GET {probe} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                sock.sendall(f"GET {probe} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                             "Connection: close\r\n\r\n"
                              .encode())
                 if _read_response(sock, bytearray())[0] == 200:
                     return process
@@ -454,6 +455,10 @@ def _terminate(signum, frame):
     raise SystemExit(f"stopped by signal {signum}")  # so the database and servers go too
 
 
+# production refuses to start without a secret of at least 32 characters
+BENCH_SECRET_KEY = "bench-secret-key-" + "0123456789abcdef" * 2
+
+
 def main() -> dict:
     signal.signal(signal.SIGTERM, _terminate)
     from config import ProductionConfig
@@ -467,12 +472,12 @@ def main() -> dict:
         meili = MeiliServer(master_key="bench-master-key-0123456789").start()
         env = {"DATABASE_URL": database.url, "MEILI_URL": meili.url,
                "MEILI_MASTER_KEY": meili.master_key, "MEILI_INDEX_PREFIX": "load_",
-               "EXCHANGE_ENV": "production", "SECRET_KEY": "bench-secret-key",
+               "EXCHANGE_ENV": "production", "SECRET_KEY": BENCH_SECRET_KEY,
                "EXCHANGE_INSTANCE_DIR": workdir, "UPLOAD_DIR": f"{workdir}/uploads"}
         app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database.url,
                          MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
                          MEILI_INDEX_PREFIX="load_", MEILI_TIMEOUT=10.0,
-                         UPLOAD_DIR=f"{workdir}/uploads", SECRET_KEY="bench-secret-key",
+                         UPLOAD_DIR=f"{workdir}/uploads", SECRET_KEY=BENCH_SECRET_KEY,
                          PAGE_CACHE_SECONDS=0)
         with app.app_context():
             print(f"{database.kind}: generating {LISTINGS:,} demo listings and indexing…",

@@ -258,6 +258,7 @@ def main() -> dict:
             server = serve({"DATABASE_URL": database_url, "MEILI_URL": meili.url,
                             "MEILI_MASTER_KEY": meili.master_key,
                             "MEILI_INDEX_PREFIX": "bench_", "EXCHANGE_ENV": "production",
+                            "SECRET_KEY": "bench-secret-key-" + "0123456789abcdef" * 2,
                             "DRAIN_AFTER_COMMIT": "0", "PAGE_CACHE_SECONDS": "0",
                             "EXCHANGE_INSTANCE_DIR": workdir}, port)
             lat = latency(app, f"http://127.0.0.1:{port}")

@@ -37,6 +37,9 @@ def create_app(config=None, **overrides):
         config = CONFIGS[os.environ.get("EXCHANGE_ENV", "development")]
     app.config.from_object(config)
     app.config.update(overrides)
+    if app.config.get("EXCHANGE_ENV") == "production":
+        from exchange.core.production import configure_production
+        configure_production(app)
     app.url_map.converters["int"] = RowIdConverter
     from exchange.core.jsonprovider import OrjsonProvider
     app.json = OrjsonProvider(app)
@@ -56,8 +59,17 @@ def create_app(config=None, **overrides):
     from exchange.accounts.models import Member
 
     @login_manager.user_loader
-    def load_member(member_id):
-        return db.session.get(Member, int(member_id))
+    def load_member(session_id):
+        # "id:stamp" (Member.get_id): a session from before a logout, a password change, a
+        # suspension or a role change names an old stamp and is refused, as is any session
+        # of an account that is no longer active
+        member_id, _, stamp = str(session_id).partition(":")
+        if not member_id.isdigit() or int(member_id) >= 2**31 or not stamp:
+            return None
+        member = db.session.get(Member, int(member_id))
+        if member is None or not member.is_active or not member.has_session_stamp(stamp):
+            return None
+        return member
 
     from exchange.accounts.views import bp as accounts_bp
     from exchange.api.views import bp as api_bp

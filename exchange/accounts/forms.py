@@ -1,4 +1,5 @@
 """Sign-up, login, password and invitation forms."""
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from stdnum.vn import mst
@@ -7,6 +8,7 @@ from wtforms.validators import (URL, DataRequired, Email, EqualTo, Length, Optio
                                 ValidationError)
 
 from exchange import taxonomy
+from exchange.accounts.models import Member
 
 PASSWORD_MIN = 10
 
@@ -20,6 +22,18 @@ def password_policy(form, field):
     local_part = (form.data.get("email") or "").split("@")[0].lower()
     if len(local_part) >= 4 and local_part in value.lower():
         raise ValidationError(_l("Do not use your email address in the password."))
+
+
+def valid_email(form, field):
+    """An address mail can be delivered to, in the form it is stored (Member.normalize_email).
+    The local part must be ASCII: a non-ASCII one needs SMTPUTF8, which the relay and most
+    mailboxes lack, and letters such as a dotless ı are how look-alike addresses are made."""
+    normalized = Member.normalize_email(field.data)
+    try:
+        validate_email(normalized, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(_l("Enter a valid email address.")) from exc
+    field.data = normalized
 
 
 def valid_tax_code(form, field):
@@ -58,8 +72,7 @@ class RegisterForm(PasswordFields, FlaskForm):
     phone = TelField(_l("Phone"), validators=[Optional(), Length(max=30), no_control_chars])
     full_name = StringField(_l("Your full name"), validators=[DataRequired(), Length(max=120),
                                                               no_control_chars])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254),
-                                                Email(message=_l("Enter a valid email address."))])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), valid_email])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,7 +99,7 @@ class ResetPasswordForm(PasswordFields, FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("Colleague's email"), validators=[DataRequired(), Length(max=254),
-                                                            Email(message=_l("Enter a valid email address."))])
+                                                            valid_email])
 
 
 class AcceptInviteForm(PasswordFields, FlaskForm):

@@ -1,12 +1,16 @@
 """Businesses and their members."""
+import hmac
+import secrets
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
+import idna
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug import security
 
 from exchange.extensions import db
 from exchange.timeutil import UTCDateTime, utcnow
@@ -44,6 +48,10 @@ class Business(db.Model):
         return f"<Business {self.id} {self.tax_code}>"
 
 
+def new_session_stamp() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Member(UserMixin, db.Model):
     __tablename__ = "members"
 
@@ -61,20 +69,50 @@ class Member(UserMixin, db.Model):
     match_mail_mode: Mapped[MatchMailMode] = mapped_column(String(20), default=MatchMailMode.DAILY)
     locale: Mapped[str] = mapped_column(String(5), default="vi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # carried by every session and remember cookie (get_id); a new value ends them all
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_session_stamp)
 
     business: Mapped[Business | None] = relationship(back_populates="members")
 
     @staticmethod
     def normalize_email(email: str) -> str:
-        return (email or "").strip().lower()
+        """The one spelling of an address that is stored and looked up: NFKC, case-folded,
+        domain IDNA-encoded. Full-width letters, ligatures, capitals and Unicode domains
+        written two ways all arrive at the same account; a look-alike letter that is
+        really another letter (a dotless ı) keeps its difference instead of being folded
+        onto someone else's address, and forms refuse it in the local part (valid_email)."""
+        text = unicodedata.normalize("NFKC", (email or "").strip())
+        text = unicodedata.normalize("NFKC", text.casefold())
+        local, at, domain = text.rpartition("@")
+        if not at or not domain:
+            return text
+        try:
+            domain = idna.encode(domain.rstrip("."), uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            pass  # not a domain name: kept as written, and refused where addresses are entered
+        return f"{local}@{domain}"
 
     def set_password(self, password: str) -> None:
         method = (current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
                   if has_app_context() else "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = security.generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return security.check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What the session and the remember cookie name: the member and the stamp that
+        was current when they signed in."""
+        if self.session_stamp is None:
+            self.session_stamp = new_session_stamp()
+        return f"{self.id}:{self.session_stamp}"
+
+    def end_sessions(self) -> None:
+        """Every session and remember cookie issued so far stops working."""
+        self.session_stamp = new_session_stamp()
+
+    def has_session_stamp(self, stamp: str) -> bool:
+        return bool(self.session_stamp) and hmac.compare_digest(self.session_stamp, stamp)
 
     @property
     def is_active(self) -> bool:
@@ -94,3 +132,15 @@ class Member(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<Member {self.id} {self.email}>"
+
+
+def _ends_sessions(member, value, oldvalue, _initiator):
+    # a persistent member whose password, role or standing changes is signed out everywhere,
+    # whichever code makes the change (views, services, CLI); a new member has no sessions
+    if member.id is not None and oldvalue is not value and oldvalue != value:
+        member.session_stamp = new_session_stamp()
+
+
+for _attribute in (Member.password_hash, Member.role, Member.is_active_account,
+                   Member.can_send_inquiries):
+    event.listen(_attribute, "set", _ends_sessions, active_history=True)

@@ -1,10 +1,15 @@
 """Sign-up, verification, password reset and invitations."""
-from flask import current_app, url_for
+import functools
+import secrets
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from werkzeug import security
 
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token, read_token
+from exchange.core.urls import site_url
 from exchange.errors import Conflict, DomainError
 from exchange.extensions import db
 from exchange.mail import queue_mail
@@ -12,9 +17,23 @@ from exchange.timeutil import utcnow
 
 
 def email_taken(email: str) -> bool:
-    return db.session.scalar(
-        select(func.count()).select_from(Member).where(Member.email == Member.normalize_email(email))
-    ) > 0
+    return member_by_email(email) is not None
+
+
+def member_by_email(email: str) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.email == Member.normalize_email(email)))
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return security.generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def spend_a_password_check(password: str) -> None:
+    """Check `password` against a hash nobody has, at the cost of checking a real one, so
+    that an address without an account answers no faster than one with an account."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    security.check_password_hash(_dummy_hash(method), password)
 
 
 def tax_code_taken(tax_code: str) -> bool:
@@ -24,13 +43,20 @@ def tax_code_taken(tax_code: str) -> bool:
 
 
 def register_business(*, business_name, tax_code, province, full_name, email, password,
-                      address="", sector=None, website="", phone="", locale="vi") -> Member:
-    """Create a business with its first member and send the verification mail."""
+                      address="", sector=None, website="", phone="", locale="vi") -> Member | None:
+    """Create a business with its first member and send the verification mail.
+
+    An address that already has an account is not revealed: nothing is created, the page
+    reads the same, and the account's owner is told by mail (None is returned)."""
     if tax_code_taken(tax_code):
+        # businesses and their tax codes are public on the exchange: nothing is revealed
         raise Conflict(_l("A business with this tax code is already registered."),
                        code="tax_code_taken")
-    if email_taken(email):
-        raise Conflict(_l("An account with this email already exists."), code="email_taken")
+    existing = member_by_email(email)
+    if existing is not None:
+        spend_a_password_check(password)  # the new account's hash would have cost as much
+        _tell_owner_of_attempt(existing, "register", locale=locale)
+        return None
     business = Business(name=business_name.strip(), tax_code=tax_code, province=province,
                         address=address or "", sector=sector or None, website=website or "",
                         phone=phone or "")
@@ -49,7 +75,7 @@ def send_verification(member: Member) -> None:
     token = make_token("verify", {"m": member.id, "e": member.email})
     queue_mail(member.email, _l("Confirm your email address"), "verify_email",
                locale=member.locale, member=member,
-               link=url_for("accounts.verify", token=token, _external=True))
+               link=site_url("accounts.verify", token=token))
 
 
 def verify_email(token: str) -> Member:
@@ -65,10 +91,32 @@ def verify_email(token: str) -> Member:
 
 
 def authenticate(email: str, password: str) -> Member | None:
-    member = db.session.scalar(select(Member).where(Member.email == Member.normalize_email(email)))
-    if member is None or not member.is_active or not member.check_password(password):
+    """The member with this address and password, if active. Every attempt checks one
+    password hash, whether or not the address has an account, so the time an answer takes
+    does not tell which addresses are registered."""
+    member = member_by_email(email)
+    if member is None:
+        spend_a_password_check(password)
+        return None
+    if not member.check_password(password) or not member.is_active:
         return None
     return member
+
+
+def _tell_owner_of_attempt(member: Member, attempt: str, *, inviter: Member | None = None,
+                           locale="vi") -> None:
+    """Mail the owner of an address that someone tried to register or invite: the page
+    that tried says what it says for any address, the owner learns it here."""
+    queue_mail(member.email, _l("Someone tried to use your email address on the exchange"),
+               "account_exists", locale=member.locale or locale, member=member,
+               attempt=attempt, inviter_business=inviter.business.name if inviter else "",
+               login_link=site_url("accounts.login"), reset_link=_reset_link(member))
+
+
+def end_all_sessions(member: Member) -> None:
+    """Sign the member out everywhere: every session and remember cookie stops working."""
+    member.end_sessions()
+    db.session.flush()
 
 
 def _password_stamp(member: Member) -> str:
@@ -76,13 +124,17 @@ def _password_stamp(member: Member) -> str:
     return member.password_hash[-16:]
 
 
+def _reset_link(member: Member) -> str:
+    token = make_token("reset", {"m": member.id, "s": _password_stamp(member)})
+    return site_url("accounts.reset_password", token=token)
+
+
 def request_password_reset(email: str) -> None:
-    member = db.session.scalar(select(Member).where(Member.email == Member.normalize_email(email)))
+    member = member_by_email(email)
     if member is None:
         return  # say nothing: do not reveal which emails have accounts
-    token = make_token("reset", {"m": member.id, "s": _password_stamp(member)})
     queue_mail(member.email, _l("Reset your password"), "reset_password", locale=member.locale,
-               member=member, link=url_for("accounts.reset_password", token=token, _external=True))
+               member=member, link=_reset_link(member))
 
 
 def member_for_reset(token: str) -> Member:
@@ -104,14 +156,17 @@ def reset_password(token: str, password: str) -> Member:
 def invite_colleague(inviter: Member, email: str) -> None:
     if inviter.business_id is None:
         raise DomainError(_l("Only members of a business can invite colleagues."))
-    if email_taken(email):
-        raise Conflict(_l("An account with this email already exists."), code="email_taken")
+    existing = member_by_email(email)
+    if existing is not None:
+        # the inviter is told "sent", as for any address; the owner is told by mail
+        _tell_owner_of_attempt(existing, "invite", inviter=inviter, locale=inviter.locale)
+        return
     email = Member.normalize_email(email)
     token = make_token("invite", {"b": inviter.business_id, "e": email, "by": inviter.id})
     queue_mail(email, _l("You are invited to join %(name)s on the exchange",
                          name=inviter.business.name),
                "invitation", locale=inviter.locale, inviter=inviter,
-               link=url_for("accounts.accept_invite", token=token, _external=True))
+               link=site_url("accounts.accept_invite", token=token))
 
 
 def read_invitation(token: str) -> dict:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from exchange.accounts import services
 from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
                                      RegisterForm, ResendVerificationForm, ResetPasswordForm)
+from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db, limiter
 
@@ -17,12 +18,6 @@ def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("accounts.dashboard")
-
-
 @bp.route("/auth/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -30,7 +25,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            member = services.register_business(
+            services.register_business(
                 business_name=form.business_name.data, tax_code=form.tax_code.data,
                 province=form.province.data, address=form.address.data,
                 sector=form.sector.data, website=form.website.data, phone=form.phone.data,
@@ -43,10 +38,12 @@ def register():
             field.errors = [*field.errors, exc.message]
         else:
             db.session.commit()
-            login_user(member)
-            flash(_("Welcome! We sent a confirmation link to %(email)s. Please confirm your "
-                    "email before posting.", email=member.email), "success")
-            return redirect(url_for("accounts.dashboard"))
+            # the same answer whether the address was new or already had an account (its
+            # owner is told by mail): nobody is signed in here, so the page does not reveal
+            # which addresses are registered
+            flash(_("Thank you! We sent a message to %(email)s. Open the link in it to "
+                    "confirm your address, then sign in.", email=form.email.data), "success")
+            return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
 
@@ -84,7 +81,7 @@ def login():
         member = services.authenticate(form.email.data, form.password.data)
         if member is not None:
             login_user(member)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors = [_("The email or password is not correct.")]
     return render_template("accounts/login.html", form=form), 400 if form.errors else 200
 
@@ -93,9 +90,30 @@ def login():
 def logout():
     form = ResendVerificationForm()  # an empty form: only the CSRF token is checked
     if form.validate_on_submit():
-        logout_user()
+        _end_sessions()
         flash(_("You have signed out."), "info")
     return redirect(url_for("core.home"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    form = ResendVerificationForm()
+    if form.validate_on_submit():
+        _end_sessions()
+        flash(_("You have signed out on every device. Sign in again to continue."), "info")
+        return redirect(url_for("accounts.login"))
+    return redirect(url_for("accounts.dashboard"))
+
+
+def _end_sessions():
+    """The session cookie is signed, not stored: a copy of it stays valid until the stamp it
+    carries changes. So signing out here ends every session of the member, on any device,
+    rather than leave a copied cookie working for the rest of its lifetime."""
+    if current_user.is_authenticated:
+        services.end_all_sessions(current_user)
+        db.session.commit()
+    logout_user()
 
 
 @bp.route("/auth/forgot", methods=["GET", "POST"])

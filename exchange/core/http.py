@@ -7,7 +7,7 @@ from flask import abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -133,6 +133,10 @@ def register_http(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
         discard_transaction()
+        if isinstance(exc, SecurityError):
+            # a Host header outside TRUSTED_HOSTS: no URL can be built for it, and a
+            # page with links is of no use to a request that was not meant for this site
+            return app.response_class(ERROR_TITLES[400](), 400, mimetype="text/plain")
         message = None
         if exc.code == 429:
             message = _("Too many attempts. Please wait a moment and try again.")

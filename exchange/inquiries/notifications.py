@@ -1,9 +1,9 @@
 """Inquiry mail: the other side is told of a new message with a link and a short preview."""
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from exchange.accounts.models import Member
+from exchange.core.urls import site_url
 from exchange.extensions import db
 from exchange.inquiries.models import InquiryMailSetting
 from exchange.mail import queue_mail
@@ -38,8 +38,8 @@ def notify(thread, message, author, *, new_thread) -> None:
                              Member.is_active_account.is_(True),
                              Member.email_verified_at.is_not(None))
         .order_by(Member.id)).all()
-    link = url_for("inquiries.thread", thread_id=thread.id, _external=True)
-    settings_link = url_for("inquiries.inbox", _external=True)
+    link = site_url("inquiries.thread", thread_id=thread.id)
+    settings_link = site_url("inquiries.inbox")
     for recipient in members:
         if not wants_mail(recipient):
             continue

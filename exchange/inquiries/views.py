@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.permissions import moderator_required
+from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.inquiries import notifications, reports, services
@@ -47,13 +48,6 @@ def inquiry_helpers():
         "inquiry_unread_by_thread": lambda: services.unread_by_thread(current_user),
         "inquiry_perm": services,
     }
-
-
-def _safe_next(target, default):
-    # "//host" and "/\\host" are both read by browsers as another site
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return default
 
 
 def _visible_listing(listing_id) -> Listing:
@@ -247,7 +241,7 @@ def moderator_thread(thread_id):
 
 def _moderate_member(member_id, operation, done_message):
     form = SuspendForm()
-    back = _safe_next(request.form.get("next"), url_for("moderation.queue", kind="report"))
+    back = safe_next(request.form.get("next"), url_for("moderation.queue", kind="report"))
     if not form.validate_on_submit():
         flash(_("Please give a reason."), "error")
         return redirect(back)

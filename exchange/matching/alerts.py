@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from exchange.accounts.models import Member
+from exchange.core.urls import site_url
 from exchange.errors import DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.mail import queue_mail
 from exchange.matching.models import AlertSent, SavedSearch
-from exchange.matching.notices import site_link
 from exchange.search import index
 from exchange.search.query import SearchQuery, build_filter, parse_query
 from exchange.timeutil import utcnow
@@ -170,16 +170,16 @@ def _queue_digests(per_member, members, until, figures) -> None:
             continue
         digest = [{
             "name": saved.name,
-            "search_link": site_link("search.search") + "?" + saved.query,
-            "stop_link": site_link("matching.stop_alert", token=alert_token(saved)),
-            "hits": [{**hit, "link": site_link("listings.show", listing_id=hit["id"])}
+            "search_link": site_url("search.search") + "?" + saved.query,
+            "stop_link": site_url("matching.stop_alert", token=alert_token(saved)),
+            "hits": [{**hit, "link": site_url("listings.show", listing_id=hit["id"])}
                      for hit in hits],
         } for saved, hits in sections]
         mail = queue_mail(
             member.email, _l("New listings for your saved searches"), "saved_search_digest",
             dedupe_key=f"alerts:{member.id}:{until.isoformat()}", locale=member.locale,
             member=member, sections=digest,
-            manage_link=site_link("matching.saved_searches"))
+            manage_link=site_url("matching.saved_searches"))
         for saved, hits in sections:
             for hit in hits:
                 db.session.add(AlertSent(saved_search_id=saved.id, listing_id=hit["id"],

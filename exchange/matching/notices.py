@@ -1,13 +1,12 @@
 """Tell owners about new matches: one mail per member, at most daily unless immediate."""
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from exchange.accounts.models import MatchMailMode, Member
 from exchange.accounts.tokens import make_token, read_token
+from exchange.core.urls import site_url
 from exchange.extensions import db
 from exchange.mail import queue_mail
 from exchange.matching.models import Match, MatchNotice
@@ -17,14 +16,6 @@ from exchange.timeutil import utcnow
 DIGEST_INTERVAL = timedelta(days=1)
 UNSUBSCRIBE_PURPOSE = "match-unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # links in old mails keep working for a year or so
-
-
-def site_link(endpoint: str, **values) -> str:
-    """An absolute link to the site that works outside a request (CLI, drain)."""
-    site = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(site.netloc, script_name=site.path or "/",
-                                       url_scheme=site.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def unsubscribe_token(member: Member) -> str:
@@ -107,15 +98,15 @@ def send_match_notices(now=None) -> int:
             own = listings[notice.listing_id]
             other = listings[notice.request_id if own.id == notice.offer_id else notice.offer_id]
             rows.append({"own": own, "counterpart": other,
-                         "link": site_link("listings.show", listing_id=other.id),
-                         "own_link": site_link("listings.show", listing_id=own.id)})
+                         "link": site_url("listings.show", listing_id=other.id),
+                         "own_link": site_url("listings.show", listing_id=own.id)})
         if rows:
             mail = queue_mail(
                 member.email, _l("New matches for your listings"), "match_digest",
                 dedupe_key=f"match-digest:{member.id}:{notices[0].id}", locale=member.locale,
                 member=member, rows=rows,
-                settings_link=site_link("matching.notification_settings"),
-                unsubscribe_link=site_link("matching.unsubscribe",
+                settings_link=site_url("matching.notification_settings"),
+                unsubscribe_link=site_url("matching.unsubscribe",
                                            token=unsubscribe_token(member)),
             )
             for notice in notices:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 
 from exchange.accounts.models import Business, Member
+from exchange.core.urls import site_url
 from exchange.errors import Conflict, DomainError
 from exchange.extensions import db
 from exchange.listings import lifecycle
@@ -225,7 +226,6 @@ def _decide_revision(item, moderator_id, decision, reason):
                  revision_id=revision.id, revision_number=revision.number, kind=item.kind)
     recipient = revision.author or listing.created_by or _business_contact(listing.business_id)
     if recipient is not None:
-        base = current_app.config["SITE_URL"].rstrip("/")
         queue_mail(
             recipient.email,
             LISTING_SUBJECTS[decision](revision.title),
@@ -234,9 +234,9 @@ def _decide_revision(item, moderator_id, decision, reason):
             locale=recipient.locale or "vi",
             member=recipient, listing=listing, revision=revision, decision=decision.value,
             reason=reason, is_edit=item.kind == ItemKind.REVISION,
-            listing_url=f"{base}/listings/{listing.id}",
-            edit_url=f"{base}/listings/{listing.id}/edit",
-            account_url=f"{base}/account",
+            listing_url=site_url("listings.show", listing_id=listing.id),
+            edit_url=site_url("listings.edit", listing_id=listing.id),
+            account_url=site_url("accounts.dashboard"),
         )
 
 
@@ -250,7 +250,6 @@ def _decide_business(item, moderator_id, decision, reason):
                  queue_item_id=item.id, reason=reason, tax_code=business.tax_code)
     recipient = _business_contact(business.id)
     if recipient is not None:
-        base = current_app.config["SITE_URL"].rstrip("/")
         queue_mail(
             recipient.email,
             BUSINESS_SUBJECTS[decision](business.name),
@@ -258,7 +257,7 @@ def _decide_business(item, moderator_id, decision, reason):
             dedupe_key=f"moderation-decision-{item.id}",
             locale=recipient.locale or "vi",
             member=recipient, business=business, decision=decision.value, reason=reason,
-            account_url=f"{base}/account",
+            account_url=site_url("accounts.dashboard"),
         )
 
 
@@ -321,10 +320,26 @@ def _mail_owner_about(listing, what, reason, subject):
     revision = listing.approved_revision or listing.latest_revision
     if recipient is None or revision is None:
         return
-    base = current_app.config["SITE_URL"].rstrip("/")
     queue_mail(
         recipient.email, subject, f"listing_{what}",
         locale=recipient.locale or "vi",
         member=recipient, listing=listing, revision=revision, reason=reason,
-        listing_url=f"{base}/listings/{listing.id}", account_url=f"{base}/account",
+        listing_url=site_url("listings.show", listing_id=listing.id),
+        account_url=site_url("accounts.dashboard"),
     )
+
+
+def set_member_suspended(member_id, moderator_id, reason, suspended=True) -> Member:
+    """Close (or reopen) a member's account for abuse: a suspended member cannot sign in and
+    every open session ends at once (Member's session stamp); kept in the audit log."""
+    reason = _clean_reason(reason)
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise ItemNotFound(_l("No such member."), code="not_found")
+    if member.is_active_account == suspended:
+        member.is_active_account = not suspended
+        record_audit("member_suspended" if suspended else "member_restored",
+                     actor_id=moderator_id, business_id=member.business_id, reason=reason,
+                     member_id=member.id)
+        db.session.flush()
+    return member

@@ -2,11 +2,12 @@
 from datetime import timedelta
 
 import stripe
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from exchange.core.urls import site_url
 from exchange.errors import DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.listings.models import Listing
@@ -42,11 +43,6 @@ def stripe_client() -> stripe.StripeClient:
         max_network_retries=cfg["STRIPE_MAX_NETWORK_RETRIES"],
         http_client=stripe.RequestsClient(timeout=cfg["STRIPE_TIMEOUT"]),
     )
-
-
-def _site_url(endpoint: str, **values) -> str:
-    # SITE_URL, not the request's Host header, decides where Stripe sends the buyer back
-    return current_app.config["SITE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def create_checkout(listing: Listing, member, plan: Plan | str, *, locale: str = "vi"):
@@ -85,8 +81,8 @@ def create_checkout(listing: Listing, member, plan: Plan | str, *, locale: str =
         "client_reference_id": str(order.id),
         "customer_email": member.email,
         "locale": "en" if locale.startswith("en") else "vi",
-        "success_url": _site_url("payments.success", order=order.id),
-        "cancel_url": _site_url("payments.cancel", order=order.id),
+        "success_url": site_url("payments.success", order=order.id),
+        "cancel_url": site_url("payments.cancel", order=order.id),
     }
     try:
         session = stripe_client().v1.checkout.sessions.create(
@@ -217,11 +213,10 @@ def _notify(order: Order, template: str, subject) -> None:
     if member is None or not member.email:
         return
     from exchange.mail import queue_mail
-    site = current_app.config["SITE_URL"].rstrip("/")
     queue_mail(member.email, subject, template, dedupe_key=f"{template}-{order.id}",
                locale=getattr(member, "locale", None) or "vi", order=order, member=member,
                title=order.listing.approved_revision.title if order.listing.approved_revision
-               else "", receipt_url=f"{site}/payments/orders/{order.id}")
+               else "", receipt_url=site_url("payments.receipt", order_id=order.id))
 
 
 def expire_features(now=None) -> int:

@@ -4,11 +4,11 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from exchange.accounts.models import Member
+from exchange.core.urls import site_url
 from exchange.extensions import db
 from exchange.listings.forms import local_zone
 from exchange.listings.models import Kind, Listing, Revision, Status
@@ -21,7 +21,7 @@ INFO_COLUMNS = ("status", "published_at")
 
 
 def site_external_id(listing: Listing) -> str:
-    return f"{current_app.config['SITE_URL'].rstrip('/')}/listings/{listing.id}"
+    return site_url("listings.show", listing_id=listing.id)
 
 
 def listing_cells(listing: Listing, revision: Revision, contact_email: str = "") -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token
+from exchange.core.urls import site_endpoint, site_url
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.forms import local_zone
@@ -51,9 +52,9 @@ class ImportReport:
 def own_listing_id(external_id: str) -> int | None:
     """Export names listings that have no external id by their URL on this exchange, so a
     file exported here and imported back finds them again instead of copying them."""
-    prefix = current_app.config["SITE_URL"].rstrip("/") + "/listings/"
-    if external_id.startswith(prefix) and external_id[len(prefix):].isdigit():
-        return int(external_id[len(prefix):])
+    found = site_endpoint(external_id)
+    if found is not None and found[0] == "listings.show":
+        return found[1]["listing_id"]
     return None
 
 
@@ -258,14 +259,13 @@ class Importer:
                 self.report.invitations += 1
             return
         token = make_token("invite", {"b": business.id, "e": email, "by": None})
-        base = current_app.config["SITE_URL"].rstrip("/")
         mail = queue_mail(
             email,
             _l("%(name)s is on the Technology & Equipment Exchange: claim your account",
                name=business.name),
             "import_invitation",
             dedupe_key=dedupe_key,
-            business=business, link=f"{base}/auth/invitation/{token}",
+            business=business, link=site_url("accounts.accept_invite", token=token),
         )
         if mail is not None:
             self.report.invitations += 1

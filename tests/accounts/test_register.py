@@ -98,12 +98,19 @@ def test_duplicate_tax_code_is_refused(client, smtp):
     assert counts() == (1, 0)
 
 
-def test_duplicate_email_is_refused_case_insensitively(client, smtp):
-    make_member(email="hoa@maynongnghiep.vn")
+def test_duplicate_email_creates_nothing_and_tells_the_owner_case_insensitively(client, smtp):
+    """The page answers as for a new address (it must not reveal which addresses have
+    accounts); nothing is created; the owner of the address is told by mail."""
+    owner = make_member(email="hoa@maynongnghiep.vn", locale="en")
     response = post(client, email="HOA@maynongnghiep.VN")
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/auth/login")
+    assert "already exists" not in client.get("/auth/login").get_data(as_text=True)
     assert counts() == (1, 1)
+    [mail] = smtp.wait_for(1)
+    assert mail["To"] == owner.email
+    assert "tried to register" in smtp.body(mail)
+    assert re.search(r"http://exchange\.test/auth/reset/\S+", smtp.body(mail))
 
 
 def test_branch_tax_code_is_accepted_and_stored_compact(client, smtp):

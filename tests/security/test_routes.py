@@ -24,6 +24,7 @@ PUBLIC = {
 }
 MEMBER = {
     "accounts.dashboard", "accounts.invite", "accounts.resend_verification",
+    "accounts.sign_out_everywhere",
     "listings.new", "listings.edit", "listings.withdraw", "listings.submit",
     "inquiries.inquire", "inquiries.report_listing", "inquiries.inbox", "inquiries.thread",
     "inquiries.archive", "inquiries.unarchive", "inquiries.close", "inquiries.report_thread",
