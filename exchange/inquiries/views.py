@@ -237,9 +237,13 @@ def _file_report(operation, subject, thanks):
 @moderator_required
 def moderator_thread(thread_id):
     """A read-only view of a reported conversation for the exchange staff."""
-    thread = db.session.get(Thread, thread_id)
-    if thread is None:
-        abort(404)
+    try:
+        thread = reports.reported_thread_for_staff(current_user, thread_id)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            abort(404)
+        raise
+    db.session.commit()  # the read stays in the audit log
     return render_template("inquiries/thread.html", thread=thread, moderator_view=True,
                            suspend_form=SuspendForm(formdata=None), contacts=None,
                            my_business_id=None)
