@@ -5,10 +5,14 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token, read_token
-from exchange.errors import Conflict, DomainError
+from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.mail import queue_mail
 from exchange.timeutil import utcnow
+
+
+INVITE_REFUSED = _l("Only members with a confirmed email address, of a business the exchange "
+                    "has verified, can invite colleagues.")
 
 
 def email_taken(email: str) -> bool:
@@ -102,8 +106,9 @@ def reset_password(token: str, password: str) -> Member:
 
 
 def invite_colleague(inviter: Member, email: str) -> None:
-    if inviter.business_id is None:
-        raise DomainError(_l("Only members of a business can invite colleagues."))
+    from exchange.accounts.permissions import can_invite
+    if not can_invite(inviter):
+        raise NotAllowed(INVITE_REFUSED, code="cannot_invite")
     if email_taken(email):
         raise Conflict(_l("An account with this email already exists."), code="email_taken")
     email = Member.normalize_email(email)

@@ -11,6 +11,7 @@ from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, 
                                       ReportForm, SuspendForm)
 from exchange.inquiries.models import Thread
 from exchange.listings.models import Listing
+from exchange.ratelimits import by_account, limit, member_actions, message_message
 
 bp = Blueprint("inquiries", __name__)
 
@@ -79,6 +80,8 @@ def _listing_url(listing_id):
 
 @bp.route("/listings/<int:listing_id>/inquire", methods=["POST"])
 @login_required
+@limit("INQUIRY_RATE_LIMIT", by_account, message_message)
+@member_actions(message_message)
 def inquire(listing_id):
     listing = _visible_listing(listing_id)
     form = InquiryForm()
@@ -146,6 +149,8 @@ def _render_thread(thread, form, status=200, error=None):
 
 @bp.route("/account/inquiries/<int:thread_id>", methods=["GET", "POST"])
 @login_required
+@limit("REPLY_RATE_LIMIT", by_account, message_message)
+@member_actions(message_message)
 def thread(thread_id):
     thread = _my_thread(thread_id)
     form = ReplyForm()
