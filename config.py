@@ -41,6 +41,10 @@ class Config:
 
     UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
+    # pixels decoded per image and per request (exchange/listings/files.py), checked on
+    # the headers before anything is decoded; large JPEGs are decoded at a reduced scale
+    IMAGE_MAX_PIXELS = env("IMAGE_MAX_PIXELS", 16_000_000, int)
+    IMAGE_REQUEST_MAX_PIXELS = env("IMAGE_REQUEST_MAX_PIXELS", 100_000_000, int)
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = env("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
