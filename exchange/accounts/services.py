@@ -4,12 +4,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Business, Member
+from exchange.accounts.permissions import can_invite
 from exchange.accounts.tokens import make_token, read_token
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.mail import queue_mail
 from exchange.timeutil import utcnow
-
 
 INVITE_REFUSED = _l("Only members with a confirmed email address, of a business the exchange "
                     "has verified, can invite colleagues.")
@@ -106,7 +106,6 @@ def reset_password(token: str, password: str) -> Member:
 
 
 def invite_colleague(inviter: Member, email: str) -> None:
-    from exchange.accounts.permissions import can_invite
     if not can_invite(inviter):
         raise NotAllowed(INVITE_REFUSED, code="cannot_invite")
     if email_taken(email):

@@ -7,11 +7,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from exchange.accounts import permissions, services
 from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
                                      RegisterForm, ResendVerificationForm, ResetPasswordForm)
+from exchange.accounts.limits import (by_account, by_address, by_email, invite_message, limit,
+                                      member_actions, resend_message, reset_message,
+                                      sign_in_message, sign_up_message)
 from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.ratelimits import (by_account, by_address, by_email, invite_message, limit,
-                                 member_actions, resend_message, reset_message, sign_in_message,
-                                 sign_up_message)
 
 bp = Blueprint("accounts", __name__)
 

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
 from exchange.accounts.permissions import moderator_required
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -11,7 +12,6 @@ from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, 
                                       ReportForm, SuspendForm)
 from exchange.inquiries.models import Thread
 from exchange.listings.models import Listing
-from exchange.ratelimits import by_account, limit, member_actions, message_message
 
 bp = Blueprint("inquiries", __name__)
 
@@ -80,8 +80,8 @@ def _listing_url(listing_id):
 
 @bp.route("/listings/<int:listing_id>/inquire", methods=["POST"])
 @login_required
-@limit("INQUIRY_RATE_LIMIT", by_account, message_message)
-@member_actions(message_message)
+@limit("INQUIRY_RATE_LIMIT", by_account, too_fast_message)
+@member_actions(too_fast_message)
 def inquire(listing_id):
     listing = _visible_listing(listing_id)
     form = InquiryForm()
@@ -149,8 +149,8 @@ def _render_thread(thread, form, status=200, error=None):
 
 @bp.route("/account/inquiries/<int:thread_id>", methods=["GET", "POST"])
 @login_required
-@limit("REPLY_RATE_LIMIT", by_account, message_message)
-@member_actions(message_message)
+@limit("REPLY_RATE_LIMIT", by_account, too_fast_message)
+@member_actions(too_fast_message)
 def thread(thread_id):
     thread = _my_thread(thread_id)
     form = ReplyForm()
