@@ -54,6 +54,10 @@ class Config:
 
     UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
+    # pixels decoded per image and per request (exchange/listings/files.py), checked on
+    # the headers before anything is decoded; large JPEGs are decoded at a reduced scale
+    IMAGE_MAX_PIXELS = env("IMAGE_MAX_PIXELS", 16_000_000, int)
+    IMAGE_REQUEST_MAX_PIXELS = env("IMAGE_REQUEST_MAX_PIXELS", 100_000_000, int)
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = env("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
@@ -67,10 +71,26 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
 
-    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
+    # abuse limits (exchange/ratelimits.py): the default store is a SQLite file that every
+    # worker of this instance shares; several instances share one `redis://…` instead
+    RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI",
+                                f"sqlite:///{INSTANCE_DIR / 'ratelimits.db'}")
     RATELIMIT_ENABLED = env("RATELIMIT_ENABLED", True, bool)
-    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")
     RATELIMIT_HEADERS_ENABLED = True
+    # each value is a limits string: "10 per minute", or several: "5 per minute;50 per day"
+    LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", "10 per minute")  # per IP address
+    LOGIN_EMAIL_RATE_LIMIT = env("LOGIN_EMAIL_RATE_LIMIT", "10 per hour")  # failed, per account
+    SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", "5 per hour")  # per IP address
+    SIGNUP_EMAIL_RATE_LIMIT = env("SIGNUP_EMAIL_RATE_LIMIT", "3 per day")  # per email address
+    RESET_RATE_LIMIT = env("RESET_RATE_LIMIT", "5 per 10 minutes")  # per IP address
+    RESET_EMAIL_RATE_LIMIT = env("RESET_EMAIL_RATE_LIMIT", "3 per hour")  # per email address
+    VERIFY_RESEND_RATE_LIMIT = env("VERIFY_RESEND_RATE_LIMIT", "3 per hour")  # per account
+    INVITE_RATE_LIMIT = env("INVITE_RATE_LIMIT", "10 per day")  # per account
+    INVITE_EMAIL_RATE_LIMIT = env("INVITE_EMAIL_RATE_LIMIT", "2 per day")  # per invited address
+    INQUIRY_RATE_LIMIT = env("INQUIRY_RATE_LIMIT", "10 per hour")  # new inquiries per account
+    REPLY_RATE_LIMIT = env("REPLY_RATE_LIMIT", "60 per hour")  # replies per account
+    # invitations, confirmation links, inquiries and replies together, per IP address
+    MEMBER_ACTIONS_IP_RATE_LIMIT = env("MEMBER_ACTIONS_IP_RATE_LIMIT", "200 per hour")
 
     EMAIL_TOKEN_MAX_AGE = env("EMAIL_TOKEN_MAX_AGE", 3 * 24 * 3600, int)
     RESET_TOKEN_MAX_AGE = env("RESET_TOKEN_MAX_AGE", 2 * 3600, int)
@@ -103,6 +123,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = env("TEST_DATABASE_URL", "sqlite://")
     SERVER_NAME = "exchange.test"
     SITE_URL = "http://exchange.test"
+    # apps a test builds itself; the `app` fixture gives each test its own limit file
     RATELIMIT_STORAGE_URI = "memory://"
     # still scrypt, at a cost that keeps a thousand sign-ups in the suite quick
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

@@ -53,6 +53,7 @@ def create_app(config=None, **overrides):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="../translations")
+    from exchange import ratelimits  # noqa: F401  (registers the sqlite:// limit store)
     limiter.init_app(app)
 
     from exchange import models  # noqa: F401  (registers every table on the metadata)

@@ -100,7 +100,7 @@ def app(database_url, meili, smtp_server, tmp_path, app_overrides):
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,
         UPLOAD_DIR=str(tmp_path / "uploads"),
-        **app_overrides,
+        **{"RATELIMIT_STORAGE_URI": f"sqlite:///{tmp_path / 'ratelimits.db'}", **app_overrides},
     )
     application.test_client_class = FreshContextClient
     with application.app_context():

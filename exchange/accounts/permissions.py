@@ -19,6 +19,15 @@ def can_post(member) -> bool:
     )
 
 
+def can_invite(member) -> bool:
+    """An invitation carries the business's name to an outside mailbox, so only a member
+    with a confirmed address, of a business the staff verified, may send one."""
+    return bool(
+        member and member.is_authenticated and member.is_email_verified and member.business_id
+        and member.business.is_verified
+    )
+
+
 def belongs_to(member, business_id) -> bool:
     return bool(member and member.is_authenticated and member.business_id == business_id)
 

@@ -8,12 +8,16 @@ from sqlalchemy import func, select
 from werkzeug import security
 
 from exchange.accounts.models import Business, Member
+from exchange.accounts.permissions import can_invite
 from exchange.accounts.tokens import make_token, read_token
 from exchange.core.urls import site_url
-from exchange.errors import Conflict, DomainError
+from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.mail import queue_mail
 from exchange.timeutil import utcnow
+
+INVITE_REFUSED = _l("Only members with a confirmed email address, of a business the exchange "
+                    "has verified, can invite colleagues.")
 
 
 def email_taken(email: str) -> bool:
@@ -154,8 +158,8 @@ def reset_password(token: str, password: str) -> Member:
 
 
 def invite_colleague(inviter: Member, email: str) -> None:
-    if inviter.business_id is None:
-        raise DomainError(_l("Only members of a business can invite colleagues."))
+    if not can_invite(inviter):
+        raise NotAllowed(INVITE_REFUSED, code="cannot_invite")
     existing = member_by_email(email)
     if existing is not None:
         # the inviter is told "sent", as for any address; the owner is told by mail

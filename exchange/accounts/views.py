@@ -1,24 +1,27 @@
 """Sign-up, verification, login, password reset, invitations and the dashboard."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from exchange.accounts import services
+from exchange.accounts import permissions, services
 from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
                                      RegisterForm, ResendVerificationForm, ResetPasswordForm)
+from exchange.accounts.limits import (by_account, by_address, by_email, invite_message, limit,
+                                      member_actions, resend_message, reset_message,
+                                      sign_in_message, sign_up_message)
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
-from exchange.extensions import db, limiter
+from exchange.extensions import db
 
 bp = Blueprint("accounts", __name__)
 
 
-def _login_limit():
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 @bp.route("/auth/register", methods=["GET", "POST"])
+@limit("SIGNUP_RATE_LIMIT", by_address, sign_up_message)
+@limit("SIGNUP_EMAIL_RATE_LIMIT", by_email, sign_up_message)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
@@ -62,6 +65,8 @@ def verify(token):
 
 @bp.route("/auth/verify/resend", methods=["POST"])
 @login_required
+@limit("VERIFY_RESEND_RATE_LIMIT", by_account, resend_message)
+@member_actions(resend_message)
 def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit() and not current_user.is_email_verified:
@@ -72,7 +77,11 @@ def resend_verification():
 
 
 @bp.route("/auth/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limit("LOGIN_RATE_LIMIT", by_address, sign_in_message)
+# failed attempts only (a refused form is a 400), so guessing one account's password from
+# many addresses stops, while its owner signing in now and then never counts
+@limit("LOGIN_EMAIL_RATE_LIMIT", by_email, sign_in_message,
+       deduct_when=lambda response: response.status_code == 400)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.dashboard"))
@@ -117,7 +126,8 @@ def _end_sessions():
 
 
 @bp.route("/auth/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limit("RESET_RATE_LIMIT", by_address, reset_message)
+@limit("RESET_EMAIL_RATE_LIMIT", by_email, reset_message)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -146,7 +156,13 @@ def reset_password(token):
 
 @bp.route("/account/invite", methods=["GET", "POST"])
 @login_required
+@limit("INVITE_RATE_LIMIT", by_account, invite_message)
+@limit("INVITE_EMAIL_RATE_LIMIT", by_email, invite_message)
+@member_actions(invite_message)
 def invite():
+    if not permissions.can_invite(current_user):
+        return render_template("accounts/invite.html", form=None,
+                               refused=services.INVITE_REFUSED), 403
     form = InviteForm()
     if form.validate_on_submit():
         try:

@@ -139,7 +139,10 @@ def register_http(app):
             return app.response_class(ERROR_TITLES[400](), 400, mimetype="text/plain")
         message = None
         if exc.code == 429:
-            message = _("Too many attempts. Please wait a moment and try again.")
+            # a limit of exchange/ratelimits.py says what was refused; any other, in general
+            limit = getattr(exc, "limit", None)
+            message = exc.description if getattr(limit, "error_message", None) else \
+                _("Too many attempts. Please wait a moment and try again.")
         elif exc.code == 400 and wants_json():
             message = exc.description
         return error_response(exc.code or 500, message)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from exchange.accounts.models import Member
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
-from exchange.inquiries.models import Report, ReportReason
+from exchange.inquiries.models import Report, ReportReason, Thread
 from exchange.inquiries.notifications import preview
 from exchange.inquiries.services import CONTROL_CHARS, can_read, can_report_listing
 from exchange.moderation.models import ItemKind, ItemState, QueueItem, record_audit
@@ -79,6 +79,27 @@ def report_listing(member, listing, reason, text="") -> Report:
                        code="duplicate_report")
     return _file_report(member, reason, text, listing_id=listing.id,
                         reported_business_id=listing.business_id)
+
+
+def reported_thread_for_staff(staff, thread_id) -> Thread:
+    """A conversation as the exchange staff may read it: only once one of its parties has
+    reported it (the report waits or was decided), and every read is kept in the audit log,
+    so private conversations are not an open book to every moderator."""
+    thread = db.session.get(Thread, thread_id)
+    if thread is None:
+        raise DomainError(_l("No such conversation."), code="not_found")
+    report_item_id = db.session.scalar(
+        select(Report.queue_item_id).join(QueueItem, QueueItem.id == Report.queue_item_id)
+        .where(Report.thread_id == thread.id,
+               QueueItem.state.in_((ItemState.WAITING, ItemState.DECIDED)))
+        .order_by(Report.id.desc()).limit(1))
+    if report_item_id is None:
+        raise NotAllowed(_l("Staff can read a conversation only after one of its parties "
+                            "reported it."), code="not_reported")
+    record_audit("thread_read", actor_id=staff.id, listing_id=thread.listing_id,
+                 queue_item_id=report_item_id, thread_id=thread.id)
+    db.session.flush()
+    return thread
 
 
 def suspend_member_inquiries(moderator_id, member_id, reason) -> Member:

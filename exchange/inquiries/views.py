@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
 from exchange.accounts.permissions import moderator_required
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
@@ -73,6 +74,8 @@ def _listing_url(listing_id):
 
 @bp.route("/listings/<int:listing_id>/inquire", methods=["POST"])
 @login_required
+@limit("INQUIRY_RATE_LIMIT", by_account, too_fast_message)
+@member_actions(too_fast_message)
 def inquire(listing_id):
     listing = _visible_listing(listing_id)
     form = InquiryForm()
@@ -140,6 +143,8 @@ def _render_thread(thread, form, status=200, error=None):
 
 @bp.route("/account/inquiries/<int:thread_id>", methods=["GET", "POST"])
 @login_required
+@limit("REPLY_RATE_LIMIT", by_account, too_fast_message)
+@member_actions(too_fast_message)
 def thread(thread_id):
     thread = _my_thread(thread_id)
     form = ReplyForm()
@@ -231,9 +236,13 @@ def _file_report(operation, subject, thanks):
 @moderator_required
 def moderator_thread(thread_id):
     """A read-only view of a reported conversation for the exchange staff."""
-    thread = db.session.get(Thread, thread_id)
-    if thread is None:
-        abort(404)
+    try:
+        thread = reports.reported_thread_for_staff(current_user, thread_id)
+    except DomainError as exc:
+        if exc.code == "not_found":
+            abort(404)
+        raise
+    db.session.commit()  # the read stays in the audit log
     return render_template("inquiries/thread.html", thread=thread, moderator_view=True,
                            suspend_form=SuspendForm(formdata=None), contacts=None,
                            my_business_id=None)

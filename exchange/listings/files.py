@@ -21,12 +21,27 @@ MAX_IMAGES = 8
 MAX_PDFS = 5
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_PDF_BYTES = 10 * 1024 * 1024
-# far below Pillow's own bomb limit: a listing photo never needs more than 40 megapixels
-MAX_PIXELS = min(Image.MAX_IMAGE_PIXELS or 40_000_000, 40_000_000)
+# Pixels decoded per image and per request (IMAGE_MAX_PIXELS, IMAGE_REQUEST_MAX_PIXELS):
+# decoding is what costs time and memory, and a PNG can claim 40 megapixels in 115 KB, so
+# the budget is checked on the header before anything is decoded. A JPEG is decoded at a
+# reduced scale (1/2, 1/4, 1/8) when it is much larger than what is kept, so a 48-megapixel
+# phone photo costs what a 12-megapixel one does; PNG and WebP decode at full size.
+DEFAULT_IMAGE_PIXELS = 16_000_000
+DEFAULT_REQUEST_PIXELS = 100_000_000
+# the largest header any format may claim, decoded or not (Pillow's bomb check is 89 MP)
+MAX_SOURCE_PIXELS = min(Image.MAX_IMAGE_PIXELS or 64_000_000, 64_000_000)
 MAX_SIDE = 2560
 THUMB_SIDE = 480
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 PDF_TYPE = "application/pdf"
+
+
+def image_pixel_budget() -> int:
+    return int(current_app.config.get("IMAGE_MAX_PIXELS", DEFAULT_IMAGE_PIXELS))
+
+
+def request_pixel_budget() -> int:
+    return int(current_app.config.get("IMAGE_REQUEST_MAX_PIXELS", DEFAULT_REQUEST_PIXELS))
 
 
 class UploadError(DomainError):
@@ -69,22 +84,35 @@ def _read(storage, limit: int, filename: str) -> bytes:
 def prepare_image(storage) -> PreparedFile:
     """Decode, check and re-encode an image; the stored bytes carry no EXIF or GPS data."""
     filename = clean_filename(storage.filename)
-    data = _read(storage, MAX_IMAGE_BYTES, filename)
+    return _prepare_image_bytes(filename, _read(storage, MAX_IMAGE_BYTES, filename))
+
+
+def _fitted(size, side=MAX_SIDE) -> tuple[int, int]:
+    ratio = min(1.0, side / max(size))
+    return max(1, int(size[0] * ratio)), max(1, int(size[1] * ratio))
+
+
+@contextmanager
+def _opened(filename: str, data: bytes):
+    """The image, opened lazily (header only) and set to decode at the smallest scale that
+    still gives the kept size; refused if what would be decoded is over the budget."""
     not_image = UploadError(
         _l("%(name)s is not a JPEG, PNG or WebP image.", name=filename), code="not_image")
     bomb = UploadError(
         _l("%(name)s has too many pixels (at most %(mp)s megapixels).", name=filename,
-           mp=MAX_PIXELS // 1_000_000), code="too_many_pixels")
+           mp=image_pixel_budget() // 1_000_000), code="too_many_pixels")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=tuple(IMAGE_FORMATS)) as image:
-                fmt = image.format
                 width, height = image.size
-                if width * height > MAX_PIXELS:
+                if width * height > MAX_SOURCE_PIXELS:
                     raise bomb
-                image.load()
-                clean = _reencode_source(image)
+                if image.format == "JPEG":
+                    image.draft(image.mode, _fitted(image.size))  # no pixels decoded yet
+                if image.size[0] * image.size[1] > image_pixel_budget():
+                    raise bomb
+                yield image
     except UploadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -92,8 +120,22 @@ def prepare_image(storage) -> PreparedFile:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise not_image from None
 
-    if max(clean.size) > MAX_SIDE:
-        clean.thumbnail((MAX_SIDE, MAX_SIDE))
+
+def _decoded_pixels(filename: str, data: bytes) -> int:
+    with _opened(filename, data) as image:
+        return image.size[0] * image.size[1]
+
+
+def _prepare_image_bytes(filename: str, data: bytes) -> PreparedFile:
+    with _opened(filename, data) as image:
+        fmt = image.format
+        image.load()
+        work = _displayable(image)
+        # shrink first, so every copy below is of the kept size, not of the decoded one
+        if max(work.size) > MAX_SIDE:
+            work.thumbnail((MAX_SIDE, MAX_SIDE))
+        clean = _reencode_source(work)
+
     out = io.BytesIO()
     if fmt == "JPEG":
         clean.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
@@ -109,12 +151,17 @@ def prepare_image(storage) -> PreparedFile:
     )
 
 
+def _displayable(image: Image.Image) -> Image.Image:
+    """RGB, RGBA, L or LA (a palette image is resized smoothly only once converted)."""
+    if image.mode in ("RGB", "RGBA", "L", "LA"):
+        return image
+    has_alpha = "transparency" in image.info or image.mode in ("PA", "RGBa")
+    return image.convert("RGBA" if has_alpha else "RGB")
+
+
 def _reencode_source(image: Image.Image) -> Image.Image:
     """Upright pixels only: orientation applied, every metadata chunk left behind."""
-    upright = ImageOps.exif_transpose(image)
-    if upright.mode not in ("RGB", "RGBA", "L", "LA"):
-        has_alpha = "transparency" in upright.info or upright.mode in ("PA", "RGBa")
-        upright = upright.convert("RGBA" if has_alpha else "RGB")
+    upright = _displayable(ImageOps.exif_transpose(image))
     pixels = Image.new(upright.mode, upright.size)
     pixels.paste(upright)
     return pixels
@@ -157,11 +204,23 @@ def prepare_pdf(storage) -> PreparedFile:
 
 
 def prepare_images(storages, already=0) -> list[PreparedFile]:
+    """Every image's header is read and the request's pixel budget checked before any of
+    them is decoded, so a form full of decompression bombs costs only their headers."""
     storages = present(storages)
     if already + len(storages) > MAX_IMAGES:
         raise UploadError(_l("A listing can have at most %(n)s images.", n=MAX_IMAGES),
                           code="too_many_images")
-    return [prepare_image(s) for s in storages]
+    uploads = []
+    for storage in storages:
+        filename = clean_filename(storage.filename)
+        uploads.append((filename, _read(storage, MAX_IMAGE_BYTES, filename)))
+    total = sum(_decoded_pixels(filename, data) for filename, data in uploads)
+    if total > request_pixel_budget():
+        raise UploadError(_l("These images have too many pixels together (at most %(mp)s "
+                             "megapixels in one upload). Please send fewer or smaller images.",
+                             mp=request_pixel_budget() // 1_000_000),
+                          code="too_many_pixels_together")
+    return [_prepare_image_bytes(filename, data) for filename, data in uploads]
 
 
 def prepare_pdfs(storages, already=0) -> list[PreparedFile]:

@@ -54,9 +54,28 @@ def _moderator(email):
               help="CSV report of rejected rows (default: FILE.rejects.csv).")
 @click.option("--batch-size", default=1000, show_default=True,
               help="Rows per transaction.")
-def import_listings_command(path, status, moderator_email, dry_run, rejects_path, batch_size):
-    """Import listings from a CSV file (UTF-8, comma or semicolon; safe to re-run)."""
+@click.option("--allow-business", "allowed", multiple=True, metavar="TAXCODE",
+              help="A published import may create and change listings of this business, "
+                   "although it was already on the exchange (repeatable).")
+@click.option("--trust-existing-businesses", is_flag=True,
+              help="A published import may create and change listings of any business "
+                   "already on the exchange.")
+def import_listings_command(path, status, moderator_email, dry_run, rejects_path, batch_size,
+                            allowed, trust_existing_businesses):
+    """Import listings from a CSV file (UTF-8, comma or semicolon; safe to re-run).
+
+    A published import creates and changes listings only of the businesses it brings in
+    itself; rows of businesses that were already on the exchange go to the rejects report
+    unless --allow-business names them (or --trust-existing-businesses)."""
+    from exchange.transfer.csv_format import checked_tax_code
     from exchange.transfer.importer import Importer, RejectsWriter
+
+    allowed_businesses = set()
+    for raw in allowed:
+        if not (tax_code := checked_tax_code(raw)):
+            raise click.BadParameter(f"{raw} is not a valid tax code",
+                                     param_hint="--allow-business")
+        allowed_businesses.add(tax_code)
 
     moderator_id = None
     if moderator_email:
@@ -79,7 +98,9 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
                 bar.update(counting.done - bar.pos)
 
         importer = Importer(status=status, moderator_id=moderator_id, dry_run=dry_run,
-                            batch_size=batch_size, rejects=rejects, progress=progress)
+                            batch_size=batch_size, rejects=rejects, progress=progress,
+                            allowed_businesses=allowed_businesses,
+                            trust_existing_businesses=trust_existing_businesses)
         try:
             report = importer.run(stream)
         except FormatError as exc:
@@ -99,6 +120,7 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
     if report.invitations and not dry_run:
         click.echo("the invitations are in the mail outbox: `flask exchange send-mail` (or the "
                    "periodic tick) sends them")
+    _echo_existing_businesses(report, dry_run)
     if report.businesses_without_contact:
         click.echo(f"{report.businesses_without_contact} new business(es) without a "
                    "contact_email: nobody was invited to claim them")
@@ -117,6 +139,23 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
         click.echo("dry run: nothing was written")
     elif status == "pending" and report.created + report.updated:
         click.echo("the listings wait in the review queue (/moderation)")
+
+
+def _echo_existing_businesses(report, dry_run, shown=20) -> None:
+    """Which rows touched businesses that were already here, so the operator can check."""
+    touched = report.existing_businesses
+    if touched:
+        rows = sum(len(lines) for lines in touched.values())
+        click.echo(f"{rows} row(s) {'would create or change' if dry_run else 'created or changed'}"
+                   f" listings of {len(touched)} business(es) already on the exchange:")
+        for tax_code, lines in list(touched.items())[:shown]:
+            listed = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 else "")
+            click.echo(f"  {tax_code}: line(s) {listed}")
+        if len(touched) > shown:
+            click.echo(f"  … and {len(touched) - shown} more business(es)")
+    if report.refused_existing:
+        click.echo(f"{report.refused_existing} row(s) refused: their business was already on "
+                   "the exchange and is not named by --allow-business (see the rejects report)")
 
 
 @register

@@ -43,6 +43,10 @@ class ImportReport:
     seconds: float = 0.0
     dry_run: bool = False
     index: dict = field(default_factory=dict)
+    # rows that created or changed listings of businesses already on the exchange (not
+    # created by an import and still unclaimed): tax code -> line numbers
+    existing_businesses: dict = field(default_factory=dict)
+    refused_existing: int = 0  # such rows a published import refused
 
     @property
     def rows_per_second(self) -> float:
@@ -82,7 +86,8 @@ class Importer:
     the next run skip what is already in."""
 
     def __init__(self, *, status=PENDING, moderator_id=None, dry_run=False,
-                 batch_size=BATCH_SIZE, rejects=None, progress=None, push_index=True):
+                 batch_size=BATCH_SIZE, rejects=None, progress=None, push_index=True,
+                 allowed_businesses=(), trust_existing_businesses=False):
         if status not in (PENDING, PUBLISHED):
             raise ValueError(f"status must be {PENDING} or {PUBLISHED}")
         if status == PUBLISHED and moderator_id is None:
@@ -95,6 +100,11 @@ class Importer:
         self.progress = progress
         self.push_index = push_index and not dry_run
         self.report = ImportReport(dry_run=dry_run)
+        # a published import skips review, so it may change only what the file brings in
+        # itself, and the businesses the operator names (see _may_publish_for)
+        self.allowed_businesses = set(allowed_businesses)
+        self.trust_existing_businesses = trust_existing_businesses
+        self._own: set[str] = set()  # tax codes of businesses the import brought in
         # tax codes a dry run would have created: later rows find them "existing"
         self._planned_businesses: set[str] = set()
         self._invited: set[tuple[str, str]] = set()
@@ -174,6 +184,14 @@ class Importer:
             select(Member.business_id).where(Member.business_id.in_(
                 [b.id for b in businesses.values()])).distinct()))
         self._unclaimed = {b.tax_code for b in businesses.values() if b.id not in claimed}
+        # a business an earlier import created that nobody has claimed yet is still the
+        # import's own: a re-run after a crash goes on as the first run would have
+        imported = set(db.session.scalars(
+            select(AuditEntry.business_id).where(
+                AuditEntry.action == "business_imported",
+                AuditEntry.business_id.in_([b.id for b in businesses.values()]))))
+        self._own |= {b.tax_code for b in businesses.values()
+                      if b.id in imported and b.id not in claimed}
         return businesses
 
     def _listings(self, external_ids) -> dict[str, Listing]:
@@ -195,6 +213,7 @@ class Importer:
             problem = self._check_new_business(row)
             if problem:
                 return problem
+            self._own.add(row.tax_code)
             if self.dry_run:
                 self._planned_businesses.add(row.tax_code)
                 self.report.businesses_created += 1
@@ -206,6 +225,8 @@ class Importer:
 
         listing = listings.get(row.external_id)
         if listing is None:
+            if problem := self._check_existing_business(row):
+                return problem
             if row.external_id in self._new:
                 # the file repeats an id within one batch: the later row wins, as it would
                 # had the earlier one been imported already
@@ -221,6 +242,23 @@ class Importer:
                 }
             return None
         return self._update_listing(row, listing, business)
+
+    def _check_existing_business(self, row) -> RowError | None:
+        """Called for a row about to create or change a listing. A business that was on the
+        exchange before (its people manage it here) gets listings published in its name
+        only when the operator says so; a pending import sends them to review instead."""
+        if row.tax_code in self._own:
+            return None
+        if self.status == PUBLISHED and not (self.trust_existing_businesses
+                                             or row.tax_code in self.allowed_businesses):
+            self.report.refused_existing += 1
+            return RowError("business_tax_code", (
+                f"business {row.tax_code} was already on this exchange: a published import "
+                f"changes its listings only with --allow-business {row.tax_code} (or "
+                "--trust-existing-businesses); or import this row with --status pending, "
+                "for review"))
+        self.report.existing_businesses.setdefault(row.tax_code, []).append(row.line)
+        return None
 
     def _check_new_business(self, row) -> RowError | None:
         if not row.business_name:
@@ -310,6 +348,8 @@ class Importer:
         if not changed and not wants_review:
             self.report.unchanged += 1
             return None
+        if problem := self._check_existing_business(row):
+            return problem
         self.report.updated += 1
         if self.dry_run:
             return None

@@ -7,7 +7,7 @@ from exchange.extensions import db
 from exchange.inquiries import reports, services
 from exchange.inquiries.models import Report
 from exchange.moderation.models import AuditEntry, ItemKind, ItemState, QueueItem
-from tests.factories import make_listing, make_moderator
+from tests.factories import make_business, make_listing, make_member, make_moderator
 from tests.inquiries.conftest import counts, send_inquiry, signed_in, token
 
 
@@ -138,3 +138,54 @@ def test_moderator_reviews_a_reported_thread_and_stops_the_sender(app, thread, s
     assert response.headers["Location"].endswith(f"/moderation/{report.queue_item_id}")
     db.session.refresh(buyer)
     assert buyer.can_send_inquiries is False
+
+
+def test_staff_cannot_read_a_conversation_nobody_reported(app, thread):
+    moderator = make_moderator()
+    client = signed_in(app, moderator)
+    response = client.get(f"/moderation/inquiries/{thread.id}")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "liên hệ zalo ngay" not in page
+    assert "reported" in client.get(f"/moderation/inquiries/{thread.id}?lang=en").get_data(
+        as_text=True)
+    assert db.session.scalar(select(db.func.count(AuditEntry.id)).where(
+        AuditEntry.action == "thread_read")) == 0
+    assert client.get("/moderation/inquiries/999999").status_code == 404
+
+
+def test_a_report_on_another_conversation_opens_nothing(app, thread, seller, buyer, listing):
+    asker = make_member(business=make_business(name="Công ty Hỏi Giá"))
+    other = services.record_inquiry(asker, listing, "Cho hỏi giá.")
+    db.session.commit()
+    reports.report_thread(seller, other, "spam")
+    db.session.commit()
+    client = signed_in(app, make_moderator())
+    assert client.get(f"/moderation/inquiries/{other.id}").status_code == 200
+    assert client.get(f"/moderation/inquiries/{thread.id}").status_code == 403
+
+
+def test_each_staff_read_of_a_reported_thread_is_in_the_audit_log(app, thread, seller):
+    report = reports.report_thread(seller, thread, "spam")
+    db.session.commit()
+    moderator = make_moderator()
+    client = signed_in(app, moderator)
+    assert client.get(f"/moderation/inquiries/{thread.id}").status_code == 200
+
+    # still readable once the report is decided, and each read is kept
+    item = db.session.get(QueueItem, report.queue_item_id)
+    item.state, item.decision = ItemState.DECIDED, "reject"
+    db.session.commit()
+    assert client.get(f"/moderation/inquiries/{thread.id}").status_code == 200
+    reads = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "thread_read").order_by(AuditEntry.id)).all()
+    assert [(r.actor_id, r.details["thread_id"], r.queue_item_id, r.listing_id) for r in reads] \
+        == [(moderator.id, thread.id, item.id, thread.listing_id)] * 2
+    audit_page = client.get("/moderation/audit?lang=en").get_data(as_text=True)
+    assert "Read a reported conversation" in audit_page
+
+    # a cancelled report no longer opens the conversation
+    item.state = ItemState.CANCELLED
+    db.session.commit()
+    assert client.get(f"/moderation/inquiries/{thread.id}").status_code == 403
+

@@ -131,3 +131,58 @@ def test_same_file_is_stored_once(app, owner_client):
     assert db.session.scalar(select(func.count()).select_from(Listing)) == 2
     assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 1
     assert len(stored_files(app)) == 2  # the image and its thumbnail
+
+
+# --- decompression bombs: refused from the header, before any pixel is decoded ---
+
+def test_a_small_png_with_huge_dimensions_is_refused_before_decoding(app, owner_client):
+    # 6300×6300 in a few hundred bytes; its pixel data is cut short, so had it been decoded
+    # the refusal would read "not an image": the pixel budget refused it from the header
+    bomb = bomb_png(6300, 6300)
+    assert len(bomb) < 2000
+    with pytest.raises(files.UploadError) as refused:
+        files.prepare_image(Part(bomb, "may-say.png"))
+    assert refused.value.code == "too_many_pixels"
+    data = form_data(owner_client, "/listings/new", images=[upload(bomb, "may-say.png")])
+    page = owner_client.post("/listings/new", data=data,
+                             content_type="multipart/form-data").get_data(as_text=True)
+    assert "has too many pixels (at most 16 megapixels)" in page
+    nothing_written(app)
+
+
+def test_the_pixel_budget_per_image_is_configurable(app):
+    app.config["IMAGE_MAX_PIXELS"] = 1_000_000
+    files.prepare_image(Part(image_bytes("PNG", size=(1000, 1000)), "ok.png"))
+    with pytest.raises(files.UploadError) as refused:
+        files.prepare_image(Part(image_bytes("PNG", size=(1001, 1000)), "big.png"))
+    assert refused.value.code == "too_many_pixels"
+
+
+def test_the_pixels_of_one_request_are_counted_together_before_any_is_decoded(
+        app, owner_client):
+    app.config.update(IMAGE_MAX_PIXELS=1_000_000, IMAGE_REQUEST_MAX_PIXELS=2_500_000)
+    good = [image_bytes("PNG", size=(1000, 1000), color=(i, 9, 9)) for i in range(2)]
+    assert len(files.prepare_images([Part(d, f"{i}.png") for i, d in enumerate(good)])) == 2
+    # a third image within the per-image budget tips the request over; the third is cut
+    # short, so the refusal came before anything was decoded
+    parts = [*good, bomb_png(1000, 1000)]
+    with pytest.raises(files.UploadError) as refused:
+        files.prepare_images([Part(d, f"{i}.png") for i, d in enumerate(parts)])
+    assert refused.value.code == "too_many_pixels_together"
+    data = form_data(owner_client, "/listings/new",
+                     images=[upload(d, f"{i}.png") for i, d in enumerate(parts)])
+    page = owner_client.post("/listings/new", data=data,
+                             content_type="multipart/form-data").get_data(as_text=True)
+    assert "These images have too many pixels together (at most 2 megapixels" in page
+    nothing_written(app)
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale(app):
+    """A JPEG over twice the kept size is decoded at 1/2, 1/4 or 1/8 scale, so a photo with
+    more pixels than the budget is still accepted; a PNG of the same size is not."""
+    size = (6000, 4000)  # 24 MP, decoded at 1/2: 3000×2000
+    prepared = files.prepare_image(Part(image_bytes("JPEG", size=size), "camera.jpg"))
+    assert (prepared.width, prepared.height) == (files.MAX_SIDE, 1707)
+    with pytest.raises(files.UploadError) as refused:
+        files.prepare_image(Part(image_bytes("PNG", size=size), "scan.png"))
+    assert refused.value.code == "too_many_pixels"

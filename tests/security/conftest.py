@@ -45,6 +45,7 @@ class World:
 def build_world() -> World:
     """One of each object a route can name: a published listing with an image, a listing
     waiting in the review queue, an inquiry thread, a saved search and an order."""
+    from exchange.inquiries.reports import report_thread
     from exchange.inquiries.services import record_inquiry
     from exchange.listings import files, lifecycle
     from exchange.matching.alerts import save_search
@@ -67,6 +68,7 @@ def build_world() -> World:
                            trl=None, price_vnd=None, budget_max_vnd=300_000_000)
     item = db.session.scalar(db.select(QueueItem).where(QueueItem.listing_id == waiting.id))
     thread = record_inquiry(buyer, listing, "Xin báo giá hai máy sấy giao tại Đắk Lắk.")
+    report_thread(owner, thread, "spam")  # staff may read only reported conversations
     saved = save_search(owner, "Máy sấy", "q=may+say")
     order = Order(listing_id=listing.id, business_id=owner.business_id, member_id=owner.id,
                   plan_code="week", days=7, amount_vnd=500_000, status=OrderStatus.PENDING)
