@@ -41,6 +41,11 @@ def _moderator(email):
     return member
 
 
+# exit statuses of import-listings besides 0 (done) and click's 1 (the file cannot be
+# read) and 2 (bad options); documented in docs/operations.md
+EXIT_INDEX_PENDING = 3
+
+
 @register
 @click.command("import-listings")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -54,8 +59,17 @@ def _moderator(email):
               help="CSV report of rejected rows (default: FILE.rejects.csv).")
 @click.option("--batch-size", default=1000, show_default=True,
               help="Rows per transaction.")
-def import_listings_command(path, status, moderator_email, dry_run, rejects_path, batch_size):
-    """Import listings from a CSV file (UTF-8, comma or semicolon; safe to re-run)."""
+@click.option("--index-wait", type=click.FloatRange(min=0), default=None,
+              help="Seconds a published import waits for Meilisearch to confirm its "
+                   "documents (default: IMPORT_INDEX_TIMEOUT, 600). It never waits for a "
+                   "server that does not answer.")
+def import_listings_command(path, status, moderator_email, dry_run, rejects_path, batch_size,
+                            index_wait):
+    """Import listings from a CSV file (UTF-8, comma or semicolon; safe to re-run).
+
+    Exit status: 0 done (rejected rows are in the report), 1 the file cannot be read,
+    2 bad options, 3 done but index jobs still wait in the outbox.
+    """
     from exchange.transfer.importer import Importer, RejectsWriter
 
     moderator_id = None
@@ -64,13 +78,16 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
     elif status == "published":
         raise click.UsageError("--status published needs --moderator EMAIL")
     rejects_path = rejects_path or os.path.splitext(path)[0] + ".rejects.csv"
+    if os.path.abspath(rejects_path) == os.path.abspath(path):
+        raise click.BadParameter("the report would overwrite the file", param_hint="--rejects")
+    if os.path.exists(rejects_path):
+        os.remove(rejects_path)  # a report left by an earlier run would be mistaken for this one's
     size = os.path.getsize(path)
     counting = _CountingReader(open(path, "rb"))
-    stream = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8", newline="")
-    with open(rejects_path, "w", encoding="utf-8-sig", newline="") as rejects_file, \
-            click.progressbar(length=size, label="dry run" if dry_run else "importing",
-                              item_show_func=lambda text: text) as bar:
-        rejects = RejectsWriter(rejects_file, COLUMNS)
+    stream = io.BufferedReader(counting)
+    rejects = RejectsWriter(rejects_path, COLUMNS)
+    with click.progressbar(length=size, label="dry run" if dry_run else "importing",
+                           item_show_func=lambda text: text) as bar:
 
         def progress(report, seconds):
             if report.rows % 100 == 0:
@@ -79,13 +96,18 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
                 bar.update(counting.done - bar.pos)
 
         importer = Importer(status=status, moderator_id=moderator_id, dry_run=dry_run,
-                            batch_size=batch_size, rejects=rejects, progress=progress)
+                            batch_size=batch_size, rejects=rejects, progress=progress,
+                            index_wait=index_wait)
         try:
             report = importer.run(stream)
         except FormatError as exc:
+            rejects.close()
+            if os.path.exists(rejects_path):
+                os.remove(rejects_path)
             raise click.ClickException(f"{path}: {exc}") from None
         finally:
             stream.close()
+            rejects.close()
         bar.current_item = f"{report.rows:,} rows, {report.rows_per_second:,.0f} rows/s"
         bar.update(size - bar.pos)
 
@@ -102,21 +124,28 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
     if report.businesses_without_contact:
         click.echo(f"{report.businesses_without_contact} new business(es) without a "
                    "contact_email: nobody was invited to claim them")
+    index_pending = False
     if report.index:
         left = report.index
         if any(left.values()):
-            click.echo(f"search index: {left['pending']} job(s) pending, {left['enqueued']} "
-                       "waiting for Meilisearch; `flask exchange sync-index` finishes them")
+            index_pending = True
+            if report.index_unreachable:
+                click.echo("search index: Meilisearch does not answer; the database part is "
+                           "complete")
+            click.echo(f"search index: {left['pending'] + left['enqueued']} index job(s) wait "
+                       f"in the outbox ({left['pending']} job(s) pending, {left['enqueued']} "
+                       "waiting for Meilisearch); `flask exchange sync-index` (or the "
+                       "periodic tick) finishes them")
         else:
             click.echo("search index in sync")
     if report.rejected:
         click.echo(f"rejected rows (line, column, reason): {rejects_path}")
-    else:
-        os.remove(rejects_path)
     if dry_run:
         click.echo("dry run: nothing was written")
     elif status == "pending" and report.created + report.updated:
         click.echo("the listings wait in the review queue (/moderation)")
+    if index_pending:
+        raise SystemExit(EXIT_INDEX_PENDING)
 
 
 @register
