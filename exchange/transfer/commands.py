@@ -80,6 +80,9 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
     rejects_path = rejects_path or os.path.splitext(path)[0] + ".rejects.csv"
     if os.path.abspath(rejects_path) == os.path.abspath(path):
         raise click.BadParameter("the report would overwrite the file", param_hint="--rejects")
+    # the report is created with its first row, well into the run: check its place now
+    if not os.access(os.path.dirname(os.path.abspath(rejects_path)), os.W_OK):
+        raise click.BadParameter(f"cannot write {rejects_path}", param_hint="--rejects")
     if os.path.exists(rejects_path):
         os.remove(rejects_path)  # a report left by an earlier run would be mistaken for this one's
     size = os.path.getsize(path)

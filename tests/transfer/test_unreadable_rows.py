@@ -131,3 +131,10 @@ def test_a_clean_file_leaves_no_report(app, tmp_path):
     result = run(app, "import-listings", path)
     assert result.exit_code == 0 and "2 were created" in result.output
     assert not (tmp_path / "old.rejects.csv").exists()
+
+
+def test_a_report_that_cannot_be_written_is_refused_before_importing(app, tmp_path):
+    path = write_file(tmp_path / "old.csv", [row(1), row(2, title="")])
+    result = run(app, "import-listings", path, "--rejects", tmp_path / "nowhere" / "r.csv")
+    assert result.exit_code == 2 and "cannot write" in result.output
+    assert count(Listing) == 0
