@@ -162,6 +162,8 @@ def write_backup(directory: str) -> dict:
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty; back up into a new directory")
     kind = database_kind()
+    if kind == "postgresql":
+        check_pg_tool("pg_dump")  # before anything is written
     target.mkdir(parents=True, exist_ok=True)
     manifest = {
         "format": FORMAT,

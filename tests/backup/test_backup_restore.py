@@ -3,12 +3,12 @@ search index are as they were at the backup, on SQLite and on PostgreSQL."""
 import json
 
 import pytest
-from sqlalchemy import inspect, select, text, update
+from sqlalchemy import inspect, select, text
 
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.models import Listing, Status
-from exchange.search import index
+from tests.conftest import PG_URL
 from tests.factories import make_listing, publish
 from tests.search.conftest import settle
 from tests.search.test_outbox import index_documents
@@ -136,3 +136,21 @@ def test_a_directory_without_manifest_is_not_restored(app, tmp_path, world):
     (tmp_path / "half").mkdir()
     result = run(app, "restore", tmp_path / "half", "--yes")
     assert result.exit_code == 1 and "manifest.json is missing" in result.output
+
+
+@pytest.mark.skipif(not PG_URL.startswith("postgresql"), reason="pg_dump is for PostgreSQL")
+def test_backup_needs_a_pg_dump_as_new_as_the_server(app, tmp_path, world, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    result = run(app, "backup", tmp_path / "b1")
+    assert result.exit_code == 1 and "pg_dump is not installed" in result.output
+    assert not (tmp_path / "b1").exists()
+
+    # an old client left on the machine, as after a server upgrade
+    old = bin_dir / "pg_dump"
+    old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    old.chmod(0o755)
+    result = run(app, "backup", tmp_path / "b2")
+    assert result.exit_code == 1 and "pg_dump 9 is older than the PostgreSQL server" \
+        in result.output, result.output
