@@ -110,6 +110,12 @@ class Config:
     PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS", 30, int)
     PAGE_CACHE_ENTRIES = env("PAGE_CACHE_ENTRIES", 5000, int)
     PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", str(INSTANCE_DIR / "page-cache"))
+    # a published import waits this long for Meilisearch to confirm (`--index-wait`)
+    IMPORT_INDEX_TIMEOUT = env("IMPORT_INDEX_TIMEOUT", 600.0, float)
+    # `tick` compares the index with the database at most this often (0: never); the time
+    # of the last comparison is this file's modification time
+    VERIFY_INDEX_INTERVAL = env("VERIFY_INDEX_INTERVAL", 3600, int)
+    VERIFY_INDEX_STAMP = env("VERIFY_INDEX_STAMP", str(INSTANCE_DIR / "verify-index.stamp"))
 
 
 class DevelopmentConfig(Config):
@@ -130,6 +136,8 @@ class TestConfig(Config):
     # tests change the database directly and look at once; the cache has its own tests
     PUBLIC_STATE_SECONDS = 0.0
     PAGE_CACHE_SECONDS = 0
+    # tick's hourly index comparison has its own tests
+    VERIFY_INDEX_INTERVAL = 0
 
 
 class ProductionConfig(Config):

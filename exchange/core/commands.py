@@ -48,8 +48,15 @@ def tick():
     from exchange.listings.lifecycle import expire_due
     from exchange.payments.services import expire_features
 
+    from exchange.search.verify import verify_if_due
+
     expired = expire_due()
     features_ended = expire_features()
     db.session.commit()
+    # at a low rate (VERIFY_INDEX_INTERVAL): the index against the database, repaired by
+    # index jobs that the drain below sends
+    verified = verify_if_due()
     drain()
     click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended")
+    if verified is not None:
+        click.echo(f"index verified: {verified.differences} difference(s) repaired")

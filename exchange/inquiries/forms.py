@@ -1,9 +1,12 @@
 """Forms of the inquiry channel: first message, reply, report, actions, moderation."""
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, TextAreaField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from exchange.inquiries.reports import REPORT_MAX_CHARS
 from exchange.listings.forms import MoneyField
@@ -21,8 +24,20 @@ def _message_field(label):
     ], render_kw={"rows": 5, "maxlength": MESSAGE_MAX_CHARS})
 
 
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _idempotency_field():
+    """A key made when the form is rendered: posting the same page twice sends once, and
+    the next page (after the redirect) carries a new key for the next message."""
+    return HiddenField(default=new_idempotency_key, validators=[
+        Optional(), Length(max=64), Regexp(r"^[A-Za-z0-9_-]+$")])
+
+
 class InquiryForm(FlaskForm):
     message = _message_field(_l("Your message"))
+    idempotency_key = _idempotency_field()
     quantity = IntegerField(_l("Quantity"), validators=[
         Optional(), NumberRange(min=1, max=10**9, message=_l("Enter a positive number."))])
     budget = MoneyField(_l("Budget (VND)"), validators=[Optional()])
@@ -33,6 +48,7 @@ class InquiryForm(FlaskForm):
 
 class ReplyForm(FlaskForm):
     message = _message_field(_l("Reply"))
+    idempotency_key = _idempotency_field()
 
 
 REPORT_REASONS = [SelectChoice("spam", _l("Spam")), SelectChoice("abuse", _l("Abuse or fraud"))]

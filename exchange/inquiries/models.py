@@ -89,6 +89,12 @@ class Message(db.Model):
     """One message in a thread; plain text, escaped wherever it is shown."""
 
     __tablename__ = "inquiry_messages"
+    __table_args__ = (
+        # a form posted twice (a double click, a resend after a timeout) carries the same
+        # key: the second post finds the first message instead of making another
+        UniqueConstraint("author_id", "idempotency_key",
+                         name="uq_inquiry_messages_author_idempotency_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("inquiry_threads.id"), index=True)
@@ -103,6 +109,8 @@ class Message(db.Model):
     delivery_date: Mapped[date | None] = mapped_column(Date)
     wants_site_visit: Mapped[bool] = mapped_column(default=False)
     wants_demo: Mapped[bool] = mapped_column(default=False)
+    # generated when the form is rendered; None for messages sent without a form
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
     thread: Mapped[Thread] = relationship(back_populates="messages")
     author = relationship("Member")

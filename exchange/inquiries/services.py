@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from exchange.accounts.models import Member
@@ -98,9 +99,38 @@ def _check_rate(member, now) -> None:
                              "Please try again tomorrow.", limit=limit), code="rate_limited")
 
 
+def _sent_with_key(member, idempotency_key):
+    """The message this member already sent with the key, if any."""
+    if not idempotency_key:
+        return None
+    return db.session.scalar(select(Message).where(Message.author_id == member.id,
+                                                   Message.idempotency_key == idempotency_key))
+
+
+def _insert_once(member, idempotency_key, *rows):
+    """Insert the rows in a savepoint; the message already sent with this key if another
+    request (a double click) got there first, else None. On PostgreSQL the second insert
+    waits on the unique index until the first request commits, then fails here."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(rows)
+    except IntegrityError:
+        earlier = _sent_with_key(member, idempotency_key)
+        if earlier is None:
+            raise
+        return earlier
+    return None
+
+
 def record_inquiry(member, listing, body, *, quantity=None, budget_vnd=None, delivery_date=None,
-                   wants_site_visit=False, wants_demo=False) -> Thread:
-    """Open a thread about a published listing with its first message; the owner is mailed."""
+                   wants_site_visit=False, wants_demo=False, idempotency_key=None) -> Thread:
+    """Open a thread about a published listing with its first message; the owner is mailed.
+
+    The same form posted again (same `idempotency_key`) gives back the thread it opened.
+    """
+    earlier = _sent_with_key(member, idempotency_key)
+    if earlier is not None and earlier.thread.listing_id == listing.id:
+        return earlier.thread
     _check_sender(member)
     if listing.business_id == member.business_id:
         raise DomainError(_l("This is your own listing; you cannot send it an inquiry."),
@@ -126,31 +156,42 @@ def record_inquiry(member, listing, body, *, quantity=None, budget_vnd=None, del
         inquirer_business_id=member.business_id, owner_business_id=listing.business_id,
         started_by_id=member.id, created_at=now, last_message_at=now,
     )
-    db.session.add(thread)
     message = Message(
         thread=thread, author_id=member.id, author_business_id=member.business_id, body=text,
         created_at=now, quantity=quantity, budget_vnd=budget_vnd, delivery_date=delivery_date,
         wants_site_visit=bool(wants_site_visit), wants_demo=bool(wants_demo),
+        idempotency_key=idempotency_key or None,
     )
-    db.session.add(message)
-    db.session.flush()
+    earlier = _insert_once(member, idempotency_key, thread, message)
+    if earlier is not None:
+        return earlier.thread
     mark_read(member, thread, now)
     notify(thread, message, member, new_thread=True)
     return thread
 
 
-def reply(member, thread, body) -> Message:
-    """Add a message to an open thread from either side; the other side is mailed."""
+def reply(member, thread, body, idempotency_key=None) -> Message:
+    """Add a message to an open thread from either side; the other side is mailed.
+
+    The same form posted again (same `idempotency_key`) gives back the message it sent.
+    """
     if not can_read(member, thread):
         raise NotAllowed(_l("This conversation is not yours."), code="not_party")
+    earlier = _sent_with_key(member, idempotency_key)
+    if earlier is not None and earlier.thread_id == thread.id:
+        return earlier
     _check_sender(member)
     if not thread.is_open:
         raise DomainError(_l("This conversation is closed."), code="closed")
     text = clean_body(body)
     now = utcnow()
-    message = Message(thread=thread, author_id=member.id, author_business_id=member.business_id,
-                      body=text, created_at=now)
-    db.session.add(message)
+    message = Message(thread_id=thread.id, author_id=member.id,
+                      author_business_id=member.business_id, body=text, created_at=now,
+                      idempotency_key=idempotency_key or None)
+    earlier = _insert_once(member, idempotency_key, message)
+    if earlier is not None:
+        return earlier
+    db.session.expire(thread, ["messages"])  # inserted by id, outside the loaded list
     thread.last_message_at = now
     if thread.is_owner_side(member.business_id):
         if thread.owner_replied_at is None:

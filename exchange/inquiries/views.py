@@ -87,6 +87,7 @@ def inquire(listing_id):
                 current_user, listing, form.message.data, quantity=form.quantity.data,
                 budget_vnd=form.budget.data, delivery_date=form.delivery_date.data,
                 wants_site_visit=form.site_visit.data, wants_demo=form.demo.data,
+                idempotency_key=form.idempotency_key.data,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -155,7 +156,8 @@ def thread(thread_id):
     if not form.validate_on_submit():
         return _render_thread(thread, form, 400)
     try:
-        services.reply(current_user, thread, form.message.data)
+        services.reply(current_user, thread, form.message.data,
+                       idempotency_key=form.idempotency_key.data)
     except DomainError as exc:
         db.session.rollback()
         form.message.errors = [*form.message.errors, exc.message]

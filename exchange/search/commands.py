@@ -52,3 +52,47 @@ def reindex_command(batch_size):
 def _rate(done: int, started: float) -> str:
     seconds = time.monotonic() - started
     return f"{done / seconds:.0f} docs/s" if seconds > 0 and done else ""
+
+
+# exit status of `verify-index --dry-run` when index and database differ
+EXIT_DIFFERENCES = 4
+
+
+@register
+@click.command("verify-index")
+@click.option("--dry-run", is_flag=True, help="Report the differences; repair nothing.")
+@click.option("--timeout", default=60.0, show_default=True,
+              help="Seconds to wait for the repairs to reach Meilisearch.")
+def verify_index_command(dry_run, timeout):
+    """Compare the search index with the database and repair the differences.
+
+    Exit status: 0 index and database agree, or the differences were repaired; 4 with
+    --dry-run when they differ; 1 Meilisearch does not answer.
+    """
+    from exchange.search.index import SearchUnavailable
+    from exchange.search.outbox import sync
+    from exchange.search.verify import verify_index
+
+    try:
+        report = verify_index(fix=not dry_run)
+    except SearchUnavailable as exc:
+        raise click.ClickException(f"Meilisearch does not answer: {exc}")
+    click.echo(f"database: {report.in_database} public listing(s); index: "
+               f"{report.in_index} document(s)")
+    for label, ids in (("missing from the index", report.missing),
+                       ("in the index but not public", report.unexpected),
+                       ("in the index but not in the database", report.unknown),
+                       ("stale in the index", report.stale)):
+        if ids:
+            shown = ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+            click.echo(f"{len(ids)} listing(s) {label}: {shown}")
+    if not report.differences:
+        click.echo("index and database agree")
+        return
+    if dry_run:
+        click.echo("dry run: nothing was repaired")
+        raise SystemExit(EXIT_DIFFERENCES)
+    left = sync(timeout=timeout, while_reachable=True)
+    pending = left["pending"] + left["enqueued"]
+    click.echo(f"repaired {report.differences} difference(s)"
+               + (f"; {pending} index job(s) still wait in the outbox" if pending else ""))

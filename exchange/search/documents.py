@@ -1,4 +1,7 @@
 """Listing -> index document, built from the approved revision only (no private fields)."""
+import hashlib
+
+import orjson
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
@@ -43,7 +46,7 @@ def build_document(listing: Listing) -> dict:
 def _document(listing, revision, business_name, business_verified, image, now) -> dict:
     """One shape for both paths: ORM objects (single listings) and Core rows (rebuilds)."""
     featured_until = listing.featured_until
-    return {
+    document = {
         "id": listing.id,
         "kind": str(listing.kind),
         "status": Status.PUBLISHED.value,
@@ -75,6 +78,17 @@ def _document(listing, revision, business_name, business_verified, image, now) -
         "featured": featured_until is not None and featured_until > now,
         "featured_until": _ts(featured_until) or 0,
     }
+    document["version"] = content_version(document)
+    return document
+
+
+def content_version(document: dict) -> str:
+    """A digest of what the document says, so verify-index can find stale documents by
+    reading ids and versions only. `featured` is left out: it follows from featured_until
+    and the clock (refresh_lapsed_featuring keeps it right)."""
+    content = {key: value for key, value in document.items()
+               if key not in ("featured", "version")}
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
 _REVISION_COLUMNS = (

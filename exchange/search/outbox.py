@@ -149,13 +149,16 @@ def backlog() -> dict[str, int]:
     return counts
 
 
-def sync(timeout: float = 30.0) -> dict[str, int]:
-    """Push and confirm until nothing is left or `timeout` seconds have passed."""
+def sync(timeout: float = 30.0, while_reachable: bool = False) -> dict[str, int]:
+    """Push and confirm until nothing is left or `timeout` seconds have passed (or, with
+    `while_reachable`, as soon as Meilisearch stops answering)."""
     deadline = time.monotonic() + timeout
     push_pending(force=True)
     while True:
         left = backlog()
         if not any(left.values()) or time.monotonic() > deadline:
+            return left
+        if while_reachable and not index.search_health():
             return left
         time.sleep(0.1)
         push_pending()

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select, update
 
+from exchange.dbstats import analyze
 from exchange.extensions import db
 from exchange.listings.models import Listing
 from exchange.search import index
@@ -63,6 +64,8 @@ def reindex(batch_size: int = BATCH, progress: Callable[[int], None] | None = No
         .values(state=JobState.PENDING, task_uid=None, next_attempt_at=utcnow())
     )
     db.session.commit()
+    # a rebuild usually follows a bulk load or a restore: plan later queries on real counts
+    analyze("listings", "listing_revisions", "businesses", "revision_files", "index_jobs")
     seconds = time.monotonic() - started
     return {"documents": sent, "seconds": seconds,
             "rate": sent / seconds if seconds else 0.0}

@@ -41,6 +41,11 @@ def _moderator(email):
     return member
 
 
+# exit statuses of import-listings besides 0 (done) and click's 1 (the file cannot be
+# read) and 2 (bad options); documented in docs/operations.md
+EXIT_INDEX_PENDING = 3
+
+
 @register
 @click.command("import-listings")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -60,13 +65,21 @@ def _moderator(email):
 @click.option("--trust-existing-businesses", is_flag=True,
               help="A published import may create and change listings of any business "
                    "already on the exchange.")
+@click.option("--index-wait", type=click.FloatRange(min=0), default=None,
+              help="Seconds a published import waits for Meilisearch to confirm its "
+                   "documents (default: IMPORT_INDEX_TIMEOUT, 600). It never waits for a "
+                   "server that does not answer.")
 def import_listings_command(path, status, moderator_email, dry_run, rejects_path, batch_size,
-                            allowed, trust_existing_businesses):
+                            allowed, trust_existing_businesses, index_wait):
     """Import listings from a CSV file (UTF-8, comma or semicolon; safe to re-run).
 
     A published import creates and changes listings only of the businesses it brings in
     itself; rows of businesses that were already on the exchange go to the rejects report
-    unless --allow-business names them (or --trust-existing-businesses)."""
+    unless --allow-business names them (or --trust-existing-businesses).
+
+    Exit status: 0 done (rejected rows are in the report), 1 the file cannot be read,
+    2 bad options, 3 done but index jobs still wait in the outbox.
+    """
     from exchange.transfer.csv_format import checked_tax_code
     from exchange.transfer.importer import Importer, RejectsWriter
 
@@ -83,13 +96,19 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
     elif status == "published":
         raise click.UsageError("--status published needs --moderator EMAIL")
     rejects_path = rejects_path or os.path.splitext(path)[0] + ".rejects.csv"
+    if os.path.abspath(rejects_path) == os.path.abspath(path):
+        raise click.BadParameter("the report would overwrite the file", param_hint="--rejects")
+    # the report is created with its first row, well into the run: check its place now
+    if not os.access(os.path.dirname(os.path.abspath(rejects_path)), os.W_OK):
+        raise click.BadParameter(f"cannot write {rejects_path}", param_hint="--rejects")
+    if os.path.exists(rejects_path):
+        os.remove(rejects_path)  # a report left by an earlier run would be mistaken for this one's
     size = os.path.getsize(path)
     counting = _CountingReader(open(path, "rb"))
-    stream = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8", newline="")
-    with open(rejects_path, "w", encoding="utf-8-sig", newline="") as rejects_file, \
-            click.progressbar(length=size, label="dry run" if dry_run else "importing",
-                              item_show_func=lambda text: text) as bar:
-        rejects = RejectsWriter(rejects_file, COLUMNS)
+    stream = io.BufferedReader(counting)
+    rejects = RejectsWriter(rejects_path, COLUMNS)
+    with click.progressbar(length=size, label="dry run" if dry_run else "importing",
+                           item_show_func=lambda text: text) as bar:
 
         def progress(report, seconds):
             if report.rows % 100 == 0:
@@ -100,13 +119,18 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
         importer = Importer(status=status, moderator_id=moderator_id, dry_run=dry_run,
                             batch_size=batch_size, rejects=rejects, progress=progress,
                             allowed_businesses=allowed_businesses,
-                            trust_existing_businesses=trust_existing_businesses)
+                            trust_existing_businesses=trust_existing_businesses,
+                            index_wait=index_wait)
         try:
             report = importer.run(stream)
         except FormatError as exc:
+            rejects.close()
+            if os.path.exists(rejects_path):
+                os.remove(rejects_path)
             raise click.ClickException(f"{path}: {exc}") from None
         finally:
             stream.close()
+            rejects.close()
         bar.current_item = f"{report.rows:,} rows, {report.rows_per_second:,.0f} rows/s"
         bar.update(size - bar.pos)
 
@@ -124,21 +148,28 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
     if report.businesses_without_contact:
         click.echo(f"{report.businesses_without_contact} new business(es) without a "
                    "contact_email: nobody was invited to claim them")
+    index_pending = False
     if report.index:
         left = report.index
         if any(left.values()):
-            click.echo(f"search index: {left['pending']} job(s) pending, {left['enqueued']} "
-                       "waiting for Meilisearch; `flask exchange sync-index` finishes them")
+            index_pending = True
+            if report.index_unreachable:
+                click.echo("search index: Meilisearch does not answer; the database part is "
+                           "complete")
+            click.echo(f"search index: {left['pending'] + left['enqueued']} index job(s) wait "
+                       f"in the outbox ({left['pending']} job(s) pending, {left['enqueued']} "
+                       "waiting for Meilisearch); `flask exchange sync-index` (or the "
+                       "periodic tick) finishes them")
         else:
             click.echo("search index in sync")
     if report.rejected:
         click.echo(f"rejected rows (line, column, reason): {rejects_path}")
-    else:
-        os.remove(rejects_path)
     if dry_run:
         click.echo("dry run: nothing was written")
     elif status == "pending" and report.created + report.updated:
         click.echo("the listings wait in the review queue (/moderation)")
+    if index_pending:
+        raise SystemExit(EXIT_INDEX_PENDING)
 
 
 def _echo_existing_businesses(report, dry_run, shown=20) -> None:

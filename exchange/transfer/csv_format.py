@@ -31,6 +31,9 @@ EXTERNAL_ID_MAX = 100
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"1", "true", "yes", "y", "x", "có", "co"}
 FALSE_WORDS = {"0", "false", "no", "n", "không", "khong", ""}
+# a cell larger than this is an error in the file (a quote never closed), not a listing:
+# the record is reported instead of being read on into memory
+FIELD_LIMIT = 1 << 20
 
 
 # control characters other than tab and newline (a carriage return included)
@@ -86,15 +89,62 @@ def sniff_delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
-def read_rows(stream: io.TextIOBase):
-    """Yield (line, cells) for each record of a text stream, never holding the whole file.
+class _Lines:
+    """The physical lines of a file, decoded one by one and counted.
 
-    `line` is the physical line the record starts on (quoted cells may span lines).
+    Decoding each line on its own (rather than the file through a TextIOWrapper, which
+    decodes ahead in chunks) ties a byte that is not UTF-8 to its true line and lets the
+    rest of the file be read: the line is decoded with replacement characters and its
+    number kept in `bad`, for the record it belongs to to be rejected.
     """
+
+    def __init__(self, stream):
+        if isinstance(stream, io.TextIOWrapper):
+            stream = stream.buffer  # nothing was read through the wrapper yet
+        self._lines = iter(stream)
+        self.number = 0
+        self.bad: dict[int, str] = {}
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        raw = next(self._lines)
+        self.number += 1
+        if isinstance(raw, str):
+            return raw
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.bad[self.number] = (
+                f"line {self.number} is not UTF-8 text (byte 0x{raw[exc.start]:02X} at "
+                f"byte {exc.start + 1} of the line); save the file as “CSV UTF-8”")
+            return raw.decode("utf-8", errors="replace")
+
+    def problems_since(self, line: int) -> list[str]:
+        found = [reason for number, reason in sorted(self.bad.items()) if number >= line]
+        self.bad.clear()
+        return found
+
+
+def read_rows(stream):
+    """Yield (line, cells) for each record of a stream of bytes (or text), never holding the
+    whole file.
+
+    `line` is the physical line the record starts on (quoted cells may span lines). A
+    record that cannot be read (bytes that are not UTF-8, a cell beyond FIELD_LIMIT) is
+    still yielded, its reasons under the key "__problems__", so that it is reported and
+    the rest of the file goes on.
+    """
+    if csv.field_size_limit() < FIELD_LIMIT:
+        csv.field_size_limit(FIELD_LIMIT)
+    lines = _Lines(stream)
     try:
-        header_line = stream.readline()
-    except UnicodeDecodeError:
+        header_line = next(lines, "")
+    except UnicodeDecodeError:  # a text stream opened by the caller
         raise FormatError("the file is not UTF-8 text; save it as “CSV UTF-8”") from None
+    if lines.bad:
+        raise FormatError("the first line is not UTF-8 text; save the file as “CSV UTF-8”")
     header_line = header_line.lstrip("\ufeff")
     if not header_line.strip():
         raise FormatError("the file is empty; the first line must name the columns")
@@ -105,24 +155,29 @@ def read_rows(stream: io.TextIOBase):
     if missing:
         raise FormatError(f"missing column(s): {', '.join(missing)} "
                           f"(found: {', '.join(header) or 'nothing'})")
-    reader = csv.reader(stream, delimiter=delimiter)
-    next_start = 2
+    reader = csv.reader(lines, delimiter=delimiter)
     while True:
+        line = lines.number + 1
+        problems = []
         try:
             record = next(reader)
         except StopIteration:
             return
         except UnicodeDecodeError:
             raise FormatError("not UTF-8 text; save the file as “CSV UTF-8”",
-                              line=next_start) from None
+                              line=lines.number) from None
         except csv.Error as exc:
-            raise FormatError(f"unreadable CSV ({exc})", line=next_start) from None
-        line, next_start = next_start, reader.line_num + 2
-        if not any(cell.strip() for cell in record):
+            # the reader starts afresh on the next line; what is left of this record (the
+            # rest of a runaway quoted cell) is reported row by row as it is read
+            record, problems = [], [f"unreadable CSV ({exc})"]
+        problems += lines.problems_since(line)
+        if not problems and not any(cell.strip() for cell in record):
             continue
         cells = dict(zip(header, record))
         if len(record) > len(header):
             cells["__extra__"] = record[len(header):]
+        if problems:
+            cells["__problems__"] = problems
         yield line, cells
 
 
@@ -225,6 +280,10 @@ def _term(cells, errors, name, what, required=True) -> str | None:
 
 def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
     """Check one row the way the listing form and sign-up check what people type."""
+    if "__problems__" in cells:
+        # the cells of a record that could not be read are not worth checking one by one
+        return RejectedRow(line, [RowError("", reason) for reason in cells["__problems__"]],
+                           cells)
     errors: list[RowError] = []
     if "__extra__" in cells:
         errors.append(RowError("", f"{len(cells['__extra__'])} cell(s) more than the header "

@@ -1,5 +1,6 @@
 """Streaming import of listings from CSV, in batches of one transaction each."""
 import csv
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token
 from exchange.core.urls import site_endpoint, site_url
+from exchange.dbstats import analyze
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.forms import local_zone
@@ -20,13 +22,18 @@ from exchange.moderation.models import AuditEntry, ItemState, QueueItem, record_
 from exchange.moderation.services import enqueue_business
 from exchange.timeutil import utcnow
 from exchange.transfer.csv_format import (ListingRow, RejectedRow, RowError, new_listing_expiry,
-                                          read_rows, validate_row)
+                                          read_rows, safe_cell, validate_row)
 
 BATCH_SIZE = 1000
 INDEX_PUSH_BATCH = 5000
 PENDING, PUBLISHED = "pending", "published"
 # what a re-run may not change on a listing that exists
 FINAL_STATES = (Status.REJECTED, Status.WITHDRAWN)
+# how long a published import waits for Meilisearch to confirm its documents
+DEFAULT_INDEX_WAIT = 600
+# what an import writes to: their statistics are refreshed once it is done
+TOUCHED_TABLES = ("businesses", "listings", "listing_revisions", "queue_items",
+                  "audit_entries", "index_jobs", "match_jobs", "outbox_mails")
 
 
 @dataclass
@@ -47,6 +54,8 @@ class ImportReport:
     # created by an import and still unclaimed): tax code -> line numbers
     existing_businesses: dict = field(default_factory=dict)
     refused_existing: int = 0  # such rows a published import refused
+    # Meilisearch did not answer: the import did not wait for it
+    index_unreachable: bool = False
 
     @property
     def rows_per_second(self) -> float:
@@ -64,20 +73,43 @@ def own_listing_id(external_id: str) -> int | None:
 
 class RejectsWriter:
     """The report of rejected rows: where, which column, why, then the row as it was, so the
-    file can be fixed in a spreadsheet and imported again (the extra columns are ignored)."""
+    file can be fixed in a spreadsheet and imported again (the extra columns are ignored).
 
-    def __init__(self, stream, header: tuple[str, ...]):
-        self.writer = csv.writer(stream)
+    Given a path, the file is created with the first rejected row: a run that rejects
+    nothing, or cannot read the file at all, leaves no report behind. Cells are escaped
+    against spreadsheet formulas as the export escapes them (the import undoes it).
+    """
+
+    def __init__(self, target, header: tuple[str, ...]):
+        self.target = target
         self.header = header
-        self.writer.writerow(["line", "column", "reason", *header])
+        self.count = 0
+        self._file = None
+        self._writer = None
 
     def write(self, rejected: RejectedRow) -> None:
-        self.writer.writerow([
+        if self._writer is None:
+            self._open()
+        self._writer.writerow([safe_cell(value) for value in (
             rejected.line,
             "; ".join(e.column for e in rejected.errors if e.column),
             "; ".join(e.reason for e in rejected.errors),
             *[rejected.cells.get(name, "") for name in self.header],
-        ])
+        )])
+        self.count += 1
+
+    def _open(self) -> None:
+        stream = self.target
+        if isinstance(self.target, (str, os.PathLike)):
+            # a BOM, so that spreadsheets read the report as UTF-8
+            stream = self._file = open(self.target, "w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(stream)
+        self._writer.writerow(["line", "column", "reason", *self.header])
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class Importer:
@@ -87,7 +119,7 @@ class Importer:
 
     def __init__(self, *, status=PENDING, moderator_id=None, dry_run=False,
                  batch_size=BATCH_SIZE, rejects=None, progress=None, push_index=True,
-                 allowed_businesses=(), trust_existing_businesses=False):
+                 allowed_businesses=(), trust_existing_businesses=False, index_wait=None):
         if status not in (PENDING, PUBLISHED):
             raise ValueError(f"status must be {PENDING} or {PUBLISHED}")
         if status == PUBLISHED and moderator_id is None:
@@ -99,6 +131,7 @@ class Importer:
         self.rejects = rejects
         self.progress = progress
         self.push_index = push_index and not dry_run
+        self.index_wait = index_wait
         self.report = ImportReport(dry_run=dry_run)
         # a published import skips review, so it may change only what the file brings in
         # itself, and the businesses the operator names (see _may_publish_for)
@@ -123,6 +156,8 @@ class Importer:
                 batch = []
         if batch:
             self._batch(batch, started)
+        if not self.dry_run and self.report.created + self.report.updated:
+            analyze(*TOUCHED_TABLES)
         if self.push_index and self.status == PUBLISHED:
             self._sync_index()
         self.report.seconds = time.monotonic() - started
@@ -146,15 +181,26 @@ class Importer:
         """Send the import's index jobs (and any left by a crashed run) once the database is
         done, in requests of INDEX_PUSH_BATCH documents: Meilisearch indexes a few large
         batches faster than many small ones, and does not compete with the import for the
-        CPU meanwhile. Then wait until it has confirmed them."""
-        from exchange.search.outbox import push_pending, sync
+        CPU meanwhile. Then wait until it has confirmed them, at most `index_wait` seconds
+        (IMPORT_INDEX_TIMEOUT) and not at all while Meilisearch does not answer: the jobs
+        wait in the outbox for `tick` or `sync-index`, the database part is done."""
+        from exchange.search.index import search_health
+        from exchange.search.outbox import backlog, push_pending, sync
+        if not search_health():
+            self.report.index_unreachable = True
+            self.report.index = backlog()
+            return
         try:
             while push_pending(force=True, batch=INDEX_PUSH_BATCH):
                 pass
         except Exception:  # noqa: BLE001 - the jobs stay in the outbox for sync-index
             db.session.rollback()
             current_app.logger.exception("index push failed; jobs stay pending")
-        self.report.index = sync(timeout=current_app.config.get("IMPORT_INDEX_TIMEOUT", 600))
+        wait = self.index_wait
+        if wait is None:
+            wait = current_app.config.get("IMPORT_INDEX_TIMEOUT", DEFAULT_INDEX_WAIT)
+        self.report.index = sync(timeout=wait, while_reachable=True)
+        self.report.index_unreachable = any(self.report.index.values()) and not search_health()
 
     def _apply_batch(self, rows, started) -> None:
         good = [row for row in rows if isinstance(row, ListingRow)]

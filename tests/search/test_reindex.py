@@ -88,3 +88,18 @@ def test_changes_during_a_rebuild_are_pushed_again_after_the_swap(app, owner, po
     assert job.state == JobState.PENDING
     settle(meili)
     assert set(index_documents(meili, app)) == {first_id, late_id}
+
+
+def test_reindex_refreshes_the_planner_statistics(app, post, meili):
+    from sqlalchemy import text
+
+    from tests.transfer.test_statistics import planner_rows
+    for n in range(3):
+        post(title=f"Máy nghiền bột đá {n}", wait=False)
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DROP TABLE IF EXISTS sqlite_stat1"))
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["exchange", "reindex"])
+    assert result.exit_code == 0, result.output
+    db.session.commit()
+    assert planner_rows("listings") == 3

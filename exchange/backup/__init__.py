@@ -1,0 +1,1 @@
+"""Backups of the database and uploads, and their restore."""

@@ -1,0 +1,2 @@
+"""Backup tests reuse the search helpers: a business owner and published listings."""
+from tests.search.conftest import owner, post  # noqa: F401
