@@ -1,7 +1,7 @@
 """inquiry messages carry the idempotency key of the form that sent them
 
 Revision ID: 0002_inquiry_idempotency
-Revises: 0001
+Revises: 0003_normalize_member_emails
 Create Date: 2026-12-03 09:55:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0002_inquiry_idempotency'
-down_revision = '0001'
+down_revision = '0003_normalize_member_emails'
 branch_labels = None
 depends_on = None
 
