@@ -1,6 +1,6 @@
 """inquiry messages carry the idempotency key of the form that sent them
 
-Revision ID: 0002_inquiry_idempotency
+Revision ID: 0004_inquiry_idempotency
 Revises: 0003_normalize_member_emails
 Create Date: 2026-12-03 09:55:00
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002_inquiry_idempotency'
+revision = '0004_inquiry_idempotency'
 down_revision = '0003_normalize_member_emails'
 branch_labels = None
 depends_on = None
