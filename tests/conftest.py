@@ -115,6 +115,9 @@ def app(database_url, meili, smtp_server, tmp_path, app_overrides):
         assert wait_for_drains(), "a drain after a response did not finish"
         db.session.remove()
         _truncate(database_url)
+        # each test's app has its own pool: close it now rather than when the garbage
+        # collector gets to it, or a PostgreSQL run holds a connection per finished test
+        db.engine.dispose()
     meili.delete_indexes(prefix)
 
 
