@@ -7,6 +7,7 @@ from wtforms.validators import (URL, DataRequired, Email, EqualTo, Length, Optio
                                 ValidationError)
 
 from exchange import taxonomy
+from exchange.core.messages import lazy_message
 
 PASSWORD_MIN = 10
 
@@ -14,7 +15,8 @@ PASSWORD_MIN = 10
 def password_policy(form, field):
     value = field.data or ""
     if len(value) < PASSWORD_MIN:
-        raise ValidationError(_l("Use at least %(n)d characters.", n=PASSWORD_MIN))
+        raise ValidationError(lazy_message(_l("Use at least %(n)d characters."),
+                                           n=PASSWORD_MIN))
     if not any(c.isalpha() for c in value) or all(c.isalpha() for c in value):
         raise ValidationError(_l("Mix letters with digits or symbols."))
     local_part = (form.data.get("email") or "").split("@")[0].lower()

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token, read_token
+from exchange.core.messages import lazy_message
 from exchange.errors import Conflict, DomainError
 from exchange.extensions import db
 from exchange.mail import queue_mail
@@ -108,8 +109,8 @@ def invite_colleague(inviter: Member, email: str) -> None:
         raise Conflict(_l("An account with this email already exists."), code="email_taken")
     email = Member.normalize_email(email)
     token = make_token("invite", {"b": inviter.business_id, "e": email, "by": inviter.id})
-    queue_mail(email, _l("You are invited to join %(name)s on the exchange",
-                         name=inviter.business.name),
+    queue_mail(email, lazy_message(_l("You are invited to join %(name)s on the exchange"),
+                                   name=inviter.business.name),
                "invitation", locale=inviter.locale, inviter=inviter,
                link=url_for("accounts.accept_invite", token=token, _external=True))
 

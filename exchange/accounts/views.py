@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from exchange.accounts import services
 from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
                                      RegisterForm, ResendVerificationForm, ResetPasswordForm)
+from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import db, limiter
 
@@ -44,8 +45,8 @@ def register():
         else:
             db.session.commit()
             login_user(member)
-            flash(_("Welcome! We sent a confirmation link to %(email)s. Please confirm your "
-                    "email before posting.", email=member.email), "success")
+            flash(message(_("Welcome! We sent a confirmation link to %(email)s. Please confirm "
+                            "your email before posting."), email=member.email), "success")
             return redirect(url_for("accounts.dashboard"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
@@ -70,7 +71,8 @@ def resend_verification():
     if form.validate_on_submit() and not current_user.is_email_verified:
         services.send_verification(current_user)
         db.session.commit()
-        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+        flash(message(_("We sent a new confirmation link to %(email)s."),
+                      email=current_user.email), "info")
     return redirect(url_for("accounts.dashboard"))
 
 
@@ -138,7 +140,7 @@ def invite():
             form.email.errors = [*form.email.errors, exc.message]
         else:
             db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            flash(message(_("Invitation sent to %(email)s."), email=form.email.data), "success")
             return redirect(url_for("accounts.dashboard"))
     return render_template("accounts/invite.html", form=form)
 
@@ -155,7 +157,7 @@ def accept_invite(token):
         db.session.commit()
         logout_user()
         login_user(member)
-        flash(_("Welcome to %(name)s!", name=invitation["business"].name), "success")
+        flash(message(_("Welcome to %(name)s!"), name=invitation["business"].name), "success")
         return redirect(url_for("accounts.dashboard"))
     return render_template("accounts/accept_invite.html", form=form, invitation=invitation)
 

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 
+from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import RevisionFile, StoredFile
@@ -59,10 +60,10 @@ def clean_filename(name: str) -> str:
 def _read(storage, limit: int, filename: str) -> bytes:
     data = storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadError(_l("%(name)s is larger than %(mb)s MB.", name=filename,
-                             mb=limit // (1024 * 1024)), code="too_large")
+        raise UploadError(lazy_message(_l("%(name)s is larger than %(mb)s MB."), name=filename,
+                                       mb=limit // (1024 * 1024)), code="too_large")
     if not data:
-        raise UploadError(_l("%(name)s is empty.", name=filename), code="empty")
+        raise UploadError(lazy_message(_l("%(name)s is empty."), name=filename), code="empty")
     return data
 
 
@@ -71,10 +72,11 @@ def prepare_image(storage) -> PreparedFile:
     filename = clean_filename(storage.filename)
     data = _read(storage, MAX_IMAGE_BYTES, filename)
     not_image = UploadError(
-        _l("%(name)s is not a JPEG, PNG or WebP image.", name=filename), code="not_image")
+        lazy_message(_l("%(name)s is not a JPEG, PNG or WebP image."), name=filename),
+        code="not_image")
     bomb = UploadError(
-        _l("%(name)s has too many pixels (at most %(mp)s megapixels).", name=filename,
-           mp=MAX_PIXELS // 1_000_000), code="too_many_pixels")
+        lazy_message(_l("%(name)s has too many pixels (at most %(mp)s megapixels)."),
+                     name=filename, mp=MAX_PIXELS // 1_000_000), code="too_many_pixels")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -136,7 +138,8 @@ def prepare_pdf(storage) -> PreparedFile:
     """Accept a file only if it is a PDF by content and pypdf can read its pages."""
     filename = clean_filename(storage.filename)
     data = _read(storage, MAX_PDF_BYTES, filename)
-    not_pdf = UploadError(_l("%(name)s is not a readable PDF document.", name=filename),
+    not_pdf = UploadError(lazy_message(_l("%(name)s is not a readable PDF document."),
+                                       name=filename),
                           code="not_pdf")
     if not data.startswith(b"%PDF-"):
         raise not_pdf
@@ -159,7 +162,8 @@ def prepare_pdf(storage) -> PreparedFile:
 def prepare_images(storages, already=0) -> list[PreparedFile]:
     storages = present(storages)
     if already + len(storages) > MAX_IMAGES:
-        raise UploadError(_l("A listing can have at most %(n)s images.", n=MAX_IMAGES),
+        raise UploadError(lazy_message(_l("A listing can have at most %(n)s images."),
+                                       n=MAX_IMAGES),
                           code="too_many_images")
     return [prepare_image(s) for s in storages]
 
@@ -167,7 +171,8 @@ def prepare_images(storages, already=0) -> list[PreparedFile]:
 def prepare_pdfs(storages, already=0) -> list[PreparedFile]:
     storages = present(storages)
     if already + len(storages) > MAX_PDFS:
-        raise UploadError(_l("A listing can have at most %(n)s PDF attachments.", n=MAX_PDFS),
+        raise UploadError(lazy_message(_l("A listing can have at most %(n)s PDF attachments."),
+                                       n=MAX_PDFS),
                           code="too_many_pdfs")
     return [prepare_pdf(s) for s in storages]
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token
+from exchange.core.messages import lazy_message
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.forms import local_zone
@@ -261,8 +262,8 @@ class Importer:
         base = current_app.config["SITE_URL"].rstrip("/")
         mail = queue_mail(
             email,
-            _l("%(name)s is on the Technology & Equipment Exchange: claim your account",
-               name=business.name),
+            lazy_message(_l("%(name)s is on the Technology & Equipment Exchange: claim your "
+                            "account"), name=business.name),
             "import_invitation",
             dedupe_key=dedupe_key,
             business=business, link=f"{base}/auth/invitation/{token}",
