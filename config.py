@@ -5,6 +5,14 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("EXCHANGE_INSTANCE_DIR", BASE_DIR / "instance"))
+# browser features no page of the exchange uses, refused to the page and to anything it
+# frames; payment is Stripe Checkout's own page, reached by a redirect, not a request from ours
+DEFAULT_PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture",
+    "encrypted-media", "fullscreen", "geolocation", "gyroscope", "hid", "idle-detection",
+    "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+    "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+))
 
 
 def env(name, default=None, cast=str):
@@ -70,6 +78,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+    PERMISSIONS_POLICY = env("PERMISSIONS_POLICY", DEFAULT_PERMISSIONS_POLICY)
+    # Strict-Transport-Security: 0 sends none (a development server speaks plain http)
+    HSTS_SECONDS = env("HSTS_SECONDS", 0, int)
+    HSTS_INCLUDE_SUBDOMAINS = env("HSTS_INCLUDE_SUBDOMAINS", True, bool)
+    HSTS_PRELOAD = env("HSTS_PRELOAD", False, bool)
 
     # abuse limits (exchange/ratelimits.py): the default store is a SQLite file that every
     # worker of this instance shares; several instances share one `redis://…` instead
@@ -148,6 +162,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = env("SESSION_COOKIE_SECURE", True, bool)
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = env("HSTS_SECONDS", 2 * 365 * 24 * 3600, int)  # two years
 
 
 CONFIGS = {

@@ -9,6 +9,7 @@ from wtforms.validators import (URL, DataRequired, Email, EqualTo, Length, Optio
 
 from exchange import taxonomy
 from exchange.accounts.models import Member
+from exchange.core.messages import lazy_message
 
 PASSWORD_MIN = 10
 
@@ -16,7 +17,8 @@ PASSWORD_MIN = 10
 def password_policy(form, field):
     value = field.data or ""
     if len(value) < PASSWORD_MIN:
-        raise ValidationError(_l("Use at least %(n)d characters.", n=PASSWORD_MIN))
+        raise ValidationError(lazy_message(_l("Use at least %(n)d characters."),
+                                           n=PASSWORD_MIN))
     if not any(c.isalpha() for c in value) or all(c.isalpha() for c in value):
         raise ValidationError(_l("Mix letters with digits or symbols."))
     local_part = (form.data.get("email") or "").split("@")[0].lower()

@@ -10,6 +10,7 @@ from werkzeug import security
 from exchange.accounts.models import Business, Member
 from exchange.accounts.permissions import can_invite
 from exchange.accounts.tokens import make_token, read_token
+from exchange.core.messages import lazy_message
 from exchange.core.urls import site_url
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
@@ -167,8 +168,8 @@ def invite_colleague(inviter: Member, email: str) -> None:
         return
     email = Member.normalize_email(email)
     token = make_token("invite", {"b": inviter.business_id, "e": email, "by": inviter.id})
-    queue_mail(email, _l("You are invited to join %(name)s on the exchange",
-                         name=inviter.business.name),
+    queue_mail(email, lazy_message(_l("You are invited to join %(name)s on the exchange"),
+                                   name=inviter.business.name),
                "invitation", locale=inviter.locale, inviter=inviter,
                link=site_url("accounts.accept_invite", token=token))
 

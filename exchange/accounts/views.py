@@ -10,6 +10,7 @@ from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, Invit
 from exchange.accounts.limits import (by_account, by_address, by_email, invite_message, limit,
                                       member_actions, resend_message, reset_message,
                                       sign_in_message, sign_up_message)
+from exchange.core.messages import message
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -44,8 +45,9 @@ def register():
             # the same answer whether the address was new or already had an account (its
             # owner is told by mail): nobody is signed in here, so the page does not reveal
             # which addresses are registered
-            flash(_("Thank you! We sent a message to %(email)s. Open the link in it to "
-                    "confirm your address, then sign in.", email=form.email.data), "success")
+            flash(message(_("Thank you! We sent a message to %(email)s. Open the link in it to "
+                            "confirm your address, then sign in."), email=form.email.data),
+                  "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), 400 if form.errors else 200
 
@@ -72,7 +74,8 @@ def resend_verification():
     if form.validate_on_submit() and not current_user.is_email_verified:
         services.send_verification(current_user)
         db.session.commit()
-        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "info")
+        flash(message(_("We sent a new confirmation link to %(email)s."),
+                      email=current_user.email), "info")
     return redirect(url_for("accounts.dashboard"))
 
 
@@ -172,7 +175,7 @@ def invite():
             form.email.errors = [*form.email.errors, exc.message]
         else:
             db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+            flash(message(_("Invitation sent to %(email)s."), email=form.email.data), "success")
             return redirect(url_for("accounts.dashboard"))
     return render_template("accounts/invite.html", form=form)
 
@@ -189,7 +192,7 @@ def accept_invite(token):
         db.session.commit()
         logout_user()
         login_user(member)
-        flash(_("Welcome to %(name)s!", name=invitation["business"].name), "success")
+        flash(message(_("Welcome to %(name)s!"), name=invitation["business"].name), "success")
         return redirect(url_for("accounts.dashboard"))
     return render_template("accounts/accept_invite.html", form=form, invitation=invitation)
 

@@ -82,8 +82,22 @@ def _asset_versions(app):
     app.url_defaults(add_version)
 
 
+def strict_transport_security(config) -> str | None:
+    """The Strict-Transport-Security value the configuration asks for, or None."""
+    if not config.get("HSTS_SECONDS"):
+        return None
+    value = f"max-age={int(config['HSTS_SECONDS'])}"
+    if config.get("HSTS_INCLUDE_SUBDOMAINS"):
+        value += "; includeSubDomains"
+    if config.get("HSTS_PRELOAD"):
+        value += "; preload"
+    return value
+
+
 def register_http(app):
     _asset_versions(app)
+    transport = strict_transport_security(app.config)
+    permissions = app.config.get("PERMISSIONS_POLICY")
 
     @app.before_request
     def refuse_oversized_body():
@@ -108,6 +122,12 @@ def register_http(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if permissions:
+            response.headers.setdefault("Permissions-Policy", permissions)
+        if transport:
+            # sent on every answer: behind a proxy that ends TLS the app sees plain http,
+            # and browsers ignore the header on a connection that is not https anyway
+            response.headers.setdefault("Strict-Transport-Security", transport)
         return response
 
     @app.after_request

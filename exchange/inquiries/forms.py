@@ -8,19 +8,20 @@ from wtforms import (BooleanField, DateField, HiddenField, IntegerField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from exchange.core.messages import lazy_message
 from exchange.inquiries.reports import REPORT_MAX_CHARS
 from exchange.listings.forms import MoneyField
 from exchange.inquiries.services import MESSAGE_MAX_CHARS
 
-MESSAGE_HELP = _l("Plain text, at most %(max)d characters. Links are shown as text.",
-                  max=MESSAGE_MAX_CHARS)
+MESSAGE_HELP = lazy_message(_l("Plain text, at most %(max)d characters. Links are shown as text."),
+                            max=MESSAGE_MAX_CHARS)
 
 
 def _message_field(label):
     return TextAreaField(label, validators=[
         DataRequired(_l("Please write a message.")),
         Length(max=MESSAGE_MAX_CHARS,
-               message=_l("A message can be at most %(max)d characters.", max=MESSAGE_MAX_CHARS)),
+               message=_l("A message can be at most %(max)d characters.")),
     ], render_kw={"rows": 5, "maxlength": MESSAGE_MAX_CHARS})
 
 

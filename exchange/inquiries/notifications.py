@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from exchange.accounts.models import Member
 from exchange.core.urls import site_url
+from exchange.core.messages import lazy_message
 from exchange.extensions import db
 from exchange.inquiries.models import InquiryMailSetting
 from exchange.mail import queue_mail
@@ -44,10 +45,10 @@ def notify(thread, message, author, *, new_thread) -> None:
         if not wants_mail(recipient):
             continue
         if new_thread:
-            subject = _l("New inquiry about “%(title)s”", title=thread.listing_title)
+            subject = lazy_message(_l("New inquiry about “%(title)s”"), title=thread.listing_title)
             template = "inquiry_new"
         else:
-            subject = _l("New message about “%(title)s”", title=thread.listing_title)
+            subject = lazy_message(_l("New message about “%(title)s”"), title=thread.listing_title)
             template = "inquiry_reply"
         queue_mail(
             recipient.email, subject, template,

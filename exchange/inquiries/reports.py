@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from exchange.accounts.models import Member
+from exchange.core.messages import lazy_message
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.inquiries.models import Report, ReportReason, Thread
@@ -28,8 +29,8 @@ def _clean_report(reason, text):
         raise DomainError(_l("Please choose why you report this."), code="reason")
     text = CONTROL_CHARS.sub("", text or "").strip()
     if len(text) > REPORT_MAX_CHARS:
-        raise DomainError(_l("A report can be at most %(max)d characters.",
-                             max=REPORT_MAX_CHARS), code="too_long")
+        raise DomainError(lazy_message(_l("A report can be at most %(max)d characters."),
+                                       max=REPORT_MAX_CHARS), code="too_long")
     return ReportReason(reason), text
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from exchange.accounts.models import Member
+from exchange.core.messages import lazy_message
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.inquiries.models import Message, Thread, ThreadRead, ThreadState
@@ -56,8 +57,8 @@ def clean_body(body) -> str:
     if not text:
         raise DomainError(_l("Please write a message."), code="empty")
     if len(text) > MESSAGE_MAX_CHARS:
-        raise DomainError(_l("A message can be at most %(max)d characters.",
-                             max=MESSAGE_MAX_CHARS), code="too_long")
+        raise DomainError(lazy_message(_l("A message can be at most %(max)d characters."),
+                                       max=MESSAGE_MAX_CHARS), code="too_long")
     return text
 
 
@@ -95,8 +96,9 @@ def _check_rate(member, now) -> None:
         select(func.count(Thread.id)).where(Thread.inquirer_business_id == member.business_id,
                                             Thread.created_at > since))
     if by_member >= limit or by_business >= limit:
-        raise DomainError(_l("You have reached the limit of %(limit)d new inquiries a day. "
-                             "Please try again tomorrow.", limit=limit), code="rate_limited")
+        raise DomainError(lazy_message(_l("You have reached the limit of %(limit)d new inquiries "
+                                          "a day. Please try again tomorrow."), limit=limit),
+                          code="rate_limited")
 
 
 def _sent_with_key(member, idempotency_key):

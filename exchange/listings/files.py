@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 
+from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import RevisionFile, StoredFile
@@ -74,10 +75,10 @@ def clean_filename(name: str) -> str:
 def _read(storage, limit: int, filename: str) -> bytes:
     data = storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadError(_l("%(name)s is larger than %(mb)s MB.", name=filename,
-                             mb=limit // (1024 * 1024)), code="too_large")
+        raise UploadError(lazy_message(_l("%(name)s is larger than %(mb)s MB."), name=filename,
+                                       mb=limit // (1024 * 1024)), code="too_large")
     if not data:
-        raise UploadError(_l("%(name)s is empty.", name=filename), code="empty")
+        raise UploadError(lazy_message(_l("%(name)s is empty."), name=filename), code="empty")
     return data
 
 
@@ -97,10 +98,11 @@ def _opened(filename: str, data: bytes):
     """The image, opened lazily (header only) and set to decode at the smallest scale that
     still gives the kept size; refused if what would be decoded is over the budget."""
     not_image = UploadError(
-        _l("%(name)s is not a JPEG, PNG or WebP image.", name=filename), code="not_image")
+        lazy_message(_l("%(name)s is not a JPEG, PNG or WebP image."), name=filename),
+        code="not_image")
     bomb = UploadError(
-        _l("%(name)s has too many pixels (at most %(mp)s megapixels).", name=filename,
-           mp=image_pixel_budget() // 1_000_000), code="too_many_pixels")
+        lazy_message(_l("%(name)s has too many pixels (at most %(mp)s megapixels)."),
+                     name=filename, mp=image_pixel_budget() // 1_000_000), code="too_many_pixels")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -183,7 +185,8 @@ def prepare_pdf(storage) -> PreparedFile:
     """Accept a file only if it is a PDF by content and pypdf can read its pages."""
     filename = clean_filename(storage.filename)
     data = _read(storage, MAX_PDF_BYTES, filename)
-    not_pdf = UploadError(_l("%(name)s is not a readable PDF document.", name=filename),
+    not_pdf = UploadError(lazy_message(_l("%(name)s is not a readable PDF document."),
+                                       name=filename),
                           code="not_pdf")
     if not data.startswith(b"%PDF-"):
         raise not_pdf
@@ -208,7 +211,8 @@ def prepare_images(storages, already=0) -> list[PreparedFile]:
     them is decoded, so a form full of decompression bombs costs only their headers."""
     storages = present(storages)
     if already + len(storages) > MAX_IMAGES:
-        raise UploadError(_l("A listing can have at most %(n)s images.", n=MAX_IMAGES),
+        raise UploadError(lazy_message(_l("A listing can have at most %(n)s images."),
+                                       n=MAX_IMAGES),
                           code="too_many_images")
     uploads = []
     for storage in storages:
@@ -216,9 +220,10 @@ def prepare_images(storages, already=0) -> list[PreparedFile]:
         uploads.append((filename, _read(storage, MAX_IMAGE_BYTES, filename)))
     total = sum(_decoded_pixels(filename, data) for filename, data in uploads)
     if total > request_pixel_budget():
-        raise UploadError(_l("These images have too many pixels together (at most %(mp)s "
-                             "megapixels in one upload). Please send fewer or smaller images.",
-                             mp=request_pixel_budget() // 1_000_000),
+        raise UploadError(lazy_message(_l("These images have too many pixels together (at most "
+                                          "%(mp)s megapixels in one upload). Please send fewer "
+                                          "or smaller images."),
+                                       mp=request_pixel_budget() // 1_000_000),
                           code="too_many_pixels_together")
     return [_prepare_image_bytes(filename, data) for filename, data in uploads]
 
@@ -226,7 +231,8 @@ def prepare_images(storages, already=0) -> list[PreparedFile]:
 def prepare_pdfs(storages, already=0) -> list[PreparedFile]:
     storages = present(storages)
     if already + len(storages) > MAX_PDFS:
-        raise UploadError(_l("A listing can have at most %(n)s PDF attachments.", n=MAX_PDFS),
+        raise UploadError(lazy_message(_l("A listing can have at most %(n)s PDF attachments."),
+                                       n=MAX_PDFS),
                           code="too_many_pdfs")
     return [prepare_pdf(s) for s in storages]
 

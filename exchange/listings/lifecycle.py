@@ -4,6 +4,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
 
+from exchange.core.messages import lazy_message
 from exchange.errors import IllegalTransition
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, RevisionFile, RevisionStatus, Status
@@ -31,8 +32,8 @@ MAX_LIFETIME = timedelta(days=731)  # 24 months
 def _move(listing: Listing, target: Status) -> None:
     if target not in ALLOWED[Status(listing.status)]:
         raise IllegalTransition(
-            _l("A listing that is %(state)s cannot become %(target)s.",
-               state=listing.status, target=target),
+            lazy_message(_l("A listing that is %(state)s cannot become %(target)s."),
+                         state=listing.status, target=target),
             code="illegal_transition",
         )
     listing.status = target

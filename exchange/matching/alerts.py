@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from exchange.accounts.models import Member
 from exchange.core.urls import site_url
+from exchange.core.messages import lazy_message
 from exchange.errors import DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.mail import queue_mail
@@ -58,8 +59,8 @@ def save_search(member: Member, name: str, raw_query: str) -> SavedSearch:
     count = db.session.scalar(select(func.count()).select_from(SavedSearch).where(
         SavedSearch.member_id == member.id))
     if count >= MAX_SAVED_PER_MEMBER:
-        raise DomainError(_l("You can keep at most %(n)d saved searches.",
-                             n=MAX_SAVED_PER_MEMBER), code="too_many")
+        raise DomainError(lazy_message(_l("You can keep at most %(n)d saved searches."),
+                                       n=MAX_SAVED_PER_MEMBER), code="too_many")
     now = utcnow()
     saved = SavedSearch(member_id=member.id, name=name, query=canonical, created_at=now,
                         last_alerted_at=now)

@@ -7,6 +7,7 @@ from sqlalchemy import and_, or_, select, update
 
 from exchange.accounts.models import Business, Member
 from exchange.core.urls import site_url
+from exchange.core.messages import lazy_message
 from exchange.errors import Conflict, DomainError
 from exchange.extensions import db
 from exchange.listings import lifecycle
@@ -19,15 +20,18 @@ REASON_MAX = 2000
 # what a listing's owner is told, per decision (the subject line of the mail)
 # (lazy, so that queue_mail renders them in the recipient's language)
 LISTING_SUBJECTS = {
-    Decision.APPROVE: lambda title: _l("Your listing “%(title)s” was approved", title=title),
-    Decision.REQUEST_CHANGES: lambda title: _l(
-        "Changes requested for your listing “%(title)s”", title=title),
-    Decision.REJECT: lambda title: _l("Your listing “%(title)s” was not accepted", title=title),
+    Decision.APPROVE: lambda title: lazy_message(
+        _l("Your listing “%(title)s” was approved"), title=title),
+    Decision.REQUEST_CHANGES: lambda title: lazy_message(
+        _l("Changes requested for your listing “%(title)s”"), title=title),
+    Decision.REJECT: lambda title: lazy_message(
+        _l("Your listing “%(title)s” was not accepted"), title=title),
 }
 BUSINESS_SUBJECTS = {
-    Decision.APPROVE: lambda name: _l("%(name)s is now a verified business", name=name),
-    Decision.REJECT: lambda name: _l("The verification of %(name)s was not accepted",
-                                     name=name),
+    Decision.APPROVE: lambda name: lazy_message(
+        _l("%(name)s is now a verified business"), name=name),
+    Decision.REJECT: lambda name: lazy_message(
+        _l("The verification of %(name)s was not accepted"), name=name),
 }
 
 
@@ -87,14 +91,14 @@ def _refusal(item_id, moderator_id, now) -> DomainError:
     db.session.refresh(item)
     if item.state == ItemState.DECIDED:
         who = item.decided_by.full_name if item.decided_by else "?"
-        return Conflict(_l("This item was already decided by %(name)s.", name=who),
+        return Conflict(lazy_message(_l("This item was already decided by %(name)s."), name=who),
                         code="already_decided")
     if item.state == ItemState.CANCELLED:
         return Conflict(_l("This item was withdrawn by its owner before a decision."),
                         code="cancelled")
     if item.is_claimed_by_other(moderator_id, now):
         who = item.claimed_by.full_name if item.claimed_by else "?"
-        return Conflict(_l("This item is being reviewed by %(name)s.", name=who),
+        return Conflict(lazy_message(_l("This item is being reviewed by %(name)s."), name=who),
                         code="claimed")
     return Conflict(_l("This item changed meanwhile; please reload the queue."), code="stale")
 
@@ -161,7 +165,8 @@ def _clean_decision(item, decision, reason):
         raise DomainError(_l("Give the owner a reason for this decision."),
                           code="reason_required")
     if len(reason) > REASON_MAX:
-        raise DomainError(_l("The reason is too long (at most %(n)d characters).", n=REASON_MAX),
+        raise DomainError(lazy_message(_l("The reason is too long (at most %(n)d characters)."),
+                                       n=REASON_MAX),
                           code="reason_too_long")
     if item.kind == ItemKind.BUSINESS and decision == Decision.REQUEST_CHANGES:
         raise DomainError(_l("A business verification is either approved or rejected."),
@@ -283,7 +288,8 @@ def _clean_reason(reason) -> str:
     if not reason:
         raise DomainError(_l("Give a reason; the owner will read it."), code="reason_required")
     if len(reason) > REASON_MAX:
-        raise DomainError(_l("The reason is too long (at most %(n)d characters).", n=REASON_MAX),
+        raise DomainError(lazy_message(_l("The reason is too long (at most %(n)d characters)."),
+                                       n=REASON_MAX),
                           code="reason_too_long")
     return reason
 
@@ -295,7 +301,7 @@ def suspend_listing(listing_id, moderator_id, reason) -> Listing:
     lifecycle.suspend(listing, moderator_id, reason)
     title = _public_title(listing)
     _mail_owner_about(listing, "suspended", reason,
-                      _l("Your listing “%(title)s” was suspended", title=title))
+                      lazy_message(_l("Your listing “%(title)s” was suspended"), title=title))
     return listing
 
 
@@ -306,7 +312,7 @@ def restore_listing(listing_id, moderator_id, reason) -> Listing:
     lifecycle.restore(listing, moderator_id, reason)
     title = _public_title(listing)
     _mail_owner_about(listing, "restored", reason,
-                      _l("Your listing “%(title)s” is online again", title=title))
+                      lazy_message(_l("Your listing “%(title)s” is online again"), title=title))
     return listing
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from exchange import taxonomy
 from exchange.accounts.models import Member
 from exchange.accounts.permissions import moderator_required
+from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.lifecycle import can_transition
@@ -46,7 +47,7 @@ def item_title(item):
         return item.revision.title
     if item.business is not None:
         return f"{item.business.name} ({item.business.tax_code})"
-    return _("Item %(id)d", id=item.id)
+    return message(_("Item %(id)d"), id=item.id)
 
 
 @bp.context_processor
@@ -101,7 +102,8 @@ def claim(item_id):
         flash(str(exc.message), "warning")
         return redirect(url_for(".queue"))
     db.session.commit()
-    flash(_("The item is yours for %(minutes)d minutes.", minutes=services.claim_minutes()),
+    flash(message(_("The item is yours for %(minutes)d minutes."),
+                  minutes=services.claim_minutes()),
           "success")
     return redirect(url_for(".review", item_id=item.id))
 

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.payments.models import Plan
@@ -61,11 +62,11 @@ def save_plan(plan: Plan | None, *, code: str, days: int, price_vnd: int, label_
               label_en: str, active: bool, position: int = 0) -> Plan:
     """Create or change a plan; orders already placed keep the terms they were sold with."""
     if not 1 <= days <= MAX_DAYS:
-        raise DomainError(_l("A plan lasts between 1 and %(n)s days.", n=MAX_DAYS))
+        raise DomainError(lazy_message(_l("A plan lasts between 1 and %(n)s days."), n=MAX_DAYS))
     if not MIN_PRICE_VND <= price_vnd <= MAX_PRICE_VND:
-        raise DomainError(_l("The price must be between %(low)s and %(high)s VND.",
-                             low=format_decimal(MIN_PRICE_VND),
-                             high=format_decimal(MAX_PRICE_VND)))
+        raise DomainError(lazy_message(_l("The price must be between %(low)s and %(high)s VND."),
+                                       low=format_decimal(MIN_PRICE_VND),
+                                       high=format_decimal(MAX_PRICE_VND)))
     if plan is None:
         if db.session.scalar(select(Plan.id).where(Plan.code == code)) is not None:
             raise DomainError(_l("A plan with this code already exists."), code="duplicate_plan")

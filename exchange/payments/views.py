@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.permissions import admin_required, belongs_to
+from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
 from exchange.listings import queries
@@ -152,9 +153,10 @@ def admin_plans():
             flash(_("Plan saved. Orders already placed keep their price."), "success")
             return redirect(url_for("payments.admin_plans"), 303)
     elif request.method == "POST":
-        flash(_("Please correct the plan: %(errors)s",
-                errors="; ".join(f"{form[name].label.text}: {', '.join(errs)}"
-                                 for name, errs in form.errors.items())), "error")
+        # validators' messages may be lazy strings, which str.join refuses
+        problems = "; ".join(f"{form[name].label.text}: {', '.join(map(str, errs))}"
+                             for name, errs in form.errors.items())
+        flash(message(_("Please correct the plan: %(errors)s"), errors=problems), "error")
     edit_forms = [PlanForm(obj=plan, plan_id=plan.id, formdata=None) for plan in plans.all_plans()]
     new_form = form if request.method == "POST" and not form.plan_id.data else PlanForm(
         formdata=None)

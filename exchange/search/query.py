@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from flask_babel import lazy_gettext as _l
 
 from exchange import taxonomy
+from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
 from exchange.timeutil import utcnow
 
@@ -97,8 +98,8 @@ class SearchQuery:
 
 def _clean_text(param: str, value: str, limit: int) -> str:
     if len(value) > limit:
-        raise QueryError(param, _l("The search text is too long (at most %(n)d characters).",
-                                   n=limit))
+        raise QueryError(param, lazy_message(
+            _l("The search text is too long (at most %(n)d characters)."), n=limit))
     if _CONTROL.search(value):
         raise QueryError(param, _l("The search contains characters that cannot be searched."))
     return _SPACE.sub(" ", value).strip()
@@ -107,11 +108,13 @@ def _clean_text(param: str, value: str, limit: int) -> str:
 def _int(param: str, value: str, low: int, high: int) -> int:
     value = value.strip()
     if not re.fullmatch(r"\d{1,16}", value):
-        raise QueryError(param, _l("“%(param)s” must be a whole number.", param=param))
+        raise QueryError(param, lazy_message(_l("“%(param)s” must be a whole number."),
+                                             param=param))
     number = int(value)
     if not low <= number <= high:
-        raise QueryError(param, _l("“%(param)s” must be between %(low)d and %(high)d.",
-                                   param=param, low=low, high=high))
+        raise QueryError(param, lazy_message(
+            _l("“%(param)s” must be between %(low)d and %(high)d."),
+            param=param, low=low, high=high))
     return number
 
 
@@ -126,11 +129,11 @@ def _facet_values(param: str, raw: list[str]) -> tuple[str, ...]:
             term = taxonomy.resolve(TERMS[param], value)
             value = term.code if term is not None else value
         if value not in allowed:
-            raise QueryError(param, _l("Unknown value for “%(param)s”.", param=param))
+            raise QueryError(param, lazy_message(_l("Unknown value for “%(param)s”."), param=param))
         if value not in values:
             values.append(value)
     if len(values) > MAX_VALUES:
-        raise QueryError(param, _l("Too many values for “%(param)s”.", param=param))
+        raise QueryError(param, lazy_message(_l("Too many values for “%(param)s”."), param=param))
     return tuple(values)
 
 
@@ -139,7 +142,7 @@ def parse_query(args, *, allow_per_page: bool = False) -> SearchQuery:
     for name in args:
         for value in args.getlist(name):
             if len(value) > 10 * MAX_QUERY_LENGTH and name != "q":
-                raise QueryError(name, _l("“%(param)s” is too long.", param=name))
+                raise QueryError(name, lazy_message(_l("“%(param)s” is too long."), param=name))
     q = _clean_text("q", args.get("q", ""), MAX_QUERY_LENGTH)
     selected = {param: _facet_values(param, args.getlist(param)) for param in FACETS}
     selected = {param: values for param, values in selected.items() if values}

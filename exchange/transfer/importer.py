@@ -13,6 +13,7 @@ from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token
 from exchange.core.urls import site_endpoint, site_url
 from exchange.dbstats import analyze
+from exchange.core.messages import lazy_message
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.forms import local_zone
@@ -345,8 +346,8 @@ class Importer:
         token = make_token("invite", {"b": business.id, "e": email, "by": None})
         mail = queue_mail(
             email,
-            _l("%(name)s is on the Technology & Equipment Exchange: claim your account",
-               name=business.name),
+            lazy_message(_l("%(name)s is on the Technology & Equipment Exchange: claim your "
+                            "account"), name=business.name),
             "import_invitation",
             dedupe_key=dedupe_key,
             business=business, link=site_url("accounts.accept_invite", token=token),

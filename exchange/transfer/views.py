@@ -5,6 +5,7 @@ from flask import Blueprint, Response, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 
 from exchange.accounts.permissions import moderator_required
+from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
 from exchange.listings.forms import local_zone
 from exchange.listings.models import Status
@@ -41,7 +42,8 @@ def staff_export():
     statuses = request.args.getlist("status")
     unknown = set(statuses) - {s.value for s in Status}
     if unknown:
-        raise DomainError(_l("Unknown status: %(status)s.", status=", ".join(sorted(unknown))),
+        raise DomainError(lazy_message(_l("Unknown status: %(status)s."),
+                                       status=", ".join(sorted(unknown))),
                           code="bad_status")
     return _csv_response(iter_records(statuses, _since()), "listings")
 
