@@ -66,6 +66,12 @@ class Config:
     SITE_URL = env("SITE_URL", "http://127.0.0.1:5000")
     # side effects (index jobs, matching, mail) are drained once each response is sent
     DRAIN_AFTER_COMMIT = env("DRAIN_AFTER_COMMIT", True, bool)
+    # how much one such drain may do (the rest waits for `flask exchange tick`): seconds of
+    # work, and match jobs; a bulk import's backlog must not hold web worker threads
+    DRAIN_BUDGET_SECONDS = env("DRAIN_BUDGET_SECONDS", 0.5, float)
+    DRAIN_MAX_JOBS = env("DRAIN_MAX_JOBS", 10, int)
+    # match jobs per batch of `tick`: the larger, the fewer reverse searches per listing
+    MATCH_BATCH = env("MATCH_BATCH", 5000, int)
     # how old each process's look at the outboxes may be (exchange/search/freshness.py):
     # another process's withdrawal leaves search results within this many seconds
     PUBLIC_STATE_SECONDS = env("PUBLIC_STATE_SECONDS", 0.5, float)
