@@ -20,6 +20,15 @@ class Config:
     SECRET_KEY = env("SECRET_KEY", "dev-insecure-change-me")
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'exchange.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL only (exchange/core/dbtimeouts.py): a web request's statement, and its wait
+    # for a lock, end after this long and the visitor gets a 503 with Retry-After instead
+    # of a worker thread stuck behind a lock; CLI jobs may take longer; 0 = no limit
+    DB_STATEMENT_TIMEOUT_MS = env("DB_STATEMENT_TIMEOUT_MS", 5000, int)
+    DB_LOCK_TIMEOUT_MS = env("DB_LOCK_TIMEOUT_MS", 2000, int)
+    DB_CLI_STATEMENT_TIMEOUT_MS = env("DB_CLI_STATEMENT_TIMEOUT_MS", 30 * 60 * 1000, int)
+    DB_CLI_LOCK_TIMEOUT_MS = env("DB_CLI_LOCK_TIMEOUT_MS", 60 * 1000, int)
+    # /healthz reports a database that does not answer within this budget as degraded
+    HEALTHZ_DB_TIMEOUT_MS = env("HEALTHZ_DB_TIMEOUT_MS", 1000, int)
 
     MEILI_URL = env("MEILI_URL", "http://127.0.0.1:7700")
     MEILI_MASTER_KEY = env("MEILI_MASTER_KEY", "")
@@ -97,6 +106,10 @@ class TestConfig(Config):
     # tests change the database directly and look at once; the cache has its own tests
     PUBLIC_STATE_SECONDS = 0.0
     PAGE_CACHE_SECONDS = 0
+    # tests read what a request's drain did right after it: the drain's own budget has
+    # its tests (tests/matching/test_drain.py); here it must not depend on the machine's load
+    DRAIN_BUDGET_SECONDS = 30.0
+    DRAIN_MAX_JOBS = 1000
 
 
 class ProductionConfig(Config):

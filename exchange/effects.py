@@ -4,6 +4,7 @@ import threading
 from flask import current_app
 
 from exchange.budget import Budget
+from exchange.core.dbtimeouts import use_drain_timeouts
 from exchange.extensions import db
 
 
@@ -42,6 +43,7 @@ def drain_in_context(app) -> None:
         _running += 1
     try:
         with app.app_context():
+            use_drain_timeouts()
             drain(request_budget(app))
     finally:
         with _changed:
