@@ -147,11 +147,17 @@ def claim_match_jobs(limit: int, force: bool = False) -> list[tuple[int, int]]:
         return []
     now = utcnow()
     unclaimed = or_(MatchJob.claimed_until.is_(None), MatchJob.claimed_until <= now)
-    candidates = (select(MatchJob.id).where(*_due(force, now), unclaimed)
-                  .order_by(MatchJob.id).limit(limit).with_for_update(skip_locked=True))
+    # the ids first: PostgreSQL may run an `IN (SELECT … LIMIT n)` subquery more than once
+    # and so update more than n rows
+    candidates = db.session.scalars(
+        select(MatchJob.id).where(*_due(force, now), unclaimed)
+        .order_by(MatchJob.id).limit(limit).with_for_update(skip_locked=True)).all()
+    if not candidates:
+        db.session.commit()
+        return []
     rows = db.session.execute(
         update(MatchJob)
-        .where(MatchJob.id.in_(candidates.scalar_subquery()), *_due(force, now), unclaimed)
+        .where(MatchJob.id.in_(candidates), *_due(force, now), unclaimed)
         .values(claimed_until=now + CLAIM_LEASE + limit * CLAIM_LEASE_PER_JOB)
         .returning(MatchJob.id, MatchJob.listing_id)
         .execution_options(synchronize_session=False)
