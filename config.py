@@ -78,7 +78,7 @@ class Config:
     # how much one such drain may do (the rest waits for `flask exchange tick`): seconds of
     # work, and match jobs; a bulk import's backlog must not hold web worker threads
     DRAIN_BUDGET_SECONDS = env("DRAIN_BUDGET_SECONDS", 0.5, float)
-    DRAIN_MAX_JOBS = env("DRAIN_MAX_JOBS", 10, int)
+    DRAIN_MAX_JOBS = env("DRAIN_MAX_JOBS", 5, int)
     # match jobs per batch of `tick`: the larger, the fewer reverse searches per listing
     MATCH_BATCH = env("MATCH_BATCH", 5000, int)
     # how old each process's look at the outboxes may be (exchange/search/freshness.py):

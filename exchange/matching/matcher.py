@@ -45,6 +45,7 @@ SEARCHES_PER_REQUEST = 200  # queries per multi-search call, so each call stays 
 # a web request's drain checks its time between calls: smaller calls, less overrun
 SEARCHES_PER_BUDGETED_REQUEST = 40
 PROFILES_PER_PASS = 500  # listings whose searches are built and scored together
+PROFILES_PER_BUDGETED_PASS = 20
 MAX_QUERY_WORDS = 10  # Meilisearch ignores query words after the tenth
 
 # Words that say what kind of listing it is or join a phrase, not what it is about.
@@ -214,10 +215,18 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
         chunk = SEARCHES_PER_BUDGETED_REQUEST
     results = []
     for start in range(0, len(searches), chunk):
-        if budget is not None:
-            budget.check()
-        results.extend(client.post("/multi-search", {
-            "queries": searches[start:start + chunk]})["results"])
+        body = {"queries": searches[start:start + chunk]}
+        if budget is None or not budget.bounded:
+            results.extend(client.post("/multi-search", body)["results"])
+            continue
+        budget.check()
+        try:
+            # the call itself may not outlast the budget either
+            results.extend(client.post("/multi-search", body, timeout=min(
+                client.timeout, max(0.05, budget.remaining())))["results"])
+        except index.SearchUnavailable:
+            budget.check()  # cut off by the budget: BudgetSpent, not an outage
+            raise
     grouped: dict[int, list[tuple[str, dict]]] = {profile.id: [] for profile in profiles}
     for (profile, field), result in zip(owners, results):
         grouped[profile.id].append((field, result))
@@ -253,9 +262,12 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
         if score >= MATCH_THRESHOLD and score > kept[listing_id].get(counterpart_id, 0.0):
             kept[listing_id][counterpart_id] = score
 
+    per_pass = PROFILES_PER_PASS
+    if budget is not None and budget.bounded:
+        per_pass = PROFILES_PER_BUDGETED_PASS
     reverse_needed: dict[int, set[int]] = {}
-    for start in range(0, len(profiles), PROFILES_PER_PASS):
-        forward = _run(profiles[start:start + PROFILES_PER_PASS], hidden_ids, budget=budget)
+    for start in range(0, len(profiles), per_pass):
+        forward = _run(profiles[start:start + per_pass], hidden_ids, budget=budget)
         for listing_id, scores in forward.items():
             for cid, score in scores.items():
                 keep(listing_id, cid, score)
@@ -268,8 +280,10 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                     reverse_needed.setdefault(cid, set()).add(listing_id)
     if reverse_needed and load_profiles is not None:
         outside = sorted(reverse_needed)
-        for start in range(0, len(outside), PROFILES_PER_PASS):
-            others = load_profiles(outside[start:start + PROFILES_PER_PASS])
+        for start in range(0, len(outside), per_pass):
+            if budget is not None:
+                budget.check()  # before reading the profiles from the database
+            others = load_profiles(outside[start:start + per_pass])
             reverse = _run(others, hidden_ids, only=reverse_needed, budget=budget)
             for other_id, scores in reverse.items():
                 for listing_id, score in scores.items():
