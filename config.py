@@ -41,6 +41,15 @@ class Config:
     SECRET_KEY = env("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'exchange.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL only (exchange/core/dbtimeouts.py): a web request's statement, and its wait
+    # for a lock, end after this long and the visitor gets a 503 with Retry-After instead
+    # of a worker thread stuck behind a lock; CLI jobs may take longer; 0 = no limit
+    DB_STATEMENT_TIMEOUT_MS = env("DB_STATEMENT_TIMEOUT_MS", 5000, int)
+    DB_LOCK_TIMEOUT_MS = env("DB_LOCK_TIMEOUT_MS", 2000, int)
+    DB_CLI_STATEMENT_TIMEOUT_MS = env("DB_CLI_STATEMENT_TIMEOUT_MS", 30 * 60 * 1000, int)
+    DB_CLI_LOCK_TIMEOUT_MS = env("DB_CLI_LOCK_TIMEOUT_MS", 60 * 1000, int)
+    # /healthz reports a database that does not answer within this budget as degraded
+    HEALTHZ_DB_TIMEOUT_MS = env("HEALTHZ_DB_TIMEOUT_MS", 1000, int)
 
     MEILI_URL = env("MEILI_URL", "http://127.0.0.1:7700")
     MEILI_MASTER_KEY = env("MEILI_MASTER_KEY", "")
@@ -117,6 +126,12 @@ class Config:
     TRUSTED_HOSTS = env_list("TRUSTED_HOSTS")
     # side effects (index jobs, matching, mail) are drained once each response is sent
     DRAIN_AFTER_COMMIT = env("DRAIN_AFTER_COMMIT", True, bool)
+    # how much one such drain may do (the rest waits for `flask exchange tick`): seconds of
+    # work, and match jobs; a bulk import's backlog must not hold web worker threads
+    DRAIN_BUDGET_SECONDS = env("DRAIN_BUDGET_SECONDS", 0.5, float)
+    DRAIN_MAX_JOBS = env("DRAIN_MAX_JOBS", 5, int)
+    # match jobs per batch of `tick`: the larger, the fewer reverse searches per listing
+    MATCH_BATCH = env("MATCH_BATCH", 5000, int)
     # how old each process's look at the outboxes may be (exchange/search/freshness.py):
     # another process's withdrawal leaves search results within this many seconds
     PUBLIC_STATE_SECONDS = env("PUBLIC_STATE_SECONDS", 0.5, float)
@@ -152,6 +167,10 @@ class TestConfig(Config):
     PAGE_CACHE_SECONDS = 0
     # tick's hourly index comparison has its own tests
     VERIFY_INDEX_INTERVAL = 0
+    # tests read what a request's drain did right after it: the drain's own budget has
+    # its tests (tests/matching/test_drain.py); here it must not depend on the machine's load
+    DRAIN_BUDGET_SECONDS = 30.0
+    DRAIN_MAX_JOBS = 1000
 
 
 class ProductionConfig(Config):

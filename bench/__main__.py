@@ -2,7 +2,8 @@
 import importlib
 import sys
 
-MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.images", "bench.load")
+MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.matching", "bench.images",
+           "bench.load")
 
 if __name__ == "__main__":
     for name in MODULES:

@@ -46,6 +46,9 @@ def create_app(config=None, **overrides):
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
+    from exchange.core.dbtimeouts import register_timeouts
+    with app.app_context():
+        register_timeouts(app, db.engine)  # creates no connection
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

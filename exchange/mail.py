@@ -77,8 +77,9 @@ def _deliver(messages):
             smtp.send_message(msg)
 
 
-def send_pending(limit=200) -> int:
-    """Send due mail; a failure leaves the mail pending with a back-off. Returns sent count."""
+def send_pending(limit=200, budget=None) -> int:
+    """Send due mail; a failure leaves the mail pending with a back-off. Returns sent count.
+    With a `budget` (exchange.budget.Budget), mail not reached in its time waits."""
     now = utcnow()
     due = db.session.scalars(
         select(OutboxMail.id)
@@ -88,6 +89,8 @@ def send_pending(limit=200) -> int:
     ).all()
     sent = 0
     for mail_id in due:
+        if budget is not None and budget.spent_time():
+            break
         if not _take(mail_id, now):
             continue  # another sender (a worker's drain, the CLI) has it
         mail = db.session.get(OutboxMail, mail_id)

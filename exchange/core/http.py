@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from exchange.core.dbtimeouts import is_timeout
 from exchange.errors import DomainError
 from exchange.extensions import db
 
@@ -19,6 +20,8 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
 )
+
+BUSY_RETRY_AFTER = 2  # seconds: a lock held by a migration or a bulk job is usually brief
 
 ERROR_TITLES = {
     400: lambda: _("Bad request"),
@@ -170,6 +173,14 @@ def register_http(app):
     @app.errorhandler(OperationalError)
     def database_unavailable(exc):
         discard_transaction()
+        if is_timeout(exc):
+            # a statement or lock timeout (PostgreSQL): the database is busy, not down;
+            # the thread is free again and the visitor may retry shortly
+            app.logger.warning("database busy on %s: %s", request.path, exc.orig)
+            response = app.make_response(error_response(
+                503, _("The site is busy. Please try again in a moment."), "busy"))
+            response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+            return response
         app.logger.error("database unavailable: %s", exc.orig or exc)
         response = error_response(503, code="unavailable")
         response = app.make_response(response)

@@ -1,7 +1,8 @@
 """Home page, health check and the vendored front-end assets."""
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, render_template, send_from_directory
+from flask import (Blueprint, abort, current_app, jsonify, render_template,
+                   send_from_directory)
 from sqlalchemy import text
 
 from exchange.core.pagecache import public_page
@@ -34,16 +35,41 @@ def vendor(package, filename):
 
 @bp.route("/healthz")
 def healthz():
-    status = {"database": "ok", "search": "ok"}
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001
-        db.session.rollback()
-        status["database"] = "unavailable"
+    status = {"database": database_health(), "search": "ok"}
     from exchange.search.index import search_health
     if not search_health():
         status["search"] = "unavailable"
     healthy = status["database"] == "ok"
-    status["status"] = "ok" if healthy and status["search"] == "ok" else (
-        "degraded" if healthy else "unavailable")
+    if status["database"] == "timeout":
+        status["status"] = "degraded"  # up, but pages wait behind it: take the load off
+    else:
+        status["status"] = "ok" if healthy and status["search"] == "ok" else (
+            "degraded" if healthy else "unavailable")
     return jsonify(status), 200 if healthy else 503
+
+
+def database_health() -> str:
+    """"ok", "timeout" (it did not answer within HEALTHZ_DB_TIMEOUT_MS, e.g. behind a table
+    lock) or "unavailable". Reads the tables every page reads, not just `SELECT 1`, which
+    a locked table would not delay."""
+    from sqlalchemy.exc import OperationalError
+
+    from exchange.core.dbtimeouts import is_timeout
+    from exchange.core.http import discard_transaction
+
+    try:
+        if db.engine.dialect.name == "postgresql":
+            budget = int(current_app.config["HEALTHZ_DB_TIMEOUT_MS"])
+            # SET LOCAL: for this transaction only, whatever the connection's own timeouts
+            db.session.execute(text(f"SET LOCAL statement_timeout = {budget}"))
+            db.session.execute(text(f"SET LOCAL lock_timeout = {budget}"))
+        db.session.execute(text(
+            "SELECT (SELECT 1 FROM listings LIMIT 1), (SELECT 1 FROM members LIMIT 1)"))
+        db.session.rollback()
+        return "ok"
+    except OperationalError as exc:
+        discard_transaction()
+        return "timeout" if is_timeout(exc) else "unavailable"
+    except Exception:  # noqa: BLE001
+        discard_transaction()
+        return "unavailable"

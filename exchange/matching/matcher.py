@@ -24,6 +24,7 @@ How a pair is scored:
 import re
 from dataclasses import dataclass
 
+from exchange.budget import Budget
 from exchange.listings.models import Listing
 from exchange.search import index
 from exchange.search.query import published_restriction, quote
@@ -41,6 +42,10 @@ SAME_PROVINCE_BONUS = 0.05
 SAME_REGION_BONUS = 0.025
 CANDIDATES_PER_QUERY = 30
 SEARCHES_PER_REQUEST = 200  # queries per multi-search call, so each call stays bounded
+# a web request's drain checks its time between calls: smaller calls, less overrun
+SEARCHES_PER_BUDGETED_REQUEST = 40
+PROFILES_PER_PASS = 500  # listings whose searches are built and scored together
+PROFILES_PER_BUDGETED_PASS = 20
 MAX_QUERY_WORDS = 10  # Meilisearch ignores query words after the tenth
 
 # Words that say what kind of listing it is or join a phrase, not what it is about.
@@ -186,9 +191,12 @@ def raw_scores(profile: Profile, tagged_results: list[tuple[str, dict]]) -> dict
     }
 
 
-def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | None = None
-         ) -> dict[int, dict[int, float]]:
-    """One multi-search for the searches of every profile; raw scores per profile."""
+def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | None = None,
+         budget: Budget | None = None) -> dict[int, dict[int, float]]:
+    """Multi-searches for the searches of every profile; raw scores per profile.
+
+    With a bounded `budget` (a web request's drain) the searches go in smaller calls and
+    BudgetSpent is raised between two calls once the time is up."""
     client = index.search_client(background=True)
     uid = index.index_name()
     searches, owners = [], []
@@ -197,12 +205,28 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
             if only is not None:
                 ids = ", ".join(str(int(i)) for i in sorted(only[profile.id]))
                 search["filter"] = [*search["filter"], f"id IN [{ids}]"]
+                # the filter leaves at most these: no need to ask for more
+                search["limit"] = min(CANDIDATES_PER_QUERY, len(only[profile.id]))
             owners.append((profile, search.pop("_field")))
             searches.append(search)
     # in bounded chunks: one listing's searches with their reverse checks can be hundreds
-    results = [result for start in range(0, len(searches), SEARCHES_PER_REQUEST)
-               for result in client.post("/multi-search", {
-                   "queries": searches[start:start + SEARCHES_PER_REQUEST]})["results"]]
+    chunk = SEARCHES_PER_REQUEST
+    if budget is not None and budget.bounded:
+        chunk = SEARCHES_PER_BUDGETED_REQUEST
+    results = []
+    for start in range(0, len(searches), chunk):
+        body = {"queries": searches[start:start + chunk]}
+        if budget is None or not budget.bounded:
+            results.extend(client.post("/multi-search", body)["results"])
+            continue
+        budget.check()
+        try:
+            # the call itself may not outlast the budget either
+            results.extend(client.post("/multi-search", body, timeout=min(
+                client.timeout, max(0.05, budget.remaining())))["results"])
+        except index.SearchUnavailable:
+            budget.check()  # cut off by the budget: BudgetSpent, not an outage
+            raise
     grouped: dict[int, list[tuple[str, dict]]] = {profile.id: [] for profile in profiles}
     for (profile, field), result in zip(owners, results):
         grouped[profile.id].append((field, result))
@@ -212,7 +236,8 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
 
 
 def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
-                      load_profiles=None) -> dict[int, dict[int, float]]:
+                      load_profiles=None, budget: Budget | None = None
+                      ) -> dict[int, dict[int, float]]:
     """Listing id -> {counterpart id: score} at or above the threshold.
 
     A pair is scored both ways and keeps the better score: the offer's searches may miss
@@ -220,31 +245,48 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
     which of the two was published (or edited) last. `known` gives the counterparts each
     listing is matched with now, so they are re-checked; `load_profiles(ids)` returns the
     profiles of public listings outside `profiles` (for the reverse searches).
-    Raises index.SearchUnavailable when Meilisearch cannot answer."""
+
+    Pairs within the batch are scored both ways by the batch's own searches; only
+    counterparts outside it need reverse searches, each listing's once for the whole batch.
+    So a large batch (a bulk import, a rematch) costs a few searches per listing. The
+    searches go by PROFILES_PER_PASS listings and only scores at or above the threshold
+    are kept, so memory stays proportional to the matches.
+    Raises index.SearchUnavailable when Meilisearch cannot answer, and BudgetSpent when
+    `budget`'s time runs out first."""
     if not profiles:
         return {}
     known = known or {}
-    forward = _run(profiles, hidden_ids)
-    in_batch = set(forward)
+    kept: dict[int, dict[int, float]] = {profile.id: {} for profile in profiles}
+
+    def keep(listing_id: int, counterpart_id: int, score: float) -> None:
+        if score >= MATCH_THRESHOLD and score > kept[listing_id].get(counterpart_id, 0.0):
+            kept[listing_id][counterpart_id] = score
+
+    per_pass = PROFILES_PER_PASS
+    if budget is not None and budget.bounded:
+        per_pass = PROFILES_PER_BUDGETED_PASS
     reverse_needed: dict[int, set[int]] = {}
-    for listing_id, scores in forward.items():
-        candidates = {cid for cid, score in scores.items() if score >= REVERSE_FLOOR}
-        for cid in candidates | set(known.get(listing_id, ())):
-            if cid not in in_batch:
-                reverse_needed.setdefault(cid, set()).add(listing_id)
-    reverse: dict[int, dict[int, float]] = {}
+    for start in range(0, len(profiles), per_pass):
+        forward = _run(profiles[start:start + per_pass], hidden_ids, budget=budget)
+        for listing_id, scores in forward.items():
+            for cid, score in scores.items():
+                keep(listing_id, cid, score)
+                if cid in kept:
+                    keep(cid, listing_id, score)
+                elif score >= REVERSE_FLOOR:
+                    reverse_needed.setdefault(cid, set()).add(listing_id)
+            for cid in known.get(listing_id, ()):
+                if cid not in kept:
+                    reverse_needed.setdefault(cid, set()).add(listing_id)
     if reverse_needed and load_profiles is not None:
-        others = load_profiles(sorted(reverse_needed))
-        reverse = _run(others, hidden_ids, only=reverse_needed)
-    both = {**forward, **reverse}
-    found = {}
-    for listing_id, scores in forward.items():
-        partners = set(scores) | set(known.get(listing_id, ()))
-        partners |= {other for other, theirs in both.items() if listing_id in theirs}
-        kept = {}
-        for cid in partners:
-            score = max(scores.get(cid, 0.0), both.get(cid, {}).get(listing_id, 0.0))
-            if score >= MATCH_THRESHOLD:
-                kept[cid] = score
-        found[listing_id] = kept
-    return found
+        outside = sorted(reverse_needed)
+        for start in range(0, len(outside), per_pass):
+            if budget is not None:
+                budget.check()  # before reading the profiles from the database
+            others = load_profiles(outside[start:start + per_pass])
+            reverse = _run(others, hidden_ids, only=reverse_needed, budget=budget)
+            for other_id, scores in reverse.items():
+                for listing_id, score in scores.items():
+                    if listing_id in kept:
+                        keep(listing_id, other_id, score)
+    return kept

@@ -29,6 +29,8 @@ class MatchJob(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # set while a drain works on the job (exchange/matching/services.py claim_match_jobs)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Match(db.Model):

@@ -55,17 +55,20 @@ def _live_pairs(notices: list[MatchNotice]) -> set[tuple[int, int]]:
             if all(i in listings and listings[i].is_public for i in pair)}
 
 
-def send_match_notices(now=None) -> int:
+def send_match_notices(now=None, budget=None) -> int:
     """Queue the match mails that are due; returns how many mails were queued.
 
     Notices are marked in the same transaction that puts the mail in the outbox, so a
-    second run (or a run after a crash) never mails a pair twice."""
+    second run (or a run after a crash) never mails a pair twice. With a `budget`, members
+    not reached before it is spent are left for the next run."""
     now = now or utcnow()
     member_ids = db.session.scalars(
         select(MatchNotice.member_id).where(MatchNotice.sent_at.is_(None)).distinct()
     ).all()
     queued = 0
     for member_id in member_ids:
+        if budget is not None and budget.spent_time():
+            break
         member = db.session.get(Member, member_id)
         notices = db.session.scalars(
             select(MatchNotice).where(MatchNotice.member_id == member_id,

@@ -3,10 +3,12 @@ import time
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
 
 from exchange.accounts.models import Member
+from exchange.budget import Budget, BudgetSpent
 from exchange.extensions import db
 from exchange.listings.models import Kind, Listing, Revision, Status
 from exchange.matching.matcher import Profile, find_counterparts
@@ -16,7 +18,9 @@ from exchange.search.documents import listings_by_id
 from exchange.search.models import IndexJob, JobState
 from exchange.timeutil import utcnow
 
-BATCH = 50
+# a claimed job is the drain's until then; a drain that died leaves it to the next after it
+CLAIM_LEASE = timedelta(minutes=5)
+CLAIM_LEASE_PER_JOB = timedelta(seconds=0.1)  # a batch of thousands takes minutes
 MAX_BACKOFF_SECONDS = 300
 # match jobs wait for the index to apply recent changes (so two listings published together
 # find each other, and an edit is matched by its new text), but an index job stuck for
@@ -25,10 +29,10 @@ INDEX_WAIT_LIMIT = timedelta(minutes=10)
 NEW_FOR = timedelta(days=7)
 
 
-def _due(force: bool):
+def _due(force: bool, now=None):
     conditions = [MatchJob.state == MatchJobState.PENDING]
     if not force:
-        conditions.append(MatchJob.next_attempt_at <= utcnow())
+        conditions.append(MatchJob.next_attempt_at <= (now or utcnow()))
     return conditions
 
 
@@ -63,52 +67,129 @@ def index_caught_up(wait: float | None = None) -> bool:
         confirm_enqueued()
 
 
-def run_match_jobs(force: bool = False) -> int:
-    """Process due match jobs in batches; returns how many listings were (re)matched."""
+def run_match_jobs(force: bool = False, budget: Budget | None = None,
+                   batch: int | None = None) -> int:
+    """Process due match jobs in batches; returns how many listings were (re)matched.
+
+    Each batch is claimed first (committed at once), so drains running side by side in
+    several workers never take the same job. A `budget` bounds the work: no new batch
+    starts once it is spent, and a batch whose searches outrun its time is given back."""
     from exchange.search.outbox import unconfirmed_removals
 
+    budget = budget or Budget()
+    # large batches: pairs within a batch need no reverse searches (matcher.py)
+    batch = batch or current_app.config["MATCH_BATCH"]
     done = 0
-    while True:
-        due = db.session.scalar(select(MatchJob.id).where(*_due(force)).limit(1))
-        if due is None or not index_caught_up():
-            db.session.commit()
-            return done
-        jobs = db.session.scalars(
-            select(MatchJob).where(*_due(force)).order_by(MatchJob.id).limit(BATCH)
-            .with_for_update(skip_locked=True)
-        ).all()
+    while not budget.spent():
+        if db.session.scalar(select(MatchJob.id).where(*_due(force)).limit(1)) is None:
+            break
+        wait = current_app.config["MEILI_TIMEOUT"]
+        if budget.bounded:
+            wait = min(wait, budget.remaining())
+        if not index_caught_up(wait):
+            break
+        jobs = claim_match_jobs(budget.batch(batch), force)
         if not jobs:
-            db.session.commit()
-            return done
-        now = utcnow()
-        listing_ids = sorted({job.listing_id for job in jobs})
-        public = [listing for listing in listings_by_id(listing_ids) if listing.is_public]
+            break
+        budget.charge(len(jobs))
+        listing_ids = sorted({listing_id for _job_id, listing_id in jobs})
+        job_ids = [job_id for job_id, _listing_id in jobs]
         try:
+            public = [listing for listing in listings_by_id(listing_ids) if listing.is_public]
             found = find_counterparts([Profile.of(listing) for listing in public],
                                       hidden_ids=unconfirmed_removals(),
                                       known=matched_with([listing.id for listing in public]),
-                                      load_profiles=public_profiles)
+                                      load_profiles=public_profiles, budget=budget)
         except index.SearchUnavailable as exc:
-            for job in jobs:
-                job.attempts += 1
-                job.next_attempt_at = now + timedelta(
-                    seconds=min(2 ** job.attempts, MAX_BACKOFF_SECONDS))
-                job.last_error = str(exc)[:500]
-            db.session.commit()
+            db.session.rollback()
+            _postpone(job_ids, str(exc))
             current_app.logger.warning("matching postponed for %d listing(s): %s",
                                        len(listing_ids), exc)
-            return done
-        by_id = {listing.id: listing for listing in public}
-        for listing_id in listing_ids:
-            store_matches(listing_id, by_id.get(listing_id), found.get(listing_id, {}), now)
-        for job in jobs:
-            job.state = MatchJobState.DONE
-            job.done_at = now
-            job.last_error = None
-        db.session.commit()
+            break
+        except BudgetSpent:
+            db.session.rollback()
+            release_match_jobs(job_ids)
+            break
+        except Exception:
+            db.session.rollback()
+            release_match_jobs(job_ids)
+            raise
+        now = utcnow()
+        try:
+            by_id = {listing.id: listing for listing in public}
+            store_batch({listing_id: by_id.get(listing_id) for listing_id in listing_ids},
+                        found, now)
+            db.session.execute(
+                update(MatchJob).where(MatchJob.id.in_(job_ids))
+                .values(state=MatchJobState.DONE, done_at=now, last_error=None,
+                        claimed_until=None)
+                .execution_options(synchronize_session=False))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            release_match_jobs(job_ids)
+            raise
         done += len(listing_ids)
-        if len(jobs) < BATCH:
-            return done
+        if len(jobs) < batch:
+            break
+    db.session.commit()
+    return done
+
+
+def claim_match_jobs(limit: int, force: bool = False) -> list[tuple[int, int]]:
+    """Lease up to `limit` due jobs to this drain: (job id, listing id) pairs.
+
+    One conditional UPDATE takes them, so of two drains reading the same due jobs only
+    one gets each (on PostgreSQL the candidates are also locked SKIP LOCKED, so the other
+    drain picks different ones instead of waiting). A claim lapses after CLAIM_LEASE, so
+    the jobs of a drain that died are taken up again."""
+    if limit <= 0:
+        return []
+    now = utcnow()
+    unclaimed = or_(MatchJob.claimed_until.is_(None), MatchJob.claimed_until <= now)
+    # the ids first: PostgreSQL may run an `IN (SELECT … LIMIT n)` subquery more than once
+    # and so update more than n rows
+    candidates = db.session.scalars(
+        select(MatchJob.id).where(*_due(force, now), unclaimed)
+        .order_by(MatchJob.id).limit(limit).with_for_update(skip_locked=True)).all()
+    if not candidates:
+        db.session.commit()
+        return []
+    rows = db.session.execute(
+        update(MatchJob)
+        .where(MatchJob.id.in_(candidates), *_due(force, now), unclaimed)
+        .values(claimed_until=now + CLAIM_LEASE + limit * CLAIM_LEASE_PER_JOB)
+        .returning(MatchJob.id, MatchJob.listing_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted((job_id, listing_id) for job_id, listing_id in rows)
+
+
+def release_match_jobs(job_ids: list[int]) -> None:
+    """Give claimed jobs back untouched (the drain ran out of time or failed)."""
+    if job_ids:
+        db.session.execute(update(MatchJob).where(MatchJob.id.in_(job_ids))
+                           .values(claimed_until=None)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _postpone(job_ids: list[int], error: str) -> None:
+    now = utcnow()
+    for job in db.session.scalars(select(MatchJob).where(MatchJob.id.in_(job_ids))):
+        job.attempts += 1
+        job.next_attempt_at = now + timedelta(seconds=min(2 ** job.attempts,
+                                                          MAX_BACKOFF_SECONDS))
+        job.last_error = error[:500]
+        job.claimed_until = None
+    db.session.commit()
+
+
+def pending_match_jobs() -> int:
+    """How many match jobs wait (for `tick`, the after-import summary and the bench)."""
+    return db.session.scalar(select(func.count()).select_from(MatchJob).where(
+        MatchJob.state == MatchJobState.PENDING)) or 0
 
 
 def matched_with(listing_ids) -> dict[int, set[int]]:
@@ -141,47 +222,80 @@ def _public_ids(ids) -> set[int]:
 
 
 def store_matches(listing_id: int, listing: Listing | None, scores: dict[int, float],
-                  now=None) -> list[Match]:
-    """Make the stored matches of a listing what `scores` says; returns the new pairs.
+                  now=None) -> list[tuple[int, int]]:
+    """Make the stored matches of one listing what `scores` says; returns the new pairs."""
+    return store_batch({listing_id: listing}, {listing_id: scores}, now)
 
-    A listing that is not public (listing None) keeps no matches at all."""
+
+def store_batch(listings: dict[int, Listing | None], found: dict[int, dict[int, float]],
+                now=None) -> list[tuple[int, int]]:
+    """Make the stored matches of a batch of listings what `found` says, in a few bulk
+    statements; returns the new (offer id, request id) pairs, whose notices are recorded.
+
+    A listing that is not public (None) keeps no matches. A pair both of whose listings
+    are in the batch is kept when either side finds it (the matcher scores it both ways).
+    New pairs are inserted with ON CONFLICT DO NOTHING: a drain in another worker may
+    store the same pair at the same moment, and that must not undo the whole batch."""
     now = now or utcnow()
-    if listing is None:
-        scores = {}
-    else:
-        # the index may lag behind the database: keep only counterparts public right now
-        public = _public_ids(scores)
-        scores = {cid: score for cid, score in scores.items()
-                  if cid in public and cid != listing_id}
-    existing = db.session.scalars(select(Match).where(
-        or_(Match.offer_id == listing_id, Match.request_id == listing_id))).all()
-    by_counterpart = {match.counterpart_id(listing_id): match for match in existing}
-    for counterpart_id, match in by_counterpart.items():
-        if counterpart_id not in scores:
-            db.session.delete(match)
-    created = []
-    for counterpart_id, score in scores.items():
-        match = by_counterpart.get(counterpart_id)
-        if match is not None:
-            match.score = score
-            match.refreshed_at = now
+    ids = sorted(listings)
+    if not ids:
+        return []
+    # the index may lag behind the database: keep only counterparts public right now
+    public = _public_ids({cid for listing_id, listing in listings.items() if listing is not None
+                          for cid in found.get(listing_id, {})})
+    wanted: dict[tuple[int, int], float] = {}
+    for listing_id, listing in listings.items():
+        if listing is None:
             continue
-        offer_id, request_id = ((listing_id, counterpart_id) if listing.kind == Kind.OFFER
-                                else (counterpart_id, listing_id))
-        match = Match(offer_id=offer_id, request_id=request_id, score=score, found_at=now,
-                      refreshed_at=now)
-        db.session.add(match)
-        created.append(match)
-    db.session.flush()
+        for cid, score in found.get(listing_id, {}).items():
+            if cid not in public or cid == listing_id:
+                continue
+            pair = (listing_id, cid) if listing.kind == Kind.OFFER else (cid, listing_id)
+            wanted[pair] = max(score, wanted.get(pair, 0.0))
+    # rows are locked in id order, so two drains touching the same pairs never deadlock
+    existing = db.session.execute(
+        select(Match.id, Match.offer_id, Match.request_id)
+        .where(or_(Match.offer_id.in_(ids), Match.request_id.in_(ids)))
+        .order_by(Match.id).with_for_update()
+    ).all()
+    table = Match.__table__
+    gone = [match_id for match_id, offer_id, request_id in existing
+            if (offer_id, request_id) not in wanted]
+    if gone:
+        db.session.execute(delete(table).where(table.c.id.in_(gone)))
+    kept = [{"match_id": match_id, "score": wanted[(offer_id, request_id)], "now": now}
+            for match_id, offer_id, request_id in existing if (offer_id, request_id) in wanted]
+    if kept:
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("match_id"))
+            .values(score=bindparam("score"), refreshed_at=bindparam("now")), kept)
+    stored = {(offer_id, request_id) for _id, offer_id, request_id in existing}
+    new = sorted(pair for pair in wanted if pair not in stored)
+    created = []
+    if new:
+        # executemany: SQLAlchemy sends "insertmanyvalues" batches of one cached statement
+        created = [tuple(row) for row in db.session.execute(
+            upsert(table).on_conflict_do_nothing(index_elements=["offer_id", "request_id"])
+            .returning(table.c.offer_id, table.c.request_id),
+            [{"offer_id": offer_id, "request_id": request_id,
+              "score": wanted[(offer_id, request_id)], "found_at": now, "refreshed_at": now}
+             for offer_id, request_id in new])]
     record_notices(created)
     return created
 
 
-def record_notices(matches: list[Match]) -> int:
+def upsert(table):
+    """INSERT for this database's dialect (ON CONFLICT is dialect-specific)."""
+    if db.engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def record_notices(pairs: list[tuple[int, int]]) -> int:
     """One notice per member of each side's business, unless the pair was told before."""
-    if not matches:
+    if not pairs:
         return 0
-    listing_ids = {m.offer_id for m in matches} | {m.request_id for m in matches}
+    listing_ids = {i for pair in pairs for i in pair}
     owner_of = dict(db.session.execute(
         select(Listing.id, Listing.business_id).where(Listing.id.in_(listing_ids))).all())
     members_of: dict[int, list[int]] = {}
@@ -190,23 +304,17 @@ def record_notices(matches: list[Match]) -> int:
             Member.business_id.in_(set(owner_of.values())), Member.is_active_account.is_(True))
     ):
         members_of.setdefault(business_id, []).append(member_id)
-    told = set(db.session.execute(
-        select(MatchNotice.offer_id, MatchNotice.request_id, MatchNotice.member_id).where(
-            or_(*(and_(MatchNotice.offer_id == m.offer_id, MatchNotice.request_id == m.request_id)
-                  for m in matches)))
-    ).all())
-    added = 0
-    for match in matches:
-        for own in (match.offer_id, match.request_id):
-            for member_id in members_of.get(owner_of.get(own), []):
-                key = (match.offer_id, match.request_id, member_id)
-                if key in told:
-                    continue
-                told.add(key)
-                db.session.add(MatchNotice(offer_id=match.offer_id, request_id=match.request_id,
-                                           member_id=member_id, listing_id=own))
-                added += 1
-    db.session.flush()
+    rows = [{"offer_id": offer_id, "request_id": request_id, "member_id": member_id,
+             "listing_id": own, "created_at": utcnow()}
+            for offer_id, request_id in pairs for own in (offer_id, request_id)
+            for member_id in members_of.get(owner_of.get(own), [])]
+    if not rows:
+        return 0
+    # a pair told before (dropped and found again) keeps its first notice
+    db.session.execute(
+        upsert(MatchNotice.__table__)
+        .on_conflict_do_nothing(index_elements=["offer_id", "request_id", "member_id"]), rows)
+    added = len(rows)
     return added
 
 

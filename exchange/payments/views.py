@@ -1,4 +1,6 @@
 """Featuring a listing: plans, Stripe Checkout and the webhook."""
+import json
+
 import stripe
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -172,12 +174,31 @@ def stripe_webhook():
         current_app.logger.error("STRIPE_WEBHOOK_SECRET is not set: webhook refused")
         return jsonify(error={"code": "not_configured",
                               "message": "webhook secret not configured"}), 503
+    payload = request.get_data()
     try:
-        event = stripe.Webhook.construct_event(
-            request.get_data(), request.headers.get("Stripe-Signature"), secret)
-    except (ValueError, stripe.SignatureVerificationError) as exc:
+        # the signature first: only a payload Stripe signed is worth reading
+        stripe.WebhookSignature.verify_header(
+            payload, request.headers.get("Stripe-Signature"), secret,
+            stripe.Webhook.DEFAULT_TOLERANCE)
+    except stripe.SignatureVerificationError as exc:
         current_app.logger.warning("stripe webhook refused: %s", exc)
         return jsonify(error={"code": "bad_signature", "message": "invalid signature"}), 400
-    outcome = handle_event(event)
+    except UnicodeDecodeError:
+        return _malformed_webhook("payload is not UTF-8")
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        return _malformed_webhook(f"payload is not JSON: {exc}")
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        return _malformed_webhook("payload is not a Stripe event (an object with a type)")
+    outcome = handle_event(stripe.Event.construct_from(data, None))
     db.session.commit()
     return jsonify(received=True, outcome=outcome)
+
+
+def _malformed_webhook(reason: str):
+    """A correctly signed delivery that cannot be read: say so, so it is not taken for a
+    wrong secret (Stripe shows this answer in its dashboard and retries)."""
+    current_app.logger.warning("stripe webhook refused: %s", reason)
+    return jsonify(error={"code": "malformed_payload",
+                          "message": f"malformed payload: {reason}"}), 400

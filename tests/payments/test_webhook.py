@@ -230,3 +230,39 @@ def test_other_payment_routes_still_require_csrf(stripe_api, owner_client, listi
     assert admin.post("/payments/admin/plans", data={
         "code": "x", "days": 3, "price_vnd": 50_000, "label_vi": "x", "label_en": "x"},
     ).status_code == 400
+
+
+@pytest.mark.parametrize("payload, reason", [
+    ('{"id": "evt_1", "type": "checkout.session.completed", ', "not JSON"),
+    ("[1, 2, 3]", "not a Stripe event"),
+    ('{"id": "evt_2", "data": {}}', "not a Stripe event"),
+])
+def test_signed_malformed_payload_is_refused_as_malformed(client, order, listing, payload,
+                                                          reason):
+    before = state(order, listing)
+    response = client.post("/payments/stripe/webhook", data=payload,
+                           headers={"Stripe-Signature": sign(payload)},
+                           content_type="application/json")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "malformed_payload"
+    assert error["message"].startswith("malformed payload")
+    assert reason in error["message"]
+    assert "signature" not in error["message"]
+    assert state(order, listing) == before
+
+
+def test_signed_payload_that_is_not_utf8_is_refused_as_malformed(client, order, listing):
+    response = client.post("/payments/stripe/webhook", data=b'{"type": "\xff"}',
+                           headers={"Stripe-Signature": sign("whatever")},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "malformed_payload"
+
+
+def test_unsigned_malformed_payload_is_still_an_invalid_signature(client, order, listing):
+    response = client.post("/payments/stripe/webhook", data="{not json",
+                           headers={"Stripe-Signature": sign("{other}")},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_signature"

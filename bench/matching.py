@@ -1,0 +1,181 @@
+"""Bench: matching throughput from scratch, and the after-response drain while a bulk
+import's matching is pending.
+
+    .venv/bin/python -m bench.matching
+    BENCH_MATCH_LISTINGS=20000 BENCH_MATCH_BACKLOG=20000 .venv/bin/python -m bench.matching
+
+A temporary SQLite database gets the demo generator's listings, indexed in one
+Meilisearch process on loopback. Timed:
+1. `rematch` from scratch: a match job for every public listing, then run_match_jobs() as
+   `flask exchange tick` runs it (batches of MATCH_BATCH), stores and notices included.
+2. The drain a web request runs once its response is sent (budget DRAIN_BUDGET_SECONDS,
+   cap DRAIN_MAX_JOBS), BENCH_DRAINS times from BENCH_DRAIN_THREADS threads side by side,
+   while BENCH_MATCH_BACKLOG listings' match jobs wait (as after a 20,000-row import).
+"""
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.data import seed_demo
+from bench.report import write_section
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LISTINGS = int(os.environ.get("BENCH_MATCH_LISTINGS", 20_000))
+# how many of them are matched from scratch (all of them take long on a small machine)
+SUBSET = int(os.environ.get("BENCH_MATCH_SUBSET", 3_000))
+BACKLOG = int(os.environ.get("BENCH_MATCH_BACKLOG", 20_000))
+DRAINS = int(os.environ.get("BENCH_DRAINS", 200))
+DRAIN_THREADS = int(os.environ.get("BENCH_DRAIN_THREADS", 3))
+MARK_START = "<!-- bench:matching:start -->"
+MARK_END = "<!-- bench:matching:end -->"
+
+
+def from_scratch() -> dict:
+    from sqlalchemy import func, select
+
+    from exchange.extensions import db
+    from exchange.matching.models import Match
+    from exchange.matching.services import match_all_public, pending_match_jobs, run_match_jobs
+
+    from exchange.budget import Budget
+
+    queued = match_all_public(batch=5000)
+    started = time.perf_counter()
+    matched = run_match_jobs(force=True, budget=Budget(jobs=SUBSET))
+    seconds = time.perf_counter() - started
+    assert pending_match_jobs() == queued - matched
+    return {"queued": queued, "matched": matched, "match_seconds": seconds,
+            "pairs": db.session.scalar(select(func.count()).select_from(Match))}
+
+
+def drains_with_backlog(app) -> dict:
+    from sqlalchemy import select, update
+
+    from exchange.effects import drain_in_context
+    from exchange.extensions import db
+    from exchange.listings.models import Listing
+    from exchange.matching.models import MatchJob, record_match_job
+    from exchange.matching.services import pending_match_jobs
+    from exchange.search.models import IndexJob
+
+    # the jobs from scratch not run above wait too; top them up to BACKLOG
+    missing = max(0, BACKLOG - pending_match_jobs())
+    ids = db.session.scalars(select(Listing.id).order_by(Listing.id.desc()).limit(missing)).all()
+    for listing_id in ids:
+        record_match_job(listing_id, "import")
+    db.session.commit()
+    # as after the import's own wait: the index has every listing
+    db.session.execute(update(IndexJob).values(state="done"))
+    db.session.commit()
+    before = pending_match_jobs()
+    durations: list[float] = []
+    lock = threading.Lock()
+    per_thread = DRAINS // DRAIN_THREADS
+
+    def worker():
+        for _ in range(per_thread):
+            started = time.perf_counter()
+            drain_in_context(app)
+            with lock:
+                durations.append(time.perf_counter() - started)
+
+    db.session.close()
+    threads = [threading.Thread(target=worker) for _ in range(DRAIN_THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = pending_match_jobs()
+    durations.sort()
+    return {"backlog": before, "backlog_after": after, "drains": len(durations),
+            "drain_threads": DRAIN_THREADS, "jobs_done_by_drains": before - after,
+            "drain_p50": statistics.median(durations),
+            "drain_p99": durations[max(0, int(len(durations) * 0.99) - 1)],
+            "drain_max": durations[-1],
+            "budget": app.config["DRAIN_BUDGET_SECONDS"], "cap": app.config["DRAIN_MAX_JOBS"]}
+
+
+def write_report(f: dict) -> Path:
+    rate = f["matched"] / f["match_seconds"]
+    section = f"""{MARK_START}
+## Matching (`rematch` / `tick`) and the after-response drain
+
+{f['listings']:,} demo listings ({f['queued']:,} public), SQLite, one Meilisearch
+{f['meili_version']} process on loopback, {f['cpus']} CPU(s), 1-minute load average
+{f['load_before']:.1f} before and {f['load_after']:.1f} after (the machine is shared),
+{f['when']}.
+
+| figure | value |
+|---|---|
+| matching from scratch: the first {f['matched']:,} listings' jobs of {f['queued']:,} queued, one `tick` batch (MATCH_BATCH {f['match_batch']:,}) | {f['match_seconds']:.1f} s |
+| listings matched per second | {rate:,.1f} |
+| pairs stored | {f['pairs']:,} |
+| after-response drains timed, threads side by side | {f['drains']:,}, {f['drain_threads']} |
+| match jobs waiting when they started / when they ended | {f['backlog']:,} / {f['backlog_after']:,} |
+| match jobs the drains did | {f['jobs_done_by_drains']:,} |
+| drain time p50 / p99 / max | {f['drain_p50'] * 1000:,.0f} / {f['drain_p99'] * 1000:,.0f} / {f['drain_max'] * 1000:,.0f} ms |
+| drain budget / job cap | {f['budget'] * 1000:,.0f} ms / {f['cap']} |
+
+Only a subset is matched from scratch (BENCH_MATCH_SUBSET; the whole set takes too long
+on this machine): its listings search all {f['queued']:,}. Targets: at least 50 listings
+matched per second; no drain longer than its budget (a
+drain checks its time between its Meilisearch calls, so one call may overrun it a little).
+The listings are the demo generator's, which repeat a few dozen products: each has many
+counterparts, more than a real exchange's listings would.
+{MARK_END}"""
+    return write_section(MARK_START, MARK_END, section)
+
+
+def main() -> dict:
+    from config import Config
+    from exchange import create_app
+    from exchange.search.rebuild import reindex
+    from tests.services import MeiliServer
+
+    workdir = tempfile.mkdtemp(prefix="exchange-bench-matching-")
+    meili = MeiliServer(master_key="bench-master-key-0123456789").start()
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir}/bench.db",
+                     MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
+                     MEILI_INDEX_PREFIX="bench_", MEILI_TIMEOUT=30.0, DRAIN_AFTER_COMMIT=False,
+                     MAIL_SERVER="")
+    try:
+        with app.app_context():
+            print(f"generating and indexing {LISTINGS:,} listings…", flush=True)
+            seed_demo(LISTINGS)
+            reindex(batch_size=5000)
+            from sqlalchemy import update
+
+            from exchange.extensions import db
+            from exchange.search.models import IndexJob
+            db.session.execute(update(IndexJob).values(state="done"))  # reindex covered them
+            db.session.commit()
+            load_before = os.getloadavg()[0]
+            figures = from_scratch()
+            print(f"matching from scratch: {figures['matched']:,} listings in "
+                  f"{figures['match_seconds']:.1f}s", flush=True)
+            figures.update(drains_with_backlog(app))
+            load_after = os.getloadavg()[0]
+            version = meili.request("GET", "/version").json()["pkgVersion"]
+            figures.update(match_batch=app.config["MATCH_BATCH"])
+        figures.update(listings=LISTINGS, meili_version=version, cpus=os.cpu_count(),
+                       load_before=load_before, load_after=load_after,
+                       when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+        path = write_report(figures)
+        print(f"matching: {figures['matched'] / figures['match_seconds']:,.1f} listings/s; "
+              f"drain p99 {figures['drain_p99'] * 1000:,.0f} ms with "
+              f"{figures['backlog']:,} jobs waiting; written to {path.relative_to(ROOT)}")
+        return figures
+    finally:
+        meili.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

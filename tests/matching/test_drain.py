@@ -1,0 +1,171 @@
+"""Bounded drains and claimed match jobs: a backlog never holds a web worker, and drains
+running side by side never take the same job or collide on a pair."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from exchange.budget import Budget
+from exchange.effects import drain_in_context
+from exchange.extensions import db
+from exchange.matching import services
+from exchange.matching.models import Match, MatchJob, MatchJobState, record_match_job
+from tests.conftest import PG_URL
+from tests.matching.conftest import settle
+from tests.matching.test_matching import DRYER_OFFER, DRYER_REQUEST
+
+LISTINGS = 12
+
+
+class SteppingClock:
+    """Each reading is `step` seconds after the last: every look at the time costs time."""
+
+    def __init__(self, step):
+        self.now, self.step = 0.0, step
+
+    def __call__(self):
+        self.now += self.step
+        return self.now
+
+
+def job_states():
+    return dict(db.session.execute(
+        select(MatchJob.state, func.count()).group_by(MatchJob.state)).all())
+
+
+@pytest.fixture
+def backlog(post, meili):
+    """LISTINGS published listings, offers and requests that answer each other, each with
+    a due match job, as a published bulk import leaves them."""
+    listings = [post(kind="offer" if n % 2 else "request", wait=False,
+                     **(DRYER_OFFER if n % 2 else DRYER_REQUEST)) for n in range(LISTINGS)]
+    settle(meili)
+    db.session.execute(db.delete(Match))
+    for listing in listings:
+        record_match_job(listing.id, "import")
+    db.session.commit()
+    assert job_states()[MatchJobState.PENDING] == LISTINGS
+    return listings
+
+
+def pending():
+    return db.session.scalar(select(func.count()).select_from(MatchJob).where(
+        MatchJob.state == MatchJobState.PENDING))
+
+
+def test_a_drain_stops_at_its_job_cap_and_leaves_the_rest(backlog):
+    done = services.run_match_jobs(budget=Budget(jobs=5), batch=50)
+    assert done == 5
+    assert pending() == LISTINGS - 5
+    # nothing is left claimed: the next drain or `tick` takes the rest at once
+    assert db.session.scalar(select(func.count()).select_from(MatchJob).where(
+        MatchJob.state == MatchJobState.PENDING, MatchJob.claimed_until.is_not(None))) == 0
+
+
+def test_a_drain_stops_when_its_time_is_spent(backlog, monkeypatch):
+    # each batch takes 0.4 s of a 1 s budget: two batches are done, the third one finds
+    # the time spent before its searches and is given back
+    clock = SteppingClock(0.0)
+    claim = services.claim_match_jobs
+
+    def slow_claim(limit, force=False):
+        clock.now += 0.4
+        return claim(limit, force)
+
+    monkeypatch.setattr(services, "claim_match_jobs", slow_claim)
+    done = services.run_match_jobs(budget=Budget(seconds=1.0, clock=clock), batch=2)
+    assert done == 4
+    assert pending() == LISTINGS - 4
+    assert db.session.scalar(select(func.count()).select_from(MatchJob).where(
+        MatchJob.state == MatchJobState.PENDING, MatchJob.claimed_until.is_not(None))) == 0
+
+
+def test_a_batch_whose_searches_outrun_the_budget_is_given_back(backlog):
+    clock = SteppingClock(0.0)
+    budget = Budget(seconds=1.0, clock=clock)
+    clock.step = 0.3  # the checks between search calls find the time spent
+    done = services.run_match_jobs(budget=budget, batch=LISTINGS)
+    assert done == 0
+    assert pending() == LISTINGS
+    assert db.session.scalar(select(func.count()).select_from(MatchJob).where(
+        MatchJob.claimed_until.is_not(None))) == 0
+    # and `tick` (no budget) does all of it later
+    assert services.run_match_jobs() == LISTINGS
+    assert pending() == 0
+    assert db.session.scalar(select(func.count()).select_from(Match)) > 0
+
+
+@pytest.fixture
+def app_overrides():
+    return {"DRAIN_BUDGET_SECONDS": 5.0, "DRAIN_MAX_JOBS": 3}
+
+
+def test_the_after_response_drain_is_bounded_by_the_configuration(app, backlog):
+    db.session.close()
+    drain_in_context(app)  # what runs once a response is sent
+    assert pending() == LISTINGS - 3
+
+
+def test_a_claimed_job_is_not_taken_by_another_drain(backlog):
+    first = services.claim_match_jobs(5)
+    second = services.claim_match_jobs(50)
+    assert len(first) == 5 and len(second) == LISTINGS - 5
+    assert not {job for job, _ in first} & {job for job, _ in second}
+    assert services.claim_match_jobs(50) == []
+
+
+def run_drains_side_by_side(app, monkeypatch, threads=3):
+    taken: list[list[int]] = [[] for _ in range(threads)]
+    errors = []
+    claim = services.claim_match_jobs
+    local = threading.local()
+
+    def recording_claim(limit, force=False):
+        jobs = claim(limit, force)
+        taken[local.n].extend(job for job, _ in jobs)
+        return jobs
+
+    monkeypatch.setattr(services, "claim_match_jobs", recording_claim)
+    start = threading.Barrier(threads)
+
+    def worker(n):
+        local.n = n
+        with app.app_context():
+            try:
+                start.wait()
+                services.run_match_jobs(batch=2)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    db.session.close()
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(120)
+    return taken, errors
+
+
+def check_side_by_side(taken, errors):
+    assert errors == []  # no IntegrityError on uq_matches_pair, no lost batch
+    every = [job for jobs in taken for job in jobs]
+    assert len(every) == len(set(every)) == LISTINGS  # each job taken exactly once
+    assert pending() == 0
+    # every offer answers every request of the backlog (other businesses, same text)
+    assert db.session.scalar(select(func.count()).select_from(Match)) == (LISTINGS // 2) ** 2
+    pairs = db.session.execute(select(Match.offer_id, Match.request_id)).all()
+    assert len(pairs) == len(set(pairs))
+
+
+def test_drains_side_by_side_never_share_a_job(app, backlog, monkeypatch):
+    taken, errors = run_drains_side_by_side(app, monkeypatch)
+    check_side_by_side(taken, errors)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not PG_URL, reason="real concurrency needs PostgreSQL (set TEST_DATABASE_URL)")
+def test_drains_side_by_side_on_postgres_collide_on_no_pair(app, backlog, monkeypatch):
+    taken, errors = run_drains_side_by_side(app, monkeypatch, threads=4)
+    check_side_by_side(taken, errors)
