@@ -44,12 +44,17 @@ def send_mail():
 def tick():
     """One round of periodic work: expire listings and features, sync the index, match,
     send mail."""
+    from exchange.deals.proposals import close_due, send_digests
     from exchange.effects import drain
     from exchange.listings.lifecycle import expire_due
     from exchange.payments.services import expire_features
 
     expired = expire_due()
     features_ended = expire_features()
+    # after expiry, so a request that expired this round closes this round too
+    requests_closed = close_due()
+    send_digests()
     db.session.commit()
     drain()
-    click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended")
+    click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended, "
+               f"{requests_closed} request(s) closed to proposals")

@@ -127,6 +127,8 @@ class Revision(db.Model):
     unit: Mapped[str | None] = mapped_column(String(20))
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # requests only: proposals are accepted until then (None: until the request expires)
+    proposals_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -142,7 +144,7 @@ class Revision(db.Model):
     CONTENT_FIELDS = (
         "title", "summary", "description", "category", "sector", "province", "trl",
         "ip_status", "transfer_modes", "price_vnd", "budget_min_vnd", "budget_max_vnd",
-        "price_negotiable", "quantity", "unit", "keywords", "expires_at",
+        "price_negotiable", "quantity", "unit", "keywords", "expires_at", "proposals_close_at",
     )
 
     def content(self) -> dict:
