@@ -194,12 +194,15 @@ def openapi_document() -> dict:
             },
             "Stats": {
                 "type": "object",
-                "required": ["businesses", "offers", "requests", "categories"],
+                "required": ["businesses", "offers", "requests", "deals", "categories"],
                 "additionalProperties": False,
                 "properties": {
                     "businesses": {"type": "integer", "minimum": 0},
                     "offers": {"type": "integer", "minimum": 0},
                     "requests": {"type": "integer", "minimum": 0},
+                    "deals": {"type": "integer", "minimum": 0,
+                              "description": "Deals concluded on the exchange and confirmed "
+                                             "by both businesses (or recorded by staff)."},
                     "categories": {"type": "object", "additionalProperties": {
                         "type": "integer", "minimum": 0}},
                 },

@@ -42,7 +42,7 @@ MODERATOR = {
     "moderation.release", "moderation.audit", "moderation.listing", "moderation.suspend",
     "moderation.restore", "inquiries.moderator_thread", "inquiries.suspend_inquiries",
     "inquiries.restore_inquiries", "transfer.staff_export",
-    "deals.staff_deals", "deals.record_offline",
+    "deals.staff_deals", "deals.record_offline", "stats.report", "stats.export_table",
 }
 ADMIN = {"payments.admin_orders", "payments.admin_plans"}
 
@@ -67,6 +67,7 @@ FORM = {
 ARGUMENTS = {
     "static": {"filename": "js/app.js"},
     "core.vendor": {"package": "bootstrap", "filename": "css/bootstrap.min.css"},
+    "stats.export_table": {"table": "summary", "fmt": "xlsx"},
 }
 
 

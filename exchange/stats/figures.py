@@ -1,0 +1,283 @@
+"""The department's figures for a period, as the data stood at a given moment.
+
+Everything is computed from timestamps the exchange keeps, so a report "as of" a past date
+gives the same numbers today as it did on that date:
+- a listing counts as published when it was first published (`published_at`), with the
+  content (sector, province, category) of the version that was in force at the cut-off;
+- a listing is active at the cut-off when it had been published, the version in force had
+  not expired, and its last status event before the cut-off in the audit log (approved,
+  restored, withdrawn, expired, suspended) did not take it offline;
+- a business counts as verified when the audit log recorded its verification;
+- deals count once confirmed (confirmed before the cut-off), by their conclusion date.
+"""
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import distinct, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from exchange.accounts.models import Business
+from exchange.deals.models import Deal, DealListing, DealState, Proposal
+from exchange.extensions import db
+from exchange.inquiries.models import Thread
+from exchange.listings.forms import local_zone
+from exchange.listings.models import Kind, Listing, Revision, RevisionStatus
+from exchange.moderation.models import AuditEntry
+
+ONLINE_EVENTS = ("approved", "restored", "import_decision")
+OFFLINE_EVENTS = ("withdrawn", "expired", "suspended")
+FILTERS = ("sector", "province", "category", "kind")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period [first, last] (local dates), what it is filtered by, and the cut-off."""
+
+    first: date
+    last: date
+    as_of: date | None = None
+    sector: str | None = None
+    province: str | None = None
+    category: str | None = None
+    kind: str | None = None
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), tzinfo=local_zone())
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(), tzinfo=local_zone())
+
+    @property
+    def cutoff(self) -> datetime:
+        """The end of the period, or the end of the "as of" day when that comes first."""
+        if self.as_of is None:
+            return self.end
+        as_of_end = datetime.combine(self.as_of + timedelta(days=1), time(),
+                                     tzinfo=local_zone())
+        return min(self.end, as_of_end)
+
+    @property
+    def last_day(self) -> date:
+        """The last day the figures cover: the period's, or the "as of" day before it."""
+        return (self.cutoff - timedelta(days=1)).date()
+
+    @property
+    def filters_listings(self) -> bool:
+        return any((self.sector, self.province, self.category, self.kind))
+
+
+@dataclass
+class Figures:
+    businesses_registered: int = 0
+    businesses_verified: int = 0
+    offers_published: int = 0
+    requests_published: int = 0
+    offers_active: int = 0
+    requests_active: int = 0
+    inquiries: int = 0
+    proposals: int = 0
+    deals: int = 0
+    deal_value_vnd: int = 0
+    series: list = field(default_factory=list)
+    sectors: list = field(default_factory=list)
+
+
+def in_force(cutoff):
+    """Per listing, the approved version in force at the cut-off (a subquery)."""
+    return (select(Revision.listing_id, func.max(Revision.id).label("revision_id"))
+            .where(Revision.status.in_((RevisionStatus.APPROVED, RevisionStatus.SUPERSEDED)),
+                   Revision.decided_at < cutoff)
+            .group_by(Revision.listing_id).subquery("in_force"))
+
+
+def _content_filters(scope: Scope, revision) -> list:
+    wanted = []
+    for name in ("sector", "province", "category"):
+        value = getattr(scope, name)
+        if value:
+            wanted.append(getattr(revision, name) == value)
+    return wanted
+
+
+def _listings(scope: Scope):
+    """Listings joined to the version in force at the cut-off, filtered by the scope."""
+    forced = in_force(scope.cutoff)
+    query = (select(Listing.id).join(forced, forced.c.listing_id == Listing.id)
+             .join(Revision, Revision.id == forced.c.revision_id))
+    conditions = _content_filters(scope, Revision)
+    if scope.kind:
+        conditions.append(Listing.kind == scope.kind)
+    return query.where(*conditions)
+
+
+def _business_filters(scope: Scope) -> list:
+    wanted = [Business.created_at < scope.cutoff]
+    if scope.province:
+        wanted.append(Business.province == scope.province)
+    if scope.sector:
+        wanted.append(Business.sector == scope.sector)
+    return wanted
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def published(scope: Scope, kind: str) -> int:
+    if scope.kind and scope.kind != kind:
+        return 0
+    return _count(_listings(scope).where(
+        Listing.kind == kind, Listing.published_at >= scope.start,
+        Listing.published_at < scope.cutoff))
+
+
+def active(scope: Scope, kind: str) -> int:
+    if scope.kind and scope.kind != kind:
+        return 0
+    cutoff = scope.cutoff
+    last_event = (select(AuditEntry.listing_id, func.max(AuditEntry.id).label("entry_id"))
+                  .where(AuditEntry.action.in_(ONLINE_EVENTS + OFFLINE_EVENTS),
+                         AuditEntry.listing_id.is_not(None), AuditEntry.at < cutoff)
+                  .group_by(AuditEntry.listing_id).subquery("last_event"))
+    event = aliased(AuditEntry)
+    return _count(
+        _listings(scope)
+        .outerjoin(last_event, last_event.c.listing_id == Listing.id)
+        .outerjoin(event, event.id == last_event.c.entry_id)
+        .where(Listing.kind == kind, Listing.published_at < cutoff,
+               Revision.expires_at >= cutoff,
+               # no status event at all: published in bulk (import, demo) and still online
+               or_(event.id.is_(None), event.action.not_in(OFFLINE_EVENTS))))
+
+
+def businesses_registered(scope: Scope) -> int:
+    return db.session.scalar(select(func.count(Business.id)).where(
+        Business.created_at >= scope.start, *_business_filters(scope))) or 0
+
+
+def businesses_verified(scope: Scope) -> int:
+    return db.session.scalar(
+        select(func.count(distinct(AuditEntry.business_id)))
+        .join(Business, Business.id == AuditEntry.business_id)
+        .where(AuditEntry.action == "business_verified", AuditEntry.at >= scope.start,
+               AuditEntry.at < scope.cutoff, *_business_filters(scope))) or 0
+
+
+def inquiries(scope: Scope) -> int:
+    query = select(Thread.id).where(Thread.created_at >= scope.start,
+                                    Thread.created_at < scope.cutoff)
+    if scope.filters_listings:
+        query = query.where(Thread.listing_id.in_(_listings(scope)))
+    return _count(query)
+
+
+def proposals(scope: Scope) -> int:
+    if scope.kind == Kind.OFFER:
+        return 0  # proposals answer requests
+    query = select(Proposal.id).where(Proposal.created_at >= scope.start,
+                                      Proposal.created_at < scope.cutoff)
+    if scope.filters_listings:
+        query = query.where(Proposal.request_id.in_(_listings(scope)))
+    return _count(query)
+
+
+def _deals(scope: Scope):
+    query = select(Deal).where(Deal.state == DealState.CONFIRMED,
+                               Deal.confirmed_at < scope.cutoff,
+                               Deal.concluded_on >= scope.first,
+                               Deal.concluded_on <= scope.last_day)
+    if scope.filters_listings:
+        query = query.where(exists(select(DealListing.deal_id).where(
+            DealListing.deal_id == Deal.id, DealListing.listing_id.in_(_listings(scope)))))
+    return query
+
+
+def deals(scope: Scope) -> tuple[int, int]:
+    found = _deals(scope).subquery()
+    count, value = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(found.c.value_vnd), 0))).one()
+    return count or 0, int(value or 0)
+
+
+def buckets(scope: Scope) -> list[tuple[date, date]]:
+    """Days for a period of up to two months, months for longer ones."""
+    if (scope.last - scope.first).days <= 62:
+        return [(scope.first + timedelta(days=n),) * 2
+                for n in range((scope.last - scope.first).days + 1)]
+    found, day = [], scope.first
+    while day <= scope.last:
+        following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        found.append((day, min(following - timedelta(days=1), scope.last)))
+        day = following
+    return found
+
+
+def _bucket_index(spans, day: date) -> int | None:
+    for index, (first, last) in enumerate(spans):
+        if first <= day <= last:
+            return index
+    return None
+
+
+def series(scope: Scope) -> list[dict]:
+    """Per day or month: offers and requests published, deals and their value."""
+    spans = buckets(scope)
+    rows = [{"first": first, "last": last, "offers": 0, "requests": 0, "deals": 0,
+             "deal_value_vnd": 0} for first, last in spans]
+    zone = local_zone()
+    published_rows = db.session.execute(
+        select(Listing.kind, Listing.published_at).where(
+            Listing.id.in_(_listings(scope)), Listing.published_at >= scope.start,
+            Listing.published_at < scope.cutoff)).all()
+    for kind, at in published_rows:
+        index = _bucket_index(spans, at.astimezone(zone).date())
+        if index is not None:
+            rows[index]["offers" if kind == Kind.OFFER else "requests"] += 1
+    found = _deals(scope).subquery()
+    for concluded_on, value in db.session.execute(select(found.c.concluded_on,
+                                                         found.c.value_vnd)).all():
+        index = _bucket_index(spans, concluded_on)
+        if index is not None:
+            rows[index]["deals"] += 1
+            rows[index]["deal_value_vnd"] += value or 0
+    return rows
+
+
+def by_sector(scope: Scope) -> list[dict]:
+    """Offers and requests published in the period, per sector of the version in force."""
+    forced = in_force(scope.cutoff)
+    conditions = _content_filters(scope, Revision)
+    if scope.kind:
+        conditions.append(Listing.kind == scope.kind)
+    counted = db.session.execute(
+        select(Revision.sector, Listing.kind, func.count(Listing.id))
+        .join(forced, forced.c.listing_id == Listing.id)
+        .join(Revision, Revision.id == forced.c.revision_id)
+        .where(Listing.published_at >= scope.start, Listing.published_at < scope.cutoff,
+               *conditions)
+        .group_by(Revision.sector, Listing.kind)).all()
+    table: dict[str, dict] = {}
+    for sector, kind, count in counted:
+        row = table.setdefault(sector, {"sector": sector, "offers": 0, "requests": 0})
+        row["offers" if kind == Kind.OFFER else "requests"] += count
+    return sorted(table.values(), key=lambda r: -(r["offers"] + r["requests"]))
+
+
+def compute(scope: Scope) -> Figures:
+    deal_count, deal_value = deals(scope)
+    return Figures(
+        businesses_registered=businesses_registered(scope),
+        businesses_verified=businesses_verified(scope),
+        offers_published=published(scope, Kind.OFFER),
+        requests_published=published(scope, Kind.REQUEST),
+        offers_active=active(scope, Kind.OFFER),
+        requests_active=active(scope, Kind.REQUEST),
+        inquiries=inquiries(scope),
+        proposals=proposals(scope),
+        deals=deal_count,
+        deal_value_vnd=deal_value,
+        series=series(scope),
+        sectors=by_sector(scope),
+    )
