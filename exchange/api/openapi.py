@@ -94,6 +94,9 @@ def openapi_document() -> dict:
         {"name": "business", "in": "query", "required": False,
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
          "description": "Only this business."},
+        {"name": "verified", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": ["0", "1", "true", "false", "on"]},
+         "description": "1: only listings of businesses verified by the exchange staff."},
     ]
     return {
         "openapi": "3.1.0",
