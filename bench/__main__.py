@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.load")
+MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.stats", "bench.load")
 
 if __name__ == "__main__":
     for name in MODULES:

@@ -103,6 +103,13 @@ class Revision(db.Model):
     """One version of a listing's content, reviewed on its own."""
 
     __tablename__ = "listing_revisions"
+    # the statistics' "version in force at a date" and its content, read from these narrow
+    # indexes alone (index-only scans) instead of the wide revision rows
+    __table_args__ = (
+        Index("ix_listing_revisions_in_force", "listing_id", "status", "decided_at", "id"),
+        Index("ix_listing_revisions_stats_content", "id", "sector", "province", "category",
+              "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)

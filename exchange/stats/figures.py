@@ -13,7 +13,7 @@ gives the same numbers today as it did on that date:
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import distinct, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from exchange.accounts.models import Business
@@ -125,31 +125,42 @@ def _count(query) -> int:
     return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def published(scope: Scope, kind: str) -> int:
-    if scope.kind and scope.kind != kind:
-        return 0
-    return _count(_listings(scope).where(
-        Listing.kind == kind, Listing.published_at >= scope.start,
-        Listing.published_at < scope.cutoff))
+def _bucket_starts(scope: Scope, spans) -> list[datetime]:
+    return [datetime.combine(first, time(), tzinfo=local_zone()) for first, _last in spans]
 
 
-def active(scope: Scope, kind: str) -> int:
-    if scope.kind and scope.kind != kind:
-        return 0
+def listing_rows(scope: Scope, spans) -> list:
+    """One pass over the listings published before the cut-off, grouped by kind, sector and
+    bucket of the period (-1: published before the period): how many, and how many of them
+    were online at the cut-off. Every listing figure of the page comes from these rows."""
     cutoff = scope.cutoff
+    forced = in_force(cutoff)
     last_event = (select(AuditEntry.listing_id, func.max(AuditEntry.id).label("entry_id"))
                   .where(AuditEntry.action.in_(ONLINE_EVENTS + OFFLINE_EVENTS),
-                         AuditEntry.listing_id.is_not(None), AuditEntry.at < cutoff)
+                         AuditEntry.at < cutoff)
                   .group_by(AuditEntry.listing_id).subquery("last_event"))
     event = aliased(AuditEntry)
-    return _count(
-        _listings(scope)
+    starts = _bucket_starts(scope, spans)
+    bucket = case(
+        (Listing.published_at < scope.start, -1),
+        *[(Listing.published_at < following, index)
+          for index, following in enumerate(starts[1:] + [cutoff])],
+        else_=-1).label("bucket")
+    online = case((and_(Revision.expires_at >= cutoff,
+                        # no status event at all: published in bulk (import, demo), online
+                        or_(event.id.is_(None), event.action.not_in(OFFLINE_EVENTS))), 1),
+                  else_=0)
+    conditions = _content_filters(scope, Revision)
+    if scope.kind:
+        conditions.append(Listing.kind == scope.kind)
+    return db.session.execute(
+        select(Listing.kind, Revision.sector, bucket, func.count(), func.sum(online))
+        .join(forced, forced.c.listing_id == Listing.id)
+        .join(Revision, Revision.id == forced.c.revision_id)
         .outerjoin(last_event, last_event.c.listing_id == Listing.id)
         .outerjoin(event, event.id == last_event.c.entry_id)
-        .where(Listing.kind == kind, Listing.published_at < cutoff,
-               Revision.expires_at >= cutoff,
-               # no status event at all: published in bulk (import, demo) and still online
-               or_(event.id.is_(None), event.action.not_in(OFFLINE_EVENTS))))
+        .where(Listing.published_at < cutoff, *conditions)
+        .group_by(Listing.kind, Revision.sector, bucket)).all()
 
 
 def businesses_registered(scope: Scope) -> int:
@@ -194,11 +205,10 @@ def _deals(scope: Scope):
     return query
 
 
-def deals(scope: Scope) -> tuple[int, int]:
+def deal_rows(scope: Scope) -> list:
+    """(concluded_on, value_vnd) of the deals the scope counts."""
     found = _deals(scope).subquery()
-    count, value = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(found.c.value_vnd), 0))).one()
-    return count or 0, int(value or 0)
+    return db.session.execute(select(found.c.concluded_on, found.c.value_vnd)).all()
 
 
 def buckets(scope: Scope) -> list[tuple[date, date]]:
@@ -221,63 +231,37 @@ def _bucket_index(spans, day: date) -> int | None:
     return None
 
 
-def series(scope: Scope) -> list[dict]:
-    """Per day or month: offers and requests published, deals and their value."""
-    spans = buckets(scope)
-    rows = [{"first": first, "last": last, "offers": 0, "requests": 0, "deals": 0,
-             "deal_value_vnd": 0} for first, last in spans]
-    zone = local_zone()
-    published_rows = db.session.execute(
-        select(Listing.kind, Listing.published_at).where(
-            Listing.id.in_(_listings(scope)), Listing.published_at >= scope.start,
-            Listing.published_at < scope.cutoff)).all()
-    for kind, at in published_rows:
-        index = _bucket_index(spans, at.astimezone(zone).date())
-        if index is not None:
-            rows[index]["offers" if kind == Kind.OFFER else "requests"] += 1
-    found = _deals(scope).subquery()
-    for concluded_on, value in db.session.execute(select(found.c.concluded_on,
-                                                         found.c.value_vnd)).all():
-        index = _bucket_index(spans, concluded_on)
-        if index is not None:
-            rows[index]["deals"] += 1
-            rows[index]["deal_value_vnd"] += value or 0
-    return rows
-
-
-def by_sector(scope: Scope) -> list[dict]:
-    """Offers and requests published in the period, per sector of the version in force."""
-    forced = in_force(scope.cutoff)
-    conditions = _content_filters(scope, Revision)
-    if scope.kind:
-        conditions.append(Listing.kind == scope.kind)
-    counted = db.session.execute(
-        select(Revision.sector, Listing.kind, func.count(Listing.id))
-        .join(forced, forced.c.listing_id == Listing.id)
-        .join(Revision, Revision.id == forced.c.revision_id)
-        .where(Listing.published_at >= scope.start, Listing.published_at < scope.cutoff,
-               *conditions)
-        .group_by(Revision.sector, Listing.kind)).all()
-    table: dict[str, dict] = {}
-    for sector, kind, count in counted:
-        row = table.setdefault(sector, {"sector": sector, "offers": 0, "requests": 0})
-        row["offers" if kind == Kind.OFFER else "requests"] += count
-    return sorted(table.values(), key=lambda r: -(r["offers"] + r["requests"]))
-
-
 def compute(scope: Scope) -> Figures:
-    deal_count, deal_value = deals(scope)
-    return Figures(
+    spans = buckets(scope)
+    figures = Figures(
         businesses_registered=businesses_registered(scope),
         businesses_verified=businesses_verified(scope),
-        offers_published=published(scope, Kind.OFFER),
-        requests_published=published(scope, Kind.REQUEST),
-        offers_active=active(scope, Kind.OFFER),
-        requests_active=active(scope, Kind.REQUEST),
         inquiries=inquiries(scope),
         proposals=proposals(scope),
-        deals=deal_count,
-        deal_value_vnd=deal_value,
-        series=series(scope),
-        sectors=by_sector(scope),
     )
+    series = [{"first": first, "last": last, "offers": 0, "requests": 0, "deals": 0,
+               "deal_value_vnd": 0} for first, last in spans]
+    sectors: dict[str, dict] = {}
+    for kind, sector, bucket, count, online in listing_rows(scope, spans):
+        offers = kind == Kind.OFFER
+        if offers:
+            figures.offers_active += int(online or 0)
+        else:
+            figures.requests_active += int(online or 0)
+        if bucket < 0:
+            continue
+        name = "offers" if offers else "requests"
+        setattr(figures, f"{name}_published", getattr(figures, f"{name}_published") + count)
+        series[bucket][name] += count
+        row = sectors.setdefault(sector, {"sector": sector, "offers": 0, "requests": 0})
+        row[name] += count
+    for concluded_on, value in deal_rows(scope):
+        figures.deals += 1
+        figures.deal_value_vnd += value or 0
+        index = _bucket_index(spans, concluded_on)
+        if index is not None:
+            series[index]["deals"] += 1
+            series[index]["deal_value_vnd"] += value or 0
+    figures.series = series
+    figures.sectors = sorted(sectors.values(), key=lambda r: -(r["offers"] + r["requests"]))
+    return figures
