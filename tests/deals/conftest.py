@@ -1,4 +1,5 @@
 """Proposal and deal test helpers: a published request, verified proposers, signed-in clients."""
+import time
 from datetime import timedelta
 
 import pytest
@@ -76,3 +77,14 @@ def propose(member, listing, **overrides):
     proposal = submit_proposal(member, listing, details(**overrides))
     db.session.commit()
     return proposal
+
+
+def mail_with(smtp, address, text, timeout=10.0):
+    """The first mail to `address` whose body holds `text` (other mail may arrive too)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for mail in smtp.to(address):
+            if text in smtp.body(mail):
+                return mail
+        time.sleep(0.05)
+    return None
