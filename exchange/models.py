@@ -7,3 +7,4 @@ from exchange.moderation.models import AuditEntry, QueueItem  # noqa: F401
 from exchange.search.models import IndexJob  # noqa: F401
 from exchange.payments.models import Order, Plan, ProcessedEvent  # noqa: F401
 from exchange.matching.models import AlertSent, Match, MatchJob, MatchNotice, SavedSearch  # noqa: F401,E501
+from exchange.deals.models import Deal, DealListing, Proposal, ProposalFile, ProposalMessage, RequestClosure  # noqa: F401,E501

@@ -94,6 +94,9 @@ def openapi_document() -> dict:
         {"name": "business", "in": "query", "required": False,
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
          "description": "Only this business."},
+        {"name": "verified", "in": "query", "required": False,
+         "schema": {"type": "string", "enum": ["0", "1", "true", "false", "on"]},
+         "description": "1: only listings of businesses verified by the exchange staff."},
     ]
     return {
         "openapi": "3.1.0",
@@ -194,12 +197,15 @@ def openapi_document() -> dict:
             },
             "Stats": {
                 "type": "object",
-                "required": ["businesses", "offers", "requests", "categories"],
+                "required": ["businesses", "offers", "requests", "deals", "categories"],
                 "additionalProperties": False,
                 "properties": {
                     "businesses": {"type": "integer", "minimum": 0},
                     "offers": {"type": "integer", "minimum": 0},
                     "requests": {"type": "integer", "minimum": 0},
+                    "deals": {"type": "integer", "minimum": 0,
+                              "description": "Deals concluded on the exchange and confirmed "
+                                             "by both businesses (or recorded by staff)."},
                     "categories": {"type": "object", "additionalProperties": {
                         "type": "integer", "minimum": 0}},
                 },

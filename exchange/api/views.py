@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import Business
 from exchange.core.pagecache import public_page
+from exchange.deals.services import confirmed_total
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
@@ -81,6 +82,7 @@ def stats():
         businesses=db.session.scalar(select(func.count()).select_from(Business)) or 0,
         offers=kinds.get("offer", 0),
         requests=kinds.get("request", 0),
+        deals=confirmed_total(),
         categories=categories,
     )
 

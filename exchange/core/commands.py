@@ -44,19 +44,23 @@ def send_mail():
 def tick():
     """One round of periodic work: expire listings and features, sync the index, match,
     send mail."""
+    from exchange.deals.proposals import close_due, send_digests
     from exchange.effects import drain
     from exchange.listings.lifecycle import expire_due
     from exchange.payments.services import expire_features
-
     from exchange.search.verify import verify_if_due
 
     expired = expire_due()
     features_ended = expire_features()
+    # after expiry, so a request that expired this round closes this round too
+    requests_closed = close_due()
+    send_digests()
     db.session.commit()
     # at a low rate (VERIFY_INDEX_INTERVAL): the index against the database, repaired by
     # index jobs that the drain below sends
     verified = verify_if_due()
     drain()
-    click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended")
+    click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended, "
+               f"{requests_closed} request(s) closed to proposals")
     if verified is not None:
         click.echo(f"index verified: {verified.differences} difference(s) repaired")

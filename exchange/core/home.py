@@ -2,6 +2,7 @@
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Business
+from exchange.deals.services import confirmed_total
 from exchange.extensions import db
 from exchange.listings.models import Kind
 from exchange.search.query import SearchQuery
@@ -23,6 +24,7 @@ def home_context() -> dict:
         "business_count": db.session.scalar(select(func.count()).select_from(Business)),
         "offer_count": offers.total,
         "request_count": requests.total,
+        "deal_count": confirmed_total(),
         "featured": featured.hits,
         "latest_offers": offers.hits,
         "latest_requests": requests.hits,

@@ -113,6 +113,10 @@ class ListingForm(FlaskForm):
     expires_at = DateField(_l("Expires on"), default=default_expiry,
                            validators=[Optional()],
                            description=_l("At most 24 months from today."))
+    proposals_close_on = DateField(
+        _l("Proposals close on"), validators=[Optional()],
+        description=_l("Requests: businesses can send proposals until the end of this day. "
+                       "Empty: until the request expires."))
     images = MultipleFileField(_l("Images"),
                                render_kw={"accept": "image/jpeg,image/png,image/webp"},
                                description=_l("Up to 8 JPEG, PNG or WebP images, 5 MB each."))
@@ -171,6 +175,14 @@ class ListingForm(FlaskForm):
         if field.data > add_months(today, 24):
             raise ValidationError(_l("A listing can run for at most 24 months."))
 
+    def validate_proposals_close_on(self, field):
+        if field.data is None or self.kind.data != Kind.REQUEST:
+            return
+        if field.data < local_today():
+            raise ValidationError(_l("The closing date cannot be in the past."))
+        if field.data > (self.expires_at.data or default_expiry()):
+            raise ValidationError(_l("Proposals must close before the request expires."))
+
     def validate_budget_max(self, field):
         if (field.data is not None and self.budget_min.data is not None
                 and field.data < self.budget_min.data):
@@ -220,6 +232,8 @@ class ListingForm(FlaskForm):
             "unit": self.unit.data or None,
             "keywords": self.keyword_list(),
             "expires_at": end_of_day(self.expires_at.data or default_expiry()),
+            "proposals_close_at": end_of_day(self.proposals_close_on.data)
+            if not is_offer and self.proposals_close_on.data else None,
         }
 
     @classmethod
@@ -227,6 +241,7 @@ class ListingForm(FlaskForm):
         """Form data prefilled from a revision, for the edit page."""
         content = revision.content()
         expires = content.pop("expires_at")
+        closes = content.pop("proposals_close_at")
         return {
             **content,
             "kind": listing.kind,
@@ -238,5 +253,6 @@ class ListingForm(FlaskForm):
             "keywords": ", ".join(content["keywords"] or []),
             "expires_at": expires.astimezone(local_zone()).date()
             if expires else default_expiry(),
+            "proposals_close_on": closes.astimezone(local_zone()).date() if closes else None,
         }
 

@@ -103,6 +103,13 @@ class Revision(db.Model):
     """One version of a listing's content, reviewed on its own."""
 
     __tablename__ = "listing_revisions"
+    # the statistics' "version in force at a date" and its content, read from these narrow
+    # indexes alone (index-only scans) instead of the wide revision rows
+    __table_args__ = (
+        Index("ix_listing_revisions_in_force", "listing_id", "status", "decided_at", "id"),
+        Index("ix_listing_revisions_stats_content", "id", "sector", "province", "category",
+              "expires_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
@@ -127,6 +134,8 @@ class Revision(db.Model):
     unit: Mapped[str | None] = mapped_column(String(20))
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # requests only: proposals are accepted until then (None: until the request expires)
+    proposals_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -142,7 +151,7 @@ class Revision(db.Model):
     CONTENT_FIELDS = (
         "title", "summary", "description", "category", "sector", "province", "trl",
         "ip_status", "transfer_modes", "price_vnd", "budget_min_vnd", "budget_max_vnd",
-        "price_negotiable", "quantity", "unit", "keywords", "expires_at",
+        "price_negotiable", "quantity", "unit", "keywords", "expires_at", "proposals_close_at",
     )
 
     def content(self) -> dict:

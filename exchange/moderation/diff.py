@@ -25,6 +25,7 @@ FIELD_LABELS = {
     "unit": _l("Unit"),
     "keywords": _l("Keywords"),
     "expires_at": _l("Expires on"),
+    "proposals_close_at": _l("Proposals close on"),
     "images": _l("Images"),
     "attachments": _l("Attachments"),
 }
@@ -69,7 +70,7 @@ def display(name, value) -> str:
         return str(_l("Yes") if value else _l("No"))
     if name == "trl":
         return f"TRL {value}"
-    if name == "expires_at":
+    if name in ("expires_at", "proposals_close_at"):
         return format_date(value, "long")
     return str(value)
 
@@ -120,7 +121,8 @@ def revision_diff(old, new) -> list[FieldChange]:
     changes = []
     for name in new.CONTENT_FIELDS:
         before, after = getattr(old, name), getattr(new, name)
-        if name == "expires_at" and before and after and before.date() == after.date():
+        if (name in ("expires_at", "proposals_close_at") and before and after
+                and before.date() == after.date()):
             continue
         if before == after or (before in (None, "", []) and after in (None, "", [])):
             continue

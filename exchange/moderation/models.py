@@ -66,6 +66,8 @@ class AuditEntry(db.Model):
     """An immutable record of a moderation or lifecycle event."""
 
     __tablename__ = "audit_entries"
+    # the statistics read a listing's status events (approved, withdrawn, …) before a date
+    __table_args__ = (Index("ix_audit_entries_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

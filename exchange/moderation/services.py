@@ -14,6 +14,7 @@ from exchange.listings import lifecycle
 from exchange.listings.models import Listing, Status
 from exchange.mail import queue_mail
 from exchange.moderation.models import Decision, ItemKind, ItemState, QueueItem, record_audit
+from exchange.search.models import record_index_job
 from exchange.timeutil import utcnow
 
 REASON_MAX = 2000
@@ -249,7 +250,13 @@ def _decide_business(item, moderator_id, decision, reason):
     business = item.business
     if business is None:
         raise DomainError(_l("This item has no business to verify."), code="broken_item")
+    was_verified = business.is_verified
     business.is_verified = decision == Decision.APPROVE
+    if business.is_verified != was_verified:
+        # the index documents carry the badge (and the "verified businesses only" filter)
+        for listing_id in db.session.scalars(select(Listing.id).where(
+                Listing.business_id == business.id, Listing.status == Status.PUBLISHED)):
+            record_index_job(listing_id, "business_verified")
     action = "business_verified" if decision == Decision.APPROVE else "business_rejected"
     record_audit(action, actor_id=moderator_id, business_id=business.id,
                  queue_item_id=item.id, reason=reason, tax_code=business.tax_code)

@@ -1,6 +1,7 @@
 """A plain database search used while Meilisearch is unreachable: title match, newest first."""
 from sqlalchemy import func, select
 
+from exchange.accounts.models import Business
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision
 from exchange.search.documents import build_document, public_listings
@@ -25,6 +26,9 @@ def database_search(query: SearchQuery) -> SearchResult:
         stmt = stmt.where(Listing.business_id == query.business_id)
     if query.featured_only:
         stmt = stmt.where(Listing.featured_until > utcnow())
+    if query.verified_only:
+        stmt = stmt.where(Listing.business_id.in_(
+            select(Business.id).where(Business.is_verified.is_(True))))
     price = func.coalesce(Revision.price_vnd, Revision.budget_max_vnd, Revision.budget_min_vnd)
     if query.price_min is not None:
         stmt = stmt.where(price >= query.price_min)

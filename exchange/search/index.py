@@ -16,7 +16,8 @@ from exchange import taxonomy
 SEARCHABLE = ["title", "keywords", "summary", "description", "business_name"]
 FILTERABLE = [
     "id", "kind", "category", "sector", "province", "price", "trl", "transfer_modes", "featured",
-    "featured_until", "business_id", "published_at", "expires_at", "status",
+    "featured_until", "business_id", "business_verified", "published_at", "expires_at",
+    "status",
 ]
 SORTABLE = ["published_at", "price"]
 # featured listings go on top of the results that match every word

@@ -41,6 +41,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
 _SPACE = re.compile(r"\s+")
 
 
+# `verified`: only listings of businesses the staff verified (a checkbox sends "1")
+VERIFIED_VALUES = {"": False, "0": False, "false": False, "1": True, "true": True, "on": True}
+
+
 class QueryError(DomainError):
     """A search parameter that cannot be used; the message names it."""
 
@@ -60,11 +64,12 @@ class SearchQuery:
     per_page: int = PER_PAGE
     business_id: int | None = None
     featured_only: bool = False
+    verified_only: bool = False
 
     @property
     def has_filters(self) -> bool:
         return bool(any(self.selected.values()) or self.price_min is not None
-                    or self.price_max is not None)
+                    or self.price_max is not None or self.verified_only)
 
     def to_args(self, **changes) -> dict:
         """Query-string arguments for this query (page reset unless given)."""
@@ -85,6 +90,8 @@ class SearchQuery:
             args["page"] = query.page
         if query.per_page != PER_PAGE:
             args["per_page"] = query.per_page
+        if query.verified_only:
+            args["verified"] = 1
         return args
 
     def toggled(self, param: str, value: str) -> dict:
@@ -93,7 +100,8 @@ class SearchQuery:
         return self.to_args(selected={**self.selected, param: values}, page=1)
 
     def without_filters(self) -> dict:
-        return self.to_args(selected={}, price_min=None, price_max=None, page=1)
+        return self.to_args(selected={}, price_min=None, price_max=None, verified_only=False,
+                            page=1)
 
 
 def _clean_text(param: str, value: str, limit: int) -> str:
@@ -163,8 +171,12 @@ def parse_query(args, *, allow_per_page: bool = False) -> SearchQuery:
     business_id = None
     if args.get("business", "").strip():
         business_id = _int("business", args["business"], 1, MAX_ID)
+    verified = args.get("verified", "").strip().lower()
+    if verified not in VERIFIED_VALUES:
+        raise QueryError("verified", _l("“verified” must be 1 or 0."))
     return SearchQuery(q=q, selected=selected, price_min=price_min, price_max=price_max,
-                       sort=sort, page=page, per_page=per_page, business_id=business_id)
+                       sort=sort, page=page, per_page=per_page, business_id=business_id,
+                       verified_only=VERIFIED_VALUES[verified])
 
 
 def quote(value) -> str:
@@ -195,6 +207,8 @@ def build_filter(query: SearchQuery, exclude: str | None = None, now=None,
         expression.append(f"price <= {int(query.price_max)}")
     if query.business_id is not None:
         expression.append(f"business_id = {int(query.business_id)}")
+    if query.verified_only:
+        expression.append("business_verified = true")
     if query.featured_only:
         expression.append("featured = true")
         expression.append(f"featured_until > {int((now or utcnow()).timestamp())}")

@@ -68,7 +68,7 @@ def test_stats_match_the_document(client, spec, published, owner):
     make_listing(owner.business, owner, title="Chưa duyệt")
     body = client.get("/api/v1/stats").get_json()
     validate(spec, "/stats", 200, body)
-    assert body == {"businesses": 1, "offers": 1, "requests": 0,
+    assert body == {"businesses": 1, "offers": 1, "requests": 0, "deals": 0,
                     "categories": {"technology": 1}}
 
 

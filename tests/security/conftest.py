@@ -27,6 +27,15 @@ class _Part:
         self.filename = filename
 
 
+def pdf_bytes() -> bytes:
+    from pypdf import PdfWriter
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def png_bytes(size=(64, 48), color=(30, 120, 200)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, "PNG")
@@ -70,6 +79,22 @@ def build_world() -> World:
     thread = record_inquiry(buyer, listing, "Xin báo giá hai máy sấy giao tại Đắk Lắk.")
     report_thread(owner, thread, "spam")  # staff may read only reported conversations
     saved = save_search(owner, "Máy sấy", "q=may+say")
+    from datetime import timedelta
+
+    from exchange.deals import proposals, services as deals
+    from exchange.listings.forms import local_today
+    wanted = publish(make_listing(buyer.business, buyer, kind="request", trl=None,
+                                  title="Cần mua dây chuyền sấy", price_vnd=None,
+                                  budget_max_vnd=500_000_000))
+    with files.stored([files.prepare_pdf(_Part(pdf_bytes(), "bao-gia.pdf"))]) as pdfs:
+        proposal = proposals.submit_proposal(owner, wanted, {
+            "solution": "Dây chuyền sấy 1 tấn/giờ.", "price_kind": "amount",
+            "price_vnd": 450_000_000, "transfer_mode": "turnkey",
+            "valid_until": local_today() + timedelta(days=30)}, pdfs)
+    proposals.post_message(buyer, proposal, "Thời gian lắp đặt bao lâu?")
+    proposals.award(buyer, proposal)
+    deal = deals.record_deal(buyer, proposal=proposal, kind="turnkey", value_vnd=450_000_000,
+                             concluded_on=local_today())
     order = Order(listing_id=listing.id, business_id=owner.business_id, member_id=owner.id,
                   plan_code="week", days=7, amount_vnd=500_000, status=OrderStatus.PENDING)
     db.session.add(order)
@@ -78,7 +103,8 @@ def build_world() -> World:
         "listing_id": listing.id, "business_id": owner.business_id,
         "file_id": listing.approved_revision.files[0].id, "item_id": item.id,
         "thread_id": thread.id, "member_id": buyer.id, "saved_id": saved.id,
-        "order_id": order.id, "code": "equipment", "token": "not-a-signed-token",
+        "order_id": order.id, "code": "equipment", "proposal_id": proposal.id,
+        "deal_id": deal.id, "token": "not-a-signed-token",
     }
     return World(owner=owner, buyer=buyer, moderator=moderator, admin=admin, values=values)
 

@@ -33,12 +33,17 @@ MEMBER = {
     "matching.delete_saved_search",
     "payments.feature", "payments.success", "payments.cancel", "payments.orders",
     "payments.receipt", "payments.order_status",
+    "deals.propose", "deals.revise", "deals.withdraw", "deals.proposal", "deals.proposal_file",
+    "deals.compare", "deals.shortlist", "deals.award", "deals.decline", "deals.close",
+    "deals.my_proposals", "deals.record_from_thread", "deals.record_from_proposal",
+    "deals.deal", "deals.confirm", "deals.dispute", "deals.my_deals",
 }
 MODERATOR = {
     "moderation.queue", "moderation.review", "moderation.claim", "moderation.decide",
     "moderation.release", "moderation.audit", "moderation.listing", "moderation.suspend",
     "moderation.restore", "inquiries.moderator_thread", "inquiries.suspend_inquiries",
     "inquiries.restore_inquiries", "transfer.staff_export",
+    "deals.staff_deals", "deals.record_offline", "stats.report", "stats.export_table",
 }
 ADMIN = {"payments.admin_orders", "payments.admin_plans"}
 
@@ -63,6 +68,7 @@ FORM = {
 ARGUMENTS = {
     "static": {"filename": "js/app.js"},
     "core.vendor": {"package": "bootstrap", "filename": "css/bootstrap.min.css"},
+    "stats.export_table": {"table": "summary", "fmt": "xlsx"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Proposals on requests, recorded deals and track records."""

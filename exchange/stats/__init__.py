@@ -1,0 +1,1 @@
+"""Statistics for the department: figures for any period and past date, charts, exports."""
