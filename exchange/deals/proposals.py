@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from exchange import taxonomy
+from exchange.core.messages import lazy_message
 from exchange.deals import notifications, permissions
 from exchange.deals.models import (ClosureOutcome, DeclineReason, PriceKind, Proposal,
                                    ProposalFile, ProposalMessage, ProposalState, RequestClosure)
@@ -117,8 +118,8 @@ def _check_details(member, details: dict) -> dict:
 def _attach(proposal, stored_rows) -> None:
     """Turn verified, stored files (files.stored) into this proposal's attachments."""
     if len(proposal.files) + len(stored_rows) > MAX_FILES:
-        raise DomainError(_l("A proposal can have at most %(n)s PDF attachments.", n=MAX_FILES),
-                          code="too_many_files")
+        raise DomainError(lazy_message(_l("A proposal can have at most %(n)s PDF attachments."),
+                                       n=MAX_FILES), code="too_many_files")
     start = len(proposal.files)
     for offset, row in enumerate(stored_rows):
         proposal.files.append(ProposalFile(sha256=row.sha256, filename=row.filename,
