@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField,
                      StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 
@@ -50,8 +51,9 @@ class MarkPaidForm(FlaskForm):
 
 class ResolveForm(FlaskForm):
     action = SelectField(_l("Resolution"), choices=[
-        ("fulfil", _l("Fulfil the order")), ("refund", _l("Refund (note what was done)")),
-        ("note", _l("Close with a note"))], validators=[DataRequired()])
+        SelectChoice("fulfil", _l("Fulfil the order")),
+        SelectChoice("refund", _l("Refund (note what was done)")),
+        SelectChoice("note", _l("Close with a note"))], validators=[DataRequired()])
     order_id = IntegerField(_l("Order number"), validators=[Optional(), NumberRange(min=1)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
 
@@ -68,5 +70,5 @@ class ExportForm(FlaskForm):
 
     start = DateField(_l("From"), validators=[DataRequired()])
     end = DateField(_l("To"), validators=[DataRequired()])
-    format = SelectField(_l("Format"), choices=[("csv", "CSV"), ("xlsx", "XLSX")],
+    format = SelectField(_l("Format"), choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", "XLSX")],
                          default="csv")

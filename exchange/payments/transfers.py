@@ -56,7 +56,6 @@ def record_transfer(credit: Credit, *, source: str, order: Order | None = None,
         bank_transaction_id=tx_id, amount_vnd=int(credit.amount_vnd),
         description=(credit.description or "")[:500], source=source,
         occurred_at=credit.occurred_at, outcome=TransferOutcome.UNRELATED,
-        order_id=order.id if order else None,
         recorded_by_id=recorded_by.id if recorded_by else None)
     try:
         # the unique bank transaction id decides: a second delivery, even one racing this
@@ -68,8 +67,11 @@ def record_transfer(credit: Credit, *, source: str, order: Order | None = None,
     if order is None:
         order = _match(transfer)
     if order is not None:
-        transfer.order_id = order.id
         transfer.outcome = _settle(transfer, order, on_time_or_staff=source == "manual")
+        # linked only now: the foreign key check share-locks the order row, and taken
+        # before fulfilment's listing lock it deadlocks against a concurrent fulfilment
+        # (setting the order's unique bank_transaction_id needs the full row lock)
+        transfer.order_id = order.id
     transfer.needs_review = transfer.outcome in NEEDS_REVIEW
     db.session.flush()
     return transfer
@@ -141,11 +143,11 @@ def resolve(transfer: BankTransfer, staff, action: str, *, note: str = "",
             raise DomainError(_l("Give the order this transfer paid for."), code="no_order")
         if order.status != OrderStatus.PENDING:
             raise DomainError(_l("That order is already settled."), code="already_settled")
-        transfer.order_id = order.id
         result = fulfil_order(order, paid_vnd=transfer.amount_vnd,
                               bank_transaction_id=transfer.bank_transaction_id)
         if result == "already_settled":
             raise DomainError(_l("That order is already settled."), code="already_settled")
+        transfer.order_id = order.id  # after fulfilment, as in record_transfer
         action = "fulfilled" if result == "fulfilled" else result
     transfer.resolution = {"refund": "refund", "note": "noted"}.get(action, action)
     transfer.note = note.strip()[:500] or transfer.note
