@@ -13,6 +13,9 @@ from vietnam_qr_pay import BanksObject, QRPay
 # catches every single mistyped character and nearly every swap of two neighbours
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 BODY_LENGTH = 7
+# references never contain O or I, so a payer typing 0 for O (or 1 for I) is read right
+UNAMBIGUOUS = ALPHABET.replace("O", "").replace("I", "")
+READ_AS = str.maketrans("OI", "01")
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,11 @@ def _prefix() -> str:
 
 def new_reference() -> str:
     """A fresh reference: prefix, 7 random characters and their check character."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
-    return f"{_prefix()}{body}{mod_37_36.calc_check_digit(body)}"
+    while True:
+        body = "".join(secrets.choice(UNAMBIGUOUS) for _ in range(BODY_LENGTH))
+        check = mod_37_36.calc_check_digit(body)
+        if check in UNAMBIGUOUS:
+            return f"{_prefix()}{body}{check}"
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ def find_reference(description: str) -> FoundReference | None:
     # as written first; then with every separator dropped, for "SGD K7Q2 M9X4P"
     for text in (spaced, spaced.replace(" ", "")):
         for match in re.finditer(rf"{prefix} ?([0-9A-Z]{{{BODY_LENGTH + 1}}})", text):
-            code = match.group(1)
+            code = match.group(1).translate(READ_AS)
             candidates.append(FoundReference(prefix + code, mod_37_36.is_valid(code)))
     if not candidates:
         return None
