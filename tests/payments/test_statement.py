@@ -132,3 +132,19 @@ def test_header_synonyms_without_accents_or_case(app):
                      "A1,01/12/2026,\"250,000\",SGDXXXX\n".encode())
     [(line, credit)] = credits(rows)[0]
     assert (line, credit.bank_transaction_id, credit.amount_vnd) == (2, "A1", 250_000)
+
+
+def test_the_cli_imports_a_statement_once(vietqr, app, owner_client, listing, tmp_path):
+    order = transfer_order(owner_client, listing)
+    path = tmp_path / "sao-ke.csv"
+    path.write_bytes(vietcombank_csv([("03/12/2026 09:15:02", "FT26337000401", "", "200.000",
+                                       order.reference)]))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["exchange", "import-statement", str(path)])
+    assert first.exit_code == 0, first.output
+    assert "1 new, 0 already recorded, 1 order(s) paid" in first.output
+    again = runner.invoke(args=["exchange", "import-statement", str(path)])
+    assert "0 new, 1 already recorded, 0 order(s) paid" in again.output
+    db.session.expire_all()
+    assert order.status == OrderStatus.PAID
+    assert db.session.scalar(db.select(db.func.count()).select_from(Receipt)) == 1
