@@ -1,6 +1,7 @@
 """Plans, provider-neutral featuring orders, bank transfers received, receipts, Stripe events."""
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,7 @@ from exchange.timeutil import UTCDateTime, utcnow
 
 # Stripe treats VND as a zero-decimal currency: unit_amount is the amount in dong
 CURRENCY = "vnd"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class OrderStatus(StrEnum):
@@ -192,4 +194,6 @@ class Receipt(db.Model):
 
     @property
     def number(self) -> str:
-        return f"BL{self.issued_at.year}-{self.id:06d}"
+        # the year as the business sees it: a receipt of 31 December 23:30 in Hà Nội is
+        # of that year, though it is already 1 January nowhere but in UTC terms
+        return f"BL{self.issued_at.astimezone(VIETNAM).year}-{self.id:06d}"

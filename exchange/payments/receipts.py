@@ -6,7 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -37,7 +37,7 @@ def receipt_lines(order: Order) -> list[tuple[str, str]]:
     """The rows a receipt shows, in the reader's language (label, value)."""
     receipt = order.receipt
     title = order.listing.approved_revision.title if order.listing.approved_revision else ""
-    plan = order.plan.label("vi") if order.plan else order.plan_code
+    plan = order.plan.label(str(get_locale() or "vi")) if order.plan else order.plan_code
     rows = [
         (_("Receipt number"), receipt.number),
         (_("Issued"), format_datetime(receipt.issued_at, "short")),
@@ -132,6 +132,17 @@ def period_orders(start: date, end: date) -> list[Order]:
     return list(db.session.scalars(stmt).unique())
 
 
+# a cell starting with one of these is a formula to Excel and LibreOffice (and openpyxl
+# writes such a string as a formula): business names and titles are typed by members
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export_rows(orders: list[Order]) -> list[tuple]:
     zone = _zone()
 
@@ -150,7 +161,7 @@ def export_rows(orders: list[Order]) -> list[tuple]:
             receipt.amount_vnd if receipt else "", receipt.vat_percent or "" if receipt else "",
             split[1] if split else "", order.reference or "", order.bank_transaction_id or "",
             order.stripe_payment_intent_id or "", local(order.paid_at)))
-    return rows
+    return [tuple(_cell(value) for value in row) for row in rows]
 
 
 def export_csv(orders: list[Order]) -> bytes:

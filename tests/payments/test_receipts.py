@@ -112,3 +112,23 @@ def test_admins_export_orders_and_receipts_of_a_period(app, vietqr, owner_client
 def test_members_cannot_export(owner_client, vietqr):
     assert owner_client.get("/payments/admin/export?start=2026-01-01&end=2026-12-31"
                             ).status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_business_name_cannot_become_a_spreadsheet_formula(app, vietqr, owner_client, listing,
+                                                              fmt):
+    listing.business.name = '=HYPERLINK("http://evil.example","Bấm vào đây")'
+    db.session.commit()
+    order = transfer_order(owner_client, listing)
+    admin = signed_in(app, make_member(business=None, role=Role.ADMIN))
+    today = date.today().isoformat()
+    data = admin.get(f"/payments/admin/export?start={today}&end={today}&format={fmt}").data
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        business = rows[1][rows[0].index("business")]
+    else:
+        sheet = load_workbook(io.BytesIO(data)).active
+        assert sheet.cell(2, 7).data_type == "s"  # a string, not a formula
+        business = sheet.cell(2, 7).value
+    assert business == "'" + listing.business.name
+    assert order.id
