@@ -85,7 +85,7 @@ def test_an_underpayment_waits_for_staff_and_staff_fulfil_it(app, client, order,
 
     admin = signed_in(app, make_member(business=None, role=Role.ADMIN))
     page = admin.get("/payments/admin/transfers").get_data(as_text=True)
-    assert "FT2" in page and "underpaid" in page
+    assert "FT2" in page and "Less than the price" in page and 'data-outcome="underpaid"' in page
     transfer = db.session.scalars(db.select(BankTransfer)).one()
     response = admin.post(f"/payments/admin/transfers/{transfer.id}/resolve", data={
         "action": "fulfil", "note": "Khách xác nhận bù phần thiếu sau",
