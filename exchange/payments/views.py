@@ -8,7 +8,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.permissions import admin_required, belongs_to
+from exchange.accounts.permissions import admin_required, belongs_to, can_administer
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
 from exchange.listings import queries
@@ -135,8 +135,10 @@ def orders():
 def receipt(order_id):
     order = _order(order_id)
     lines = receipts.receipt_lines(order) if order.receipt else []
+    # staff see every transfer recorded against the order (an underpayment, a second one)
+    recorded = transfers.order_transfers(order.id) if can_administer(current_user) else []
     return render_template("payments/receipt.html", order=order, lines=lines,
-                           seller=receipts.seller())
+                           seller=receipts.seller(), transfers=recorded)
 
 
 @bp.get("/orders/<int:order_id>/receipt.pdf")

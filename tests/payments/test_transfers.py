@@ -95,6 +95,10 @@ def test_an_underpayment_waits_for_staff_and_staff_fulfil_it(app, client, order,
     assert order.status == OrderStatus.PAID and order.bank_transaction_id == "FT2"
     assert transfer.resolution == "fulfilled" and transfer.resolved_by_id is not None
     assert fulfilments(listing) == 1 and queued() == []
+    page = admin.get(f"/payments/orders/{order.id}").get_data(as_text=True)
+    assert 'id="order-transfers"' in page and "Fulfilled by staff" in page
+    owner_page = signed_in(app, order.member).get(f"/payments/orders/{order.id}")
+    assert 'id="order-transfers"' not in owner_page.get_data(as_text=True)
 
 
 def test_a_payment_after_expiry_waits_for_staff_and_a_refund_is_noted(app, client, order,
