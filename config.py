@@ -69,6 +69,25 @@ class Config:
     STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = env("STRIPE_API_BASE", "")
 
+    # VietQR bank transfer (exchange/payments/vietqr.py): offered when all three are set.
+    # VIETQR_BANK is the receiving bank's NAPAS BIN (e.g. 970436) or its short key
+    # (e.g. vietcombank), checked against the bank list of the vietnam-qr-pay package
+    VIETQR_BANK = env("VIETQR_BANK", "")
+    VIETQR_ACCOUNT_NUMBER = env("VIETQR_ACCOUNT_NUMBER", "")
+    VIETQR_ACCOUNT_NAME = env("VIETQR_ACCOUNT_NAME", "")
+    # shared secret of the bank-notification service; empty: the webhook answers 503
+    VIETQR_WEBHOOK_SECRET = env("VIETQR_WEBHOOK_SECRET", "")
+    VIETQR_WEBHOOK_TOLERANCE = env("VIETQR_WEBHOOK_TOLERANCE", 300, int)  # seconds
+    VIETQR_REFERENCE_PREFIX = env("VIETQR_REFERENCE_PREFIX", "SGD")
+    VIETQR_ORDER_HOURS = env("VIETQR_ORDER_HOURS", 48, int)
+
+    # the seller printed on receipts (exchange/payments/receipts.py)
+    EXCHANGE_LEGAL_NAME = env("EXCHANGE_LEGAL_NAME", "Sàn giao dịch công nghệ và thiết bị")
+    EXCHANGE_TAX_CODE = env("EXCHANGE_TAX_CODE", "")
+    EXCHANGE_ADDRESS = env("EXCHANGE_ADDRESS", "")
+    RECEIPT_VAT_PERCENT = env("RECEIPT_VAT_PERCENT", None, int)  # prices include this VAT
+    RECEIPT_FONT_DIR = env("RECEIPT_FONT_DIR", "/usr/share/fonts/truetype/dejavu")
+
     UPLOAD_DIR = env("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = env("MAX_CONTENT_LENGTH", 60 * 1024 * 1024, int)
     # pixels decoded per image and per request (exchange/listings/files.py), checked on

@@ -1,4 +1,4 @@
-"""`flask exchange seed-plans` and `flask exchange expire-features`."""
+"""`flask exchange seed-plans`, `expire-features` and `import-statement`."""
 import click
 
 from exchange.cli import register
@@ -27,3 +27,27 @@ def expire_features_command():
     db.session.commit()
     drain()
     click.echo(f"{ended} feature(s) ended")
+
+
+@register
+@click.command("import-statement")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_statement_command(path):
+    """Record the credits of a bank statement (CSV or XLSX); re-running it changes nothing."""
+    from pathlib import Path
+
+    from exchange.effects import drain
+    from exchange.errors import DomainError
+    from exchange.payments.statement import import_statement
+
+    try:
+        result = import_statement(path, Path(path).read_bytes(), None)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    drain()
+    click.echo(f"{result.rows} credit(s): {result.recorded} new, {result.duplicates} already "
+               f"recorded, {result.fulfilled} order(s) paid, {result.queued} for review"
+               + (f"; lines without a transaction id: {result.skipped}" if result.skipped
+                  else ""))

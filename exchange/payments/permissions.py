@@ -1,12 +1,27 @@
-"""Who may feature a listing and see its orders; used by views and templates alike."""
+"""Who may feature a listing and see its orders, and which providers take payment."""
 from flask import current_app
 
 from exchange.accounts.permissions import belongs_to, can_administer, can_post
+from exchange.payments.models import Provider
+
+
+def provider_enabled(provider: str) -> bool:
+    if provider == Provider.STRIPE:
+        return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+    if provider == Provider.VIETQR:
+        from exchange.payments.vietqr import receiving_account
+        return receiving_account() is not None
+    return False
+
+
+def enabled_providers() -> list[Provider]:
+    """The configured providers, bank transfer first (how most Vietnamese businesses pay)."""
+    return [p for p in (Provider.VIETQR, Provider.STRIPE) if provider_enabled(p)]
 
 
 def payments_enabled() -> bool:
-    """Featuring is offered only when a Stripe secret key is configured."""
-    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+    """Featuring is offered only when at least one provider is configured."""
+    return bool(enabled_providers())
 
 
 def can_feature(member, listing) -> bool:

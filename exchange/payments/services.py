@@ -1,4 +1,4 @@
-"""Featuring orders: open a Stripe Checkout Session, fulfil verified events once, end features."""
+"""Featuring orders: place them with a provider, fulfil verified payments once, end features."""
 from datetime import timedelta
 
 import stripe
@@ -11,8 +11,9 @@ from exchange.core.urls import site_url
 from exchange.errors import DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.listings.models import Listing
-from exchange.payments.models import CURRENCY, Order, OrderStatus, Plan, ProcessedEvent
-from exchange.payments.permissions import can_feature, payments_enabled
+from exchange.payments.models import (CURRENCY, Order, OrderStatus, Plan, ProcessedEvent,
+                                      Provider, Receipt)
+from exchange.payments.permissions import can_feature, payments_enabled, provider_enabled
 from exchange.payments.plans import plan_for_sale
 from exchange.search.models import record_index_job
 from exchange.timeutil import utcnow
@@ -45,9 +46,17 @@ def stripe_client() -> stripe.StripeClient:
     )
 
 
-def create_checkout(listing: Listing, member, plan: Plan | str, *, locale: str = "vi"):
-    """Record a pending order, then open a Checkout Session for it -> (order, session url)."""
-    if not payments_enabled():
+def place_order(listing: Listing, member, plan: Plan | str, provider: str, *,
+                locale: str = "vi") -> tuple[Order, str | None]:
+    """Record a pending order with the chosen provider -> (order, where Stripe takes the
+    payer, or None for a bank transfer, whose order page shows how to pay)."""
+    if provider == Provider.VIETQR:
+        return create_transfer_order(listing, member, plan), None
+    return create_checkout(listing, member, plan, locale=locale)
+
+
+def _new_order(listing: Listing, member, plan: Plan | str, provider: Provider, **fields):
+    if not payments_enabled() or not provider_enabled(provider):
         raise NotAllowed(_l("Featuring is not available."), code="payments_disabled")
     if not listing.is_public:
         raise DomainError(_l("Only a published listing can be featured."), code="not_public")
@@ -55,14 +64,35 @@ def create_checkout(listing: Listing, member, plan: Plan | str, *, locale: str =
         raise NotAllowed(_l("Only the business that posted this listing can feature it."))
     if isinstance(plan, str):
         plan = plan_for_sale(plan)
-
     order = Order(
         listing_id=listing.id, business_id=listing.business_id, member_id=member.id,
         plan_id=plan.id, plan_code=plan.code, days=plan.days, amount_vnd=plan.price_vnd,
-        currency=CURRENCY, status=OrderStatus.PENDING,
+        currency=CURRENCY, status=OrderStatus.PENDING, provider=provider, **fields,
     )
     db.session.add(order)
     db.session.flush()
+    return order, plan
+
+
+def create_transfer_order(listing: Listing, member, plan: Plan | str) -> Order:
+    """A pending order paid by bank transfer: a fresh reference, open for VIETQR_ORDER_HOURS."""
+    from exchange.payments.vietqr import new_reference
+    hours = current_app.config["VIETQR_ORDER_HOURS"]
+    for _attempt in range(5):  # 36^7 references: a clash is rare, and retried
+        try:
+            with db.session.begin_nested():
+                order, _plan = _new_order(listing, member, plan, Provider.VIETQR,
+                                          reference=new_reference(),
+                                          expires_at=utcnow() + timedelta(hours=hours))
+            return order
+        except IntegrityError:
+            continue
+    raise DomainError(_l("Please try again."), code="reference_clash")
+
+
+def create_checkout(listing: Listing, member, plan: Plan | str, *, locale: str = "vi"):
+    """Record a pending order, then open a Checkout Session for it -> (order, session url)."""
+    order, plan = _new_order(listing, member, plan, Provider.STRIPE)
 
     reference = {"order_id": str(order.id), "listing_id": str(listing.id), "plan": plan.code}
     title = listing.approved_revision.title
@@ -137,7 +167,8 @@ def handle_event(event) -> str:
             order.amount_vnd, order.currency, session.get("amount_total"), session.get("currency"))
         outcome = "amount_mismatch"
     else:
-        outcome = _fulfil(order, session)
+        outcome = fulfil_order(order, paid_vnd=session.get("amount_total"),
+                               stripe_payment_intent_id=_text(session.get("payment_intent")))
     processed.outcome = outcome
     db.session.flush()
     current_app.logger.info("stripe event %s (%s) for order %s: %s", event_id, kind, order.id,
@@ -158,13 +189,22 @@ def _order_for(session: dict) -> Order | None:
     return order
 
 
-def _fulfil(order: Order, session: dict) -> str:
+def fulfil_order(order: Order, *, paid_vnd: int | None, stripe_payment_intent_id=None,
+                 bank_transaction_id: str | None = None) -> str:
+    """Mark a pending order paid and feature its listing, once, whichever provider was paid.
+
+    Returns "fulfilled", "refund_due" (the listing is no longer public) or
+    "already_settled" when another payment settled the order first."""
     # lock the listing first so two orders paid together both extend the feature
     listing = db.session.scalar(
         select(Listing).where(Listing.id == order.listing_id)
         .with_for_update(of=Listing).execution_options(populate_existing=True))
     now = utcnow()
-    values = {"paid_at": now, "stripe_payment_intent_id": _text(session.get("payment_intent"))}
+    values = {"paid_at": now, "amount_paid_vnd": paid_vnd}
+    if stripe_payment_intent_id:
+        values["stripe_payment_intent_id"] = stripe_payment_intent_id
+    if bank_transaction_id:
+        values["bank_transaction_id"] = bank_transaction_id
     if listing.is_public:
         start = max(now, listing.featured_until or now)
         until = start + timedelta(days=order.days)
@@ -181,6 +221,11 @@ def _fulfil(order: Order, session: dict) -> str:
     db.session.expire(order)
     if not won:
         return "already_settled"
+    # the receipt is for the featuring sold; money beyond the price is refunded apart
+    price = order.amount_vnd
+    db.session.add(Receipt(order_id=order.id, issued_at=now,
+                           amount_vnd=price if paid_vnd is None else min(paid_vnd, price),
+                           vat_percent=current_app.config.get("RECEIPT_VAT_PERCENT")))
     if values["status"] == OrderStatus.REFUND_DUE:
         _notify(order, "payment_refund_due",
                 _l("Your payment was received but the listing could not be featured"))

@@ -1,24 +1,26 @@
-"""Featuring a listing: plans, Stripe Checkout and the webhook."""
+"""Featuring a listing: plans, the choice of provider, Stripe, VietQR transfers, webhooks."""
 import json
+import time
 
 import stripe
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
-from flask_babel import get_locale
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, url_for)
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.permissions import admin_required, belongs_to
+from exchange.accounts.permissions import admin_required, belongs_to, can_administer
 from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
 from exchange.listings import queries
 from exchange.listings import permissions as listing_permissions
-from exchange.payments import plans, reports
+from exchange.payments import plans, receipts, reports, transfers, vietqr
 from exchange.payments.forms import FeatureForm, PlanForm
-from exchange.payments.models import Order, OrderStatus, Plan
-from exchange.payments.permissions import can_feature, can_see_order, payments_enabled
-from exchange.payments.services import PaymentUnavailable, create_checkout, handle_event
+from exchange.payments.models import Order, OrderStatus, Plan, Provider
+from exchange.payments.permissions import (can_feature, can_see_order, enabled_providers,
+                                           payments_enabled)
+from exchange.payments.services import PaymentUnavailable, handle_event, place_order
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
 
@@ -35,13 +37,14 @@ def payment_helpers():
         "payments_enabled": payments_enabled,
         "can_feature": can_feature,
         "feature_plans": plans.plans_on_offer,
+        "payment_providers": enabled_providers,
         "listing_orders": reports.listing_orders,
         "business_orders": reports.business_orders,
     }
 
 
 @bp.before_request
-def hidden_without_stripe():
+def hidden_without_providers():
     if not payments_enabled():
         abort(404)
 
@@ -63,13 +66,14 @@ def feature(listing_id):
     if not belongs_to(current_user, listing.business_id):
         abort(403)
     back = url_for("listings.show", listing_id=listing.id)
-    form = FeatureForm(plans.plans_on_offer())
-    if not form.validate_on_submit():
-        flash(_("Choose one of the plans on offer."), "warning")
+    form = FeatureForm(plans.plans_on_offer(), enabled_providers())
+    provider = form.chosen_provider() if form.validate_on_submit() else None
+    if provider is None:
+        flash(_("Choose one of the plans on offer and a way to pay."), "warning")
         return redirect(back, 303)
     try:
-        _order_row, session_url = create_checkout(
-            listing, current_user._get_current_object(), form.plan.data,
+        order, session_url = place_order(
+            listing, current_user._get_current_object(), form.plan.data, provider,
             locale=str(get_locale() or "vi"))
     except PaymentUnavailable as exc:
         db.session.commit()  # keep the cancelled order: it shows what was attempted
@@ -80,7 +84,23 @@ def feature(listing_id):
         flash(exc.message, "error")
         return redirect(back, 303)
     db.session.commit()
+    if session_url is None:
+        return redirect(url_for("payments.pay", order_id=order.id), 303)
     return redirect(session_url, 303)
+
+
+@bp.get("/orders/<int:order_id>/pay")
+@login_required
+def pay(order_id):
+    """How to pay a transfer order: the VietQR code, the account as text, the expiry."""
+    order = _order(order_id)
+    if order.provider != Provider.VIETQR:
+        return redirect(url_for("payments.receipt", order_id=order.id), 303)
+    account = vietqr.receiving_account()
+    qr = None
+    if account is not None and order.status == OrderStatus.PENDING and not order.is_expired:
+        qr = vietqr.qr_svg(vietqr.payload(account, order.amount_vnd, order.reference))
+    return render_template("payments/pay.html", order=order, account=account, qr=qr)
 
 
 @bp.get("/success")
@@ -115,7 +135,24 @@ def orders():
 @bp.get("/orders/<int:order_id>")
 @login_required
 def receipt(order_id):
-    return render_template("payments/receipt.html", order=_order(order_id))
+    order = _order(order_id)
+    lines = receipts.receipt_lines(order) if order.receipt else []
+    # staff see every transfer recorded against the order (an underpayment, a second one)
+    recorded = transfers.order_transfers(order.id) if can_administer(current_user) else []
+    return render_template("payments/receipt.html", order=order, lines=lines,
+                           seller=receipts.seller(), transfers=recorded)
+
+
+@bp.get("/orders/<int:order_id>/receipt.pdf")
+@login_required
+def receipt_pdf(order_id):
+    order = _order(order_id)
+    if order.receipt is None:
+        abort(404)
+    with force_locale("vi"):  # the receipt is a Vietnamese business document
+        pdf = receipts.receipt_pdf(order)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="bien-lai-{order.receipt.number}.pdf"'})
 
 
 @bp.get("/admin/orders")
@@ -202,3 +239,36 @@ def _malformed_webhook(reason: str):
     current_app.logger.warning("stripe webhook refused: %s", reason)
     return jsonify(error={"code": "malformed_payload",
                           "message": f"malformed payload: {reason}"}), 400
+
+
+@bp.post("/vietqr/webhook")
+@csrf.exempt  # bank-notification services cannot send our token; the HMAC replaces it
+def vietqr_webhook():
+    """A signed transfer notice: recorded once per bank transaction, matched to its order."""
+    cfg = current_app.config
+    secret = cfg.get("VIETQR_WEBHOOK_SECRET")
+    account = vietqr.receiving_account()
+    if not secret or account is None:
+        current_app.logger.error("VietQR webhook refused: secret or account not configured")
+        return jsonify(error={"code": "not_configured",
+                              "message": "webhook not configured"}), 503
+    body = request.get_data()
+    try:
+        transfers.verify_notice(
+            body, request.headers.get("X-Exchange-Timestamp"),
+            request.headers.get("X-Exchange-Signature"), secret,
+            tolerance=cfg["VIETQR_WEBHOOK_TOLERANCE"], now=time.time())
+        credit = transfers.parse_notice(body, account.number)
+    except transfers.BadNotice as exc:
+        current_app.logger.warning("VietQR notice refused: %s", exc)
+        return jsonify(error={"code": "bad_notice", "message": str(exc)}), 400
+    if credit is None:
+        return jsonify(received=True, outcome="ignored")
+    transfer = transfers.record_transfer(credit, source="webhook")
+    db.session.commit()
+    outcome = "duplicate" if transfer is None else str(transfer.outcome)
+    current_app.logger.info("VietQR notice %s: %s", credit.bank_transaction_id, outcome)
+    return jsonify(received=True, outcome=outcome)
+
+
+from exchange.payments import admin_views  # noqa: E402,F401  (staff routes on this blueprint)

@@ -164,3 +164,50 @@ def deliver(client, event, *, secret=WEBHOOK_SECRET, timestamp=None, signature=N
     headers = {"Stripe-Signature": header} if header else {}
     return client.post("/payments/stripe/webhook", data=payload, headers=headers,
                        content_type="application/json")
+
+
+# --- VietQR bank transfers ------------------------------------------------------------------
+
+VIETQR_SECRET = "vietqr-test-secret"
+VIETQR_ACCOUNT = "0071000123456"
+
+
+@pytest.fixture
+def vietqr(app):
+    """Bank transfers switched on: Vietcombank account of the exchange, signed notices."""
+    app.config.update(VIETQR_BANK="970436", VIETQR_ACCOUNT_NUMBER=VIETQR_ACCOUNT,
+                      VIETQR_ACCOUNT_NAME="Trung tam Ung dung Tien bo KHCN",
+                      VIETQR_WEBHOOK_SECRET=VIETQR_SECRET,
+                      EXCHANGE_LEGAL_NAME="Trung tâm Ứng dụng Tiến bộ Khoa học và Công nghệ",
+                      EXCHANGE_TAX_CODE="0312345678",
+                      EXCHANGE_ADDRESS="12 Lê Duẩn, Buôn Ma Thuột, Đắk Lắk")
+    return app.config
+
+
+def transfer_order(client, listing, plan="week"):
+    """Feature by bank transfer through the real route; returns the pending Order."""
+    from exchange.payments.models import Order
+    data = {"plan": plan, "provider": "vietqr",
+            "csrf_token": csrf_token(client, f"/listings/{listing.id}")}
+    response = client.post(f"/payments/feature/{listing.id}", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    order = db.session.scalars(db.select(Order).order_by(Order.id.desc())).first()
+    assert response.headers["Location"].endswith(f"/payments/orders/{order.id}/pay")
+    return order
+
+
+def notice(tx_id, amount, description, **extra):
+    return {"transaction_id": tx_id, "amount": amount, "description": description,
+            "type": "credit", "account_number": VIETQR_ACCOUNT, **extra}
+
+
+def notify(client, payload: dict, *, secret=VIETQR_SECRET, timestamp=None, signature=None,
+           body: bytes | None = None):
+    """POST a transfer notice the way a bank-notification service does: raw JSON, signed."""
+    from exchange.payments.transfers import sign as sign_notice
+    raw = body if body is not None else json.dumps(payload).encode()
+    timestamp = str(int(time.time()) if timestamp is None else timestamp)
+    headers = {"X-Exchange-Timestamp": timestamp,
+               "X-Exchange-Signature": signature or sign_notice(secret, timestamp, raw)}
+    return client.post("/payments/vietqr/webhook", data=raw, headers=headers,
+                       content_type="application/json")

@@ -75,3 +75,53 @@ def test_two_orders_paid_at_once_both_extend_the_feature(stripe_api, app, owner_
     assert second.feature_from == first.feature_until
     assert listing.featured_until == second.feature_until
     assert listing.featured_until - first.feature_from == timedelta(days=37)
+
+
+def notify_together(app, payloads):
+    """POST each transfer notice from its own thread, client and connection, at once."""
+    from tests.payments.conftest import notify
+    barrier = threading.Barrier(len(payloads))
+    outcomes = [None] * len(payloads)
+
+    def worker(i, payload):
+        client = app.test_client()
+        with app.app_context():
+            barrier.wait()
+            response = notify(client, payload)
+            outcomes[i] = (response.status_code, (response.get_json() or {}).get("outcome"))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i, p)) for i, p in enumerate(payloads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes
+
+
+def test_the_same_bank_transaction_notified_twice_at_once_fulfils_once(vietqr, app,
+                                                                        owner_client, listing):
+    from exchange.payments.models import BankTransfer, Receipt
+    from tests.payments.conftest import notice, transfer_order
+    order = transfer_order(owner_client, listing)
+    payload = notice("FT26337999001", 200_000, order.reference)
+    outcomes = notify_together(app, [payload, payload])
+    assert sorted(outcomes) == [(200, "duplicate"), (200, "fulfilled")], outcomes
+    db.session.expire_all()
+    assert order.status == OrderStatus.PAID and order.bank_transaction_id == "FT26337999001"
+    assert listing.featured_until == order.feature_from + timedelta(days=7)
+    assert count(BankTransfer) == 1 and count(Receipt) == 1
+    assert count(IndexJob, IndexJob.reason == "featured") == 1
+
+
+def test_two_transactions_for_one_order_at_once_fulfil_once_and_queue_one(vietqr, app,
+                                                                         owner_client, listing):
+    from exchange.payments.models import BankTransfer, Receipt
+    from tests.payments.conftest import notice, transfer_order
+    order = transfer_order(owner_client, listing)
+    outcomes = notify_together(app, [notice("FT26337999002", 200_000, order.reference),
+                                     notice("FT26337999003", 200_000, order.reference)])
+    assert sorted(o for _, o in outcomes) == ["already_paid", "fulfilled"], outcomes
+    db.session.expire_all()
+    assert count(Receipt) == 1 and count(BankTransfer, BankTransfer.needs_review) == 1
+    assert listing.featured_until == order.feature_from + timedelta(days=7)

@@ -18,7 +18,9 @@ def app_overrides():
     # payments are hidden without a Stripe key; the key makes their routes reachable, and
     # the API base points at a closed port, since no refused request may ever reach Stripe
     return {"STRIPE_SECRET_KEY": "sk_test_routes", "STRIPE_WEBHOOK_SECRET": "whsec_routes",
-            "STRIPE_API_BASE": "http://127.0.0.1:9", "STRIPE_MAX_NETWORK_RETRIES": 0}
+            "STRIPE_API_BASE": "http://127.0.0.1:9", "STRIPE_MAX_NETWORK_RETRIES": 0,
+            "VIETQR_BANK": "970436", "VIETQR_ACCOUNT_NUMBER": "0071000123456",
+            "VIETQR_ACCOUNT_NAME": "SAN GIAO DICH", "VIETQR_WEBHOOK_SECRET": "vietqr-routes"}
 
 
 class _Part:
@@ -59,7 +61,7 @@ def build_world() -> World:
     from exchange.listings import files, lifecycle
     from exchange.matching.alerts import save_search
     from exchange.moderation.models import QueueItem
-    from exchange.payments.models import Order, OrderStatus
+    from exchange.payments.models import BankTransfer, Order, OrderStatus, TransferOutcome
 
     owner = make_member(business=make_business(name="Công ty Cơ khí Sông Hồng"))
     buyer = make_member(business=make_business(name="HTX Nông sản Cao Nguyên"))
@@ -98,13 +100,19 @@ def build_world() -> World:
     order = Order(listing_id=listing.id, business_id=owner.business_id, member_id=owner.id,
                   plan_code="week", days=7, amount_vnd=500_000, status=OrderStatus.PENDING)
     db.session.add(order)
+    db.session.flush()
+    transfer = BankTransfer(bank_transaction_id="FT26337000001", amount_vnd=100_000,
+                            description="SGD0000000X thanh toan", source="webhook",
+                            order_id=order.id, outcome=TransferOutcome.UNDERPAID,
+                            needs_review=True)
+    db.session.add(transfer)
     db.session.commit()
     values = {
         "listing_id": listing.id, "business_id": owner.business_id,
         "file_id": listing.approved_revision.files[0].id, "item_id": item.id,
         "thread_id": thread.id, "member_id": buyer.id, "saved_id": saved.id,
-        "order_id": order.id, "code": "equipment", "proposal_id": proposal.id,
-        "deal_id": deal.id, "token": "not-a-signed-token",
+        "order_id": order.id, "transfer_id": transfer.id, "code": "equipment",
+        "proposal_id": proposal.id, "deal_id": deal.id, "token": "not-a-signed-token",
     }
     return World(owner=owner, buyer=buyer, moderator=moderator, admin=admin, values=values)
 

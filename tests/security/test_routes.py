@@ -21,6 +21,7 @@ PUBLIC = {
     "api.search", "api.listing", "api.stats", "api.openapi", "matching.api_matches",
     "transfer.public_export",
     "matching.unsubscribe", "matching.stop_alert", "payments.stripe_webhook",
+    "payments.vietqr_webhook",
 }
 MEMBER = {
     "accounts.dashboard", "accounts.invite", "accounts.resend_verification",
@@ -32,7 +33,7 @@ MEMBER = {
     "matching.notification_settings", "matching.saved_searches",
     "matching.delete_saved_search",
     "payments.feature", "payments.success", "payments.cancel", "payments.orders",
-    "payments.receipt", "payments.order_status",
+    "payments.receipt", "payments.order_status", "payments.pay", "payments.receipt_pdf",
     "deals.propose", "deals.revise", "deals.withdraw", "deals.proposal", "deals.proposal_file",
     "deals.compare", "deals.shortlist", "deals.award", "deals.decline", "deals.close",
     "deals.my_proposals", "deals.record_from_thread", "deals.record_from_proposal",
@@ -45,13 +46,18 @@ MODERATOR = {
     "inquiries.restore_inquiries", "transfer.staff_export",
     "deals.staff_deals", "deals.record_offline", "stats.report", "stats.export_table",
 }
-ADMIN = {"payments.admin_orders", "payments.admin_plans"}
+ADMIN = {"payments.admin_orders", "payments.admin_plans", "payments.admin_transfers",
+         "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export"}
 
 # State-changing routes that accept a request without our CSRF token, and why that is safe.
 CSRF_EXEMPT = {
     # Stripe cannot know our token; the body's signature (STRIPE_WEBHOOK_SECRET) is checked
     # instead and an unsigned or mis-signed event is refused with 400
     "payments.stripe_webhook",
+    # bank-notification services cannot know our token; the HMAC-SHA256 of the raw body
+    # (VIETQR_WEBHOOK_SECRET) and a fresh timestamp are checked instead, and an unsigned,
+    # mis-signed or stale notice is refused with 400
+    "payments.vietqr_webhook",
     # one-click unsubscribe (RFC 8058): mail clients POST the link's URL, whose signed token
     # names the member or the saved search; a forged token is refused with 400
     "matching.unsubscribe", "matching.stop_alert",
@@ -149,6 +155,10 @@ def test_csrf_exempt_routes_refuse_requests_without_their_own_credentials(app, w
         assert response.status_code == 400, endpoint
     response = client.post("/payments/stripe/webhook", data='{"id": "evt_forged"}',
                            headers={"Stripe-Signature": "t=1,v1=00"},
+                           content_type="application/json")
+    assert response.status_code == 400
+    response = client.post("/payments/vietqr/webhook", data='{"transaction_id": "FT1"}',
+                           headers={"X-Exchange-Timestamp": "1", "X-Exchange-Signature": "00"},
                            content_type="application/json")
     assert response.status_code == 400
     assert changed_tables(before, snapshot()) == []
