@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from exchange.accounts.permissions import admin_required
+from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.payments import receipts, transfers
@@ -33,13 +34,13 @@ def admin_transfers():
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash(_("Statement read: %(rows)s credits, %(new)s new, %(dup)s already recorded, "
-                    "%(paid)s orders paid, %(queued)s for review.", rows=result.rows,
-                    new=result.recorded, dup=result.duplicates, paid=result.fulfilled,
-                    queued=result.queued), "success")
+            flash(message(_("Statement read: %(rows)s credits, %(new)s new, %(dup)s already "
+                            "recorded, %(paid)s orders paid, %(queued)s for review."),
+                          rows=result.rows, new=result.recorded, dup=result.duplicates,
+                          paid=result.fulfilled, queued=result.queued), "success")
             if result.skipped:
-                flash(_("Lines without a transaction id were skipped: %(lines)s",
-                        lines=", ".join(map(str, result.skipped[:30]))), "warning")
+                flash(message(_("Lines without a transaction id were skipped: %(lines)s"),
+                              lines=", ".join(map(str, result.skipped[:30]))), "warning")
             return redirect(url_for("payments.admin_transfers"), 303)
     elif request.method == "POST":
         for errors in form.errors.values():

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from exchange.core.messages import message
 from exchange.extensions import db
 from exchange.listings.models import Listing
 from exchange.payments.models import Order, Receipt
@@ -57,7 +58,7 @@ def receipt_lines(order: Order) -> list[tuple[str, str]]:
     split = vat_split(receipt)
     if split:
         rows.append((_("Amount before VAT"), f"{format_decimal(split[0])} ₫"))
-        rows.append((_("VAT (%(rate)s%%)", rate=receipt.vat_percent),
+        rows.append((message(_("VAT (%(rate)s%%)"), rate=receipt.vat_percent),
                      f"{format_decimal(split[1])} ₫"))
     rows.append((_("Total paid"), f"{format_decimal(receipt.amount_vnd)} ₫"))
     return rows

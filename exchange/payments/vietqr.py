@@ -101,9 +101,7 @@ def parse(content: str) -> QRPay:
 
 
 def qr_svg(content: str) -> str:
-    """The QR code as an inline SVG element (no XML declaration), drawn on the server."""
-    out = io.BytesIO()
-    segno.make(content, error="m", micro=False).save(
-        out, kind="svg", scale=6, border=4, xmldecl=False, svgns=True, nl=False,
-        svgclass="vietqr-code", lineclass=None, title="VietQR")
-    return out.getvalue().decode()
+    """The QR code drawn on the server as an SVG `data:` URI, for an `<img>`: the page
+    embeds it as an address (escaped like any value), never as markup of its own."""
+    return segno.make(content, error="m", micro=False).svg_data_uri(
+        scale=6, border=4, xmldecl=False, svgns=True, nl=False, title="VietQR")

@@ -70,7 +70,7 @@ def test_feature_by_vietqr_transfer(new_page, meili, shots):
     shots(page, "2-vietqr-code")
 
     # what a banking app reads from the code
-    content = decode_qr(page.locator("#vietqr svg").screenshot())
+    content = decode_qr(page.locator("#vietqr img.vietqr-code").screenshot())
     fields = tlv(content)
     napas = tlv(fields["38"])
     assert napas["00"] == "A000000727" and tlv(napas["01"]) == {"00": "970407",
