@@ -96,9 +96,12 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
         job_ids = [job_id for job_id, _listing_id in jobs]
         try:
             public = [listing for listing in listings_by_id(listing_ids) if listing.is_public]
-            found = find_counterparts([Profile.of(listing) for listing in public],
-                                      hidden_ids=unconfirmed_removals(),
-                                      known=matched_with([listing.id for listing in public]),
+            profiles = [Profile.of(listing) for listing in public]
+            hidden, known = unconfirmed_removals(), matched_with([p.id for p in profiles])
+            # no transaction stays open while Meilisearch answers: on SQLite an open read
+            # keeps every other drain's commit waiting
+            db.session.commit()
+            found = find_counterparts(profiles, hidden_ids=hidden, known=known,
                                       load_profiles=public_profiles, budget=budget)
         except index.SearchUnavailable as exc:
             db.session.rollback()
@@ -116,7 +119,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             raise
         now = utcnow()
         try:
-            by_id = {listing.id: listing for listing in public}
+            by_id = {listing.id: listing for listing in public}  # reloaded after the commit
             store_batch({listing_id: by_id.get(listing_id) for listing_id in listing_ids},
                         found, now)
             db.session.execute(
@@ -208,7 +211,9 @@ def matched_with(listing_ids) -> dict[int, set[int]]:
 
 
 def public_profiles(ids) -> list[Profile]:
-    return [Profile.of(listing) for listing in listings_by_id(ids) if listing.is_public]
+    profiles = [Profile.of(listing) for listing in listings_by_id(ids) if listing.is_public]
+    db.session.commit()  # read, and the transaction ended before the next searches
+    return profiles
 
 
 def _public_ids(ids) -> set[int]:
