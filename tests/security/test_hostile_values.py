@@ -129,10 +129,12 @@ class Walk:
         return _build(rule, values) if rule.arguments else rule.rule
 
     def hostile_urls(self, rule) -> list[str]:
-        """The rule with the payload in each URL part that is not a number."""
+        """The rule with the payload in each URL part that is free text (not a number, not
+        one of a fixed set of words: those no URL with the payload can reach)."""
         urls = []
         for name in sorted(rule.arguments):
-            if type(rule._converters[name]).__name__ in ("RowIdConverter", "IntegerConverter"):
+            if type(rule._converters[name]).__name__ in ("RowIdConverter", "IntegerConverter",
+                                                         "AnyConverter"):
                 continue
             urls.append(self.url(rule, **{name: PAYLOAD}))
         return urls
