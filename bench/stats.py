@@ -221,9 +221,11 @@ def main() -> dict:
             seed_seconds = time.perf_counter() - started
             from exchange.extensions import db
             pg_version = db.session.execute(db.text("SHOW server_version")).scalar()
+            from exchange.accounts.models import Member
+            session_id = db.session.get(Member, data["moderator_id"]).get_id()
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(data["moderator_id"])
+            session["_user_id"] = session_id  # the member and their session stamp
             session["_fresh"] = True
         year = date.today().year - 1
         pages = []
