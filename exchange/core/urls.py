@@ -19,7 +19,10 @@ def site_url(endpoint: str, **values) -> str:
     """The absolute address of `endpoint` on SITE_URL, the same inside a request (whatever
     Host header it came with), in the CLI and in an outbox drain. Every link that leaves
     the site (mail, Stripe's return addresses, export ids) is built here."""
-    return _site_adapter().build(endpoint, values, force_external=True)
+    site = urlsplit(current_app.config["SITE_URL"])
+    # the adapter is bound to SITE_URL, so the path carries its prefix; the origin is
+    # SITE_URL's too, never a request's
+    return f"{site.scheme or 'https'}://{site.netloc}" + _site_adapter().build(endpoint, values)
 
 
 def site_endpoint(url: str) -> tuple[str, dict] | None:
