@@ -79,7 +79,8 @@ def _deliver(messages):
 
 def send_pending(limit=200, budget=None) -> int:
     """Send due mail; a failure leaves the mail pending with a back-off. Returns sent count.
-    With a `budget` (exchange.budget.Budget), mail not reached in its time waits."""
+    With a `budget` (exchange.budget.Budget), mail not reached in its time waits; one mail
+    always goes, so a drain that spent its time elsewhere still moves the mail on."""
     now = utcnow()
     due = db.session.scalars(
         select(OutboxMail.id)
@@ -89,7 +90,7 @@ def send_pending(limit=200, budget=None) -> int:
     ).all()
     sent = 0
     for mail_id in due:
-        if budget is not None and budget.spent_time():
+        if budget is not None and sent and budget.spent_time():
             break
         if not _take(mail_id, now):
             continue  # another sender (a worker's drain, the CLI) has it

@@ -127,7 +127,7 @@ class SMTPServer:
     def clear(self):
         self.messages.clear()
 
-    def wait_for(self, count=1, timeout=5.0):
+    def wait_for(self, count=1, timeout=20.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if len(self.messages) >= count:
