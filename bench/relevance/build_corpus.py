@@ -53,6 +53,10 @@ DISTINCTIVE = [
 ]
 
 
+SELLERS_PER_LINE = {"vi": 5, "en": 3}
+REGIONS = ["Việt Nam", "Miền Bắc", "Miền Nam"]  # English-brand dealers
+
+
 def stable(text: str) -> int:
     return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
 
@@ -163,20 +167,23 @@ def orange(repo: str) -> list[dict]:
 
 
 def businesses(rows: list[dict]) -> None:
-    """One business per product line (Vietnamese) or brand (English), named and placed
-    deterministically."""
-    lines = sorted({(row["language"], row["line"]) for row in rows})
-    for number, (language, line) in enumerate(lines):
-        key = stable(f"{language}:{line}")
+    """A few businesses per product line (Vietnamese) or brand (English), as on a real
+    exchange where several dealers sell the same line; named and placed deterministically."""
+    for row in rows:
+        row["seller"] = (row["language"], row["line"],
+                         stable(row["external_id"]) % SELLERS_PER_LINE[row["language"]])
+    sellers = sorted({row["seller"] for row in rows})
+    for number, (language, line, dealer) in enumerate(sellers):
+        key = stable(f"{language}:{line}:{dealer}")
         form = LEGAL_FORMS[key % len(LEGAL_FORMS)]
         if language == "vi":
             name = f"{form} {DISTINCTIVE[(key // 7) % len(DISTINCTIVE)]}"
         else:
-            name = f"{form} {line} Việt Nam"
+            name = f"{form} {line} {REGIONS[dealer]}"
         province = PROVINCES[(key // 97) % len(PROVINCES)]
         slug = re.sub(r"[^a-z0-9]+", "", line.lower())[:20] or "lienhe"
         for row in rows:
-            if (row["language"], row["line"]) == (language, line):
+            if row["seller"] == (language, line, dealer):
                 row.update(business_name=name, business_tax_code=tax_code(number),
                            province=province, contact_email=f"sales.{slug}{number}@example.vn")
 
