@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.relevance.build_judgments
 
 Reproducible: it reads only corpus.csv.gz and hand_queries.py, draws with a fixed seed,
-and writes the same file every time. The rules (also in docs/relevance.md):
+and writes the same file every time. The rules:
 
 Text is compared after folding (lowercase, no diacritics, đ -> d) and turning every run of
 other characters than letters and digits into one space; a phrase "occurs" in a text when
