@@ -12,7 +12,8 @@ indexed twice:
 Every query of judgments.json goes through the app's query path (parse_query and
 run_search, as the search page runs it: whatever the app does before or after Meilisearch
 counts) and, as it is, to the default index. The first ten results of each are scored
-(metrics.py) and the means are reported per query type and half (tuning / held-out).
+(metrics.py) and the means are reported per query type and half (tuning / held-out),
+with the number of listings generic company words typed alone find on each side.
 The labelled offer-request pairs (matching_pairs.py) are scored by the app's matcher in a
 second app on the same Meilisearch (matching_eval.py).
 """
@@ -40,6 +41,9 @@ MARK_END = "<!-- bench:relevance:end -->"
 TYPES = ("known_item", "no_diacritics", "typo", "generic_company", "former_province",
          "descriptive", "english")
 SYSTEMS = ("app", "default")
+# generic company words alone: how many listings each side says match (of the whole corpus)
+DEFAULT_MAX_TOTAL_HITS = 1000
+GENERIC_ALONE = ("tn", "tnhh", "cong ty", "công ty", "thuong mai", "cổ phần", "dich vu")
 
 
 def import_corpus(app) -> dict[str, int]:
@@ -91,6 +95,22 @@ def app_ranking(q: str) -> list[int]:
                                     allow_per_page=True))
     assert not result.limited, "the app answered from the database: Meilisearch failed"
     return [hit["id"] for hit in result.hits[:K]]
+
+
+def totals(client, uid: str) -> dict[str, dict[str, int]]:
+    """Hits found by each side for generic company words typed alone."""
+    from werkzeug.datastructures import MultiDict
+
+    from exchange.search.query import parse_query
+    from exchange.search.results import run_search
+
+    found = {}
+    for q in GENERIC_ALONE:
+        app_total = run_search(parse_query(MultiDict({"q": q}))).total
+        default_total = client.post(f"/indexes/{uid}/search",
+                                    {"q": q, "limit": 0})["estimatedTotalHits"]
+        found[q] = {"app": app_total, "default": default_total}
+    return found
 
 
 def default_ranking(client, uid: str, q: str) -> list[int]:
@@ -158,8 +178,21 @@ nDCG@10 uses gain 2^grade − 1. The figures per query are in docs/relevance.jso
 Tuning half ({figures['app/tuning/all']['queries']} queries):
 
 {table(figures, 'tuning')}
+
+Generic company words typed alone: listings found, of {result['listings']:,}.
+
+{totals_table(result['generic_totals'])}
 {matching_section(matching) if matching else ''}{MARK_END}"""
     return write_section(MARK_START, MARK_END, section)
+
+
+def totals_table(found: dict) -> str:
+    # a default index counts no further than its maxTotalHits (1,000)
+    lines = ["| query | app | default |", "|---|---:|---:|"]
+    lines += [f"| `{q}` | {n['app']:,} | "
+              f"{'≥ ' if n['default'] >= DEFAULT_MAX_TOTAL_HITS else ''}{n['default']:,} |"
+              for q, n in found.items()]
+    return "\n".join(lines)
 
 
 def matching_section(matching: dict) -> str:
@@ -197,6 +230,7 @@ def main() -> dict:
             for query in queries:
                 rankings["app"][query["id"]] = app_ranking(query["q"])
                 rankings["default"][query["id"]] = default_ranking(client, uid, query["q"])
+            generic_totals = totals(client, uid)
             version = meili.request("GET", "/version").json()["pkgVersion"]
         figures = score(queries, listing_ids, rankings)
         from bench.relevance.matching_eval import evaluate_matching
@@ -209,7 +243,8 @@ def main() -> dict:
         "run_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "meili_version": version, "listings": len(listing_ids),
         "vietnamese": sum(1 for ext in listing_ids if ext.startswith("mz-")),
-        "queries": len(queries), "figures": figures, "matching": matching,
+        "queries": len(queries), "figures": figures, "generic_totals": generic_totals,
+        "matching": matching,
         "per_query": [{"id": q["id"], "type": q["type"], "split": q["split"], "q": q["q"],
                        **{system: [by_id[i] for i in rankings[system][q["id"]]]
                           for system in SYSTEMS}} for q in queries],
@@ -219,6 +254,7 @@ def main() -> dict:
     for half in ("heldout", "tuning"):
         print(f"{half} half:")
         print(table(figures, half))
+    print(totals_table(generic_totals))
     if matching:
         print(matching_section(matching))
     print(f"written to {path.relative_to(ROOT)} and {JSON_REPORT.relative_to(ROOT)}")
