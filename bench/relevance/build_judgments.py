@@ -7,7 +7,8 @@ and writes the same file every time. The rules:
 
 Text is compared after folding (lowercase, no diacritics, đ -> d) and turning every run of
 other characters than letters and digits into one space; a phrase "occurs" in a text when
-its words occur in a row, the last one possibly as the start of a longer word.
+its words occur in a row as whole words (the last one may take an English plural -s/-es;
+a phrase written with a final "*" lets its last word be the start of a longer one).
 
 Derived from a source listing L (drawn at random):
 - known_item: 2-3 consecutive words of L's title (no number-only word, at least one word
@@ -31,9 +32,10 @@ Derived from a source listing L (drawn at random):
 
 Written by hand (hand_queries.py): descriptive needs and English words for Vietnamese
 listings, each with concept groups (alternative phrases, Vietnamese and English) and
-optional "plus" groups. Judgments, over every listing (the pool is the whole corpus):
-every group occurs in the title and every plus group anywhere = 3; every group in the
-title = 2; every group somewhere in title, summary, description or keywords = 1.
+optional "plus" and "none" groups. Judgments, over every listing (the pool is the whole
+corpus): every group occurs in the title, no "none" phrase does, and every plus group occurs
+anywhere = 3; every group in the title and no "none" phrase = 2; every group somewhere in
+title, summary, description or keywords = 1.
 
 A query with no listing graded 2 or 3 is dropped. The split: a query goes to the tuning
 half when the first byte of sha256(query id) is even, else to the held-out half.
@@ -104,8 +106,12 @@ def words(text: str) -> list[str]:
 
 
 def occurs(phrase: str, text_norm: str) -> bool:
-    """The phrase's words in a row in the text, the last possibly a word's start."""
-    return (" " + norm(phrase).strip()) in text_norm
+    """The phrase's words in a row in the text, whole words (the last one may take an
+    English plural -s/-es); a phrase ending in "*" lets its last word start a longer one."""
+    words_of = norm(phrase).strip()
+    if phrase.endswith("*"):
+        return " " + words_of in text_norm
+    return any(f" {words_of}{plural} " in text_norm for plural in ("", "s", "es"))
 
 
 def has_all(query_words, title_words: set) -> bool:
@@ -276,11 +282,14 @@ class Builder:
     def hand(self, kind, spec):
         groups = spec["all"]
         plus = spec.get("plus", [])
+        excluded = spec.get("none", [])
+
+        def any_in(group, text):
+            return any(occurs(phrase, text) for phrase in group)
         judged = {}
         for row in self.rows:
-            def any_in(group, text):
-                return any(occurs(phrase, text) for phrase in group)
-            if all(any_in(g, row["title_norm"]) for g in groups):
+            if all(any_in(g, row["title_norm"]) for g in groups) and \
+                    not any_in(excluded, row["title_norm"]):
                 judged[row["external_id"]] = 3 if all(any_in(g, row["all_norm"])
                                                       for g in plus) else 2
             elif all(any_in(g, row["all_norm"]) for g in groups):
