@@ -41,7 +41,7 @@ def labelled_pairs() -> list[dict]:
 
 
 def _csv() -> str:
-    from bench.relevance.build_corpus import tax_code
+    from bench.importer import tax_code
     from exchange.transfer.csv_format import COLUMNS
 
     out = io.StringIO()
