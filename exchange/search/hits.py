@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from markupsafe import Markup, escape
 
 from exchange.search.query import HIGHLIGHT_POST, HIGHLIGHT_PRE, SearchQuery
+from exchange.timeutil import utcnow
 
 
 @dataclass
@@ -38,7 +39,7 @@ def hit_from_document(doc: dict, formatted: dict | None = None) -> dict:
     """The shape the listing card macro and the API take."""
     formatted = formatted or {}
     published = doc.get("published_at")
-    now = datetime.now(timezone.utc).timestamp()
+    now = utcnow().timestamp()
     return {
         "id": doc["id"],
         "url": f"/listings/{doc['id']}",
