@@ -95,8 +95,21 @@ def create_app(config=None, **overrides):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON
 
-    from exchange.cli import exchange_cli
-    app.cli.add_command(exchange_cli)
+    from exchange.accounts.commands import commands as accounts_commands
+    from exchange.backup.commands import commands as backup_commands
+    from exchange.cli import exchange_group
+    from exchange.core.commands import commands as core_commands
+    from exchange.inquiries.commands import commands as inquiries_commands
+    from exchange.listings.commands import commands as listings_commands
+    from exchange.matching.commands import commands as matching_commands
+    from exchange.moderation.commands import commands as moderation_commands
+    from exchange.payments.commands import commands as payments_commands
+    from exchange.search.commands import commands as search_commands
+    from exchange.transfer.commands import commands as transfer_commands
+    app.cli.add_command(exchange_group([
+        core_commands, accounts_commands, listings_commands, moderation_commands,
+        search_commands, inquiries_commands, matching_commands, payments_commands,
+        transfer_commands, backup_commands]))
 
     from exchange.core.http import register_http
     register_http(app)

@@ -5,8 +5,17 @@ from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
-def utcnow() -> datetime:
+def system_clock() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# what utcnow() reads; tests move time forward by replacing it (tests/helpers.py Clock)
+# instead of sleeping until an expiry passes
+clock = system_clock
+
+
+def utcnow() -> datetime:
+    return clock()
 
 
 class UTCDateTime(TypeDecorator):

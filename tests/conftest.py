@@ -1,21 +1,29 @@
 """Fixtures: the app on a fresh database, a real Meilisearch and a real SMTP server."""
 import os
-import re
 import tempfile
 import uuid
 
 import psycopg
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from config import TestConfig
 from exchange import create_app
 from exchange.effects import wait_for_drains
 from exchange.extensions import db, limiter
-from tests.services import MeiliServer, SMTPServer
+from tests.factories import make_owner
+# extract_csrf: many tests import it from here
+from tests.helpers import Clock, extract_csrf, serve  # noqa: F401
+from tests.services import MeiliServer, SMTPServer, free_port
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# the same examples on every run and every machine: a failure found once is found again,
+# and a refactor is judged on the cases its parent passed
+hypothesis_settings.register_profile("exchange", derandomize=True, database=None)
+hypothesis_settings.load_profile("exchange")
 
 
 class FreshContextClient(FlaskClient):
@@ -137,8 +145,25 @@ def client(app):
     return app.test_client()
 
 
-def extract_csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
+@pytest.fixture
+def owner(app):
+    """A member of their own business, who posts the listings of a test."""
+    return make_owner()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Move utcnow() forward instead of sleeping: `clock.advance(days=1)`."""
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def live_port():
+    return free_port()
+
+
+@pytest.fixture
+def live_server(app, live_port):
+    """The app on loopback in a threaded server; its base URL."""
+    with serve(app, live_port) as url:
+        yield url

@@ -7,7 +7,7 @@ from stdnum.vn import mst
 from exchange.accounts.models import Business, Member, Role
 from exchange.extensions import db
 from exchange.timeutil import utcnow
-from tests.conftest import extract_csrf
+from tests.helpers import extract_csrf
 
 PASSWORD = "Sup3r-secret-pass"
 _seq = itertools.count(1)
@@ -61,6 +61,20 @@ def login(client, member, password=PASSWORD):
     })
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
+
+
+def signed_in(app, member):
+    """A client signed in as `member`, reading the site in English (the tests read its text)."""
+    client = app.test_client()
+    login(client, member)
+    client.get("/?lang=en")
+    return client
+
+
+def make_owner(**member_fields):
+    """A member of their own business, who posts the listings of a test."""
+    business = make_business(name="Công ty Cơ khí Đông Á", sector="agriculture")
+    return make_member(business=business, **{"full_name": "Chủ doanh nghiệp", **member_fields})
 
 
 def listing_content(**overrides) -> dict:

@@ -6,8 +6,8 @@ from sqlalchemy import event
 
 from exchange.extensions import db
 from exchange.matching.models import Match
-from exchange.search.outbox import sync
 from tests.factories import make_business, make_listing, make_member, publish
+from tests.helpers import settle
 
 
 @contextmanager
@@ -28,11 +28,6 @@ def published(business, author, kind="offer", **content):
     listing = make_listing(business, author, kind=kind, **content)
     publish(listing)
     return listing
-
-
-def settle(meili):
-    assert not any(sync(timeout=10).values())
-    meili.wait_idle()
 
 
 def test_home_page_counts_public_offers_and_requests(client, meili):

@@ -5,9 +5,11 @@ import click
 from sqlalchemy import select
 
 from exchange.accounts.models import Member, Role
-from exchange.cli import register
 from exchange.extensions import db
 from exchange.timeutil import utcnow
+
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("accounts")
 
 
 def _grant(email, role, full_name, password):
@@ -27,8 +29,7 @@ def _grant(email, role, full_name, password):
     click.echo(f"{email} is now {role}" + (f" (password: {password})" if created else ""))
 
 
-@register
-@click.command("create-moderator")
+@commands.command("create-moderator")
 @click.argument("email")
 @click.option("--name", "full_name", default="")
 @click.option("--password", default="", help="Set this password (generated for new accounts).")
@@ -37,8 +38,7 @@ def create_moderator(email, full_name, password):
     _grant(email, Role.MODERATOR, full_name, password)
 
 
-@register
-@click.command("create-admin")
+@commands.command("create-admin")
 @click.argument("email")
 @click.option("--name", "full_name", default="")
 @click.option("--password", default="", help="Set this password (generated for new accounts).")

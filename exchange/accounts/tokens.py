@@ -1,13 +1,22 @@
 """Signed, expiring tokens for verification, password reset and invitations."""
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from exchange.errors import DomainError
+from exchange.timeutil import utcnow
 from flask_babel import lazy_gettext as _l
 
 
+class _Signer(TimestampSigner):
+    """Stamps and ages tokens by utcnow(), the one clock of the app (and of its tests)."""
+
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())
+
+
 def _serializer(purpose):
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"exchange-{purpose}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"exchange-{purpose}",
+                                  signer=_Signer)
 
 
 def make_token(purpose: str, payload) -> str:

@@ -10,8 +10,9 @@ from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
 from exchange.search.documents import build_document, listings_by_id
+from exchange.search.hits import hit_from_document
 from exchange.search.query import parse_query
-from exchange.search.results import hit_from_document, run_search
+from exchange.search.results import run_search
 from exchange.timeutil import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,11 +1,11 @@
 """`flask exchange backup DIR` and `flask exchange restore DIR`."""
 import click
 
-from exchange.cli import register
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("backup")
 
 
-@register
-@click.command("backup")
+@commands.command("backup")
 @click.argument("directory", type=click.Path(file_okay=False))
 def backup_command(directory):
     """Back up the database and the uploads into DIRECTORY (new or empty), with a
@@ -21,8 +21,7 @@ def backup_command(directory):
                f"{len(manifest['files']) - 1} upload(s), {size / 1e6:.1f} MB, into {directory}")
 
 
-@register
-@click.command("restore")
+@commands.command("restore")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(directory, yes):

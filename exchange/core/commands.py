@@ -1,12 +1,13 @@
 """`flask exchange seed-demo`, `send-mail` and `tick` (the periodic jobs)."""
 import click
 
-from exchange.cli import register
 from exchange.extensions import db
 
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("core")
 
-@register
-@click.command("seed-demo")
+
+@commands.command("seed-demo")
 @click.option("--listings", "listing_count", default=None, type=int,
               help="How many listings to create (default: a realistic hand-written set).")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has businesses.")
@@ -28,8 +29,7 @@ def seed_demo(listing_count, if_empty):
     click.echo("sign in as moderator: moderator@sangiaodich.vn / demo-Password-1")
 
 
-@register
-@click.command("send-mail")
+@commands.command("send-mail")
 def send_mail():
     """Send mail waiting in the outbox (retries what failed before)."""
     from exchange.mail import send_pending
@@ -39,8 +39,7 @@ def send_mail():
     click.echo(f"sent {total} mail(s)")
 
 
-@register
-@click.command("tick")
+@commands.command("tick")
 def tick():
     """One round of periodic work: expire listings and features, sync the index, match,
     send mail."""

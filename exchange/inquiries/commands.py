@@ -1,4 +1,5 @@
 """`flask exchange` commands of the inquiries feature."""
-import click  # noqa: F401
+import click
 
-from exchange.cli import register  # noqa: F401
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("inquiries")

@@ -3,13 +3,15 @@ import click
 from sqlalchemy import select
 
 from exchange.accounts.models import Member, Role
-from exchange.cli import register
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.models import Listing, RevisionStatus
 from exchange.moderation.models import ItemState, QueueItem, record_audit
 from exchange.timeutil import utcnow
+
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("listings")
 
 
 def _moderator(email):
@@ -19,8 +21,7 @@ def _moderator(email):
     return db.session.scalars(query.order_by(Member.id)).first()
 
 
-@register
-@click.command("approve")
+@commands.command("approve")
 @click.argument("listing_id", type=int)
 @click.option("--moderator", "moderator_email", default="",
               help="Decide as this moderator (default: the first moderator account).")
@@ -60,8 +61,7 @@ def approve(listing_id, moderator_email, reason):
                f"status {listing.status}")
 
 
-@register
-@click.command("expire")
+@commands.command("expire")
 def expire():
     """Expire published listings whose expiry date has passed."""
     expired = lifecycle.expire_due()

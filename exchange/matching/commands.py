@@ -4,12 +4,13 @@ import time
 import click
 from sqlalchemy import func, select
 
-from exchange.cli import register
 from exchange.extensions import db
 
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("matching")
 
-@register
-@click.command("send-alerts")
+
+@commands.command("send-alerts")
 def send_alerts_command():
     """Mail each member the listings published since the last run that match their saved
     searches, one digest per member (safe to re-run: nothing is announced twice)."""
@@ -36,8 +37,7 @@ def send_alerts_command():
                f"{figures['mails']} digest(s), {figures['listings']} listing(s) announced")
 
 
-@register
-@click.command("rematch")
+@commands.command("rematch")
 def rematch_command():
     """Recompute the matches of every public listing (after a bulk import or tuning)."""
     from exchange.matching.models import MatchJob, MatchJobState

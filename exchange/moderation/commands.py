@@ -1,14 +1,15 @@
 """`flask exchange` commands of the moderation feature."""
 import click
 
-from exchange.cli import register
 from exchange.extensions import db
 from exchange.moderation.queue import queue_stats
 from exchange.moderation.services import release_expired_claims
 
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("moderation")
 
-@register
-@click.command("release-claims")
+
+@commands.command("release-claims")
 def release_claims():
     """Return items whose claim ran out to the queue (safe to run at any time)."""
     count = release_expired_claims()
@@ -16,8 +17,7 @@ def release_claims():
     click.echo(f"{count} expired claim(s) released")
 
 
-@register
-@click.command("queue-stats")
+@commands.command("queue-stats")
 def show_queue_stats():
     """Print the review queue's counts, oldest item and median wait."""
     stats = queue_stats()
@@ -41,8 +41,7 @@ def _member_by_email(email):
     return member
 
 
-@register
-@click.command("suspend-member")
+@commands.command("suspend-member")
 @click.argument("email")
 @click.option("--reason", required=True, help="Why; kept in the audit log.")
 def suspend_member(email, reason):
@@ -53,8 +52,7 @@ def suspend_member(email, reason):
     click.echo(f"{member.email} is suspended; every session has ended")
 
 
-@register
-@click.command("restore-member")
+@commands.command("restore-member")
 @click.argument("email")
 @click.option("--reason", required=True, help="Why; kept in the audit log.")
 def restore_member(email, reason):

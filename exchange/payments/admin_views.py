@@ -10,10 +10,10 @@ from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.payments import receipts, transfers
+from exchange.payments.blueprint import bp
 from exchange.payments.forms import ExportForm, MarkPaidForm, ResolveForm, StatementForm
 from exchange.payments.models import BankTransfer, Order
 from exchange.payments.statement import import_statement
-from exchange.payments.views import bp
 
 
 def _staff():

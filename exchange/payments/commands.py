@@ -1,12 +1,13 @@
 """`flask exchange seed-plans`, `expire-features` and `import-statement`."""
 import click
 
-from exchange.cli import register
 from exchange.extensions import db
 
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("payments")
 
-@register
-@click.command("seed-plans")
+
+@commands.command("seed-plans")
 def seed_plans():
     """Create the default featuring plans (7 and 30 days) if there are no plans yet."""
     from exchange.payments.plans import ensure_default_plans
@@ -16,8 +17,7 @@ def seed_plans():
     click.echo(f"created {created} plan(s)" if created else "plans already exist")
 
 
-@register
-@click.command("expire-features")
+@commands.command("expire-features")
 def expire_features_command():
     """Re-index listings whose paid feature has ended (safe to re-run; part of `tick`)."""
     from exchange.effects import drain
@@ -29,8 +29,7 @@ def expire_features_command():
     click.echo(f"{ended} feature(s) ended")
 
 
-@register
-@click.command("import-statement")
+@commands.command("import-statement")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_statement_command(path):
     """Record the credits of a bank statement (CSV or XLSX); re-running it changes nothing."""

@@ -3,7 +3,7 @@ import json
 import time
 
 import stripe
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+from flask import (Response, abort, current_app, flash, jsonify, redirect,
                    render_template, request, url_for)
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
@@ -16,13 +16,12 @@ from exchange.extensions import csrf, db
 from exchange.listings import queries
 from exchange.listings import permissions as listing_permissions
 from exchange.payments import plans, receipts, reports, transfers, vietqr
+from exchange.payments.blueprint import bp
 from exchange.payments.forms import FeatureForm, PlanForm
 from exchange.payments.models import Order, OrderStatus, Plan, Provider
 from exchange.payments.permissions import (can_feature, can_see_order, enabled_providers,
                                            payments_enabled)
 from exchange.payments.services import PaymentUnavailable, handle_event, place_order
-
-bp = Blueprint("payments", __name__, url_prefix="/payments")
 
 
 @bp.record_once

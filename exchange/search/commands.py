@@ -3,11 +3,11 @@ import time
 
 import click
 
-from exchange.cli import register
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("search")
 
 
-@register
-@click.command("sync-index")
+@commands.command("sync-index")
 @click.option("--timeout", default=30.0, show_default=True,
               help="Seconds to keep retrying before reporting what is left.")
 def sync_index(timeout):
@@ -23,8 +23,7 @@ def sync_index(timeout):
     click.echo("index in sync")
 
 
-@register
-@click.command("reindex")
+@commands.command("reindex")
 @click.option("--batch-size", default=5000, show_default=True)
 def reindex_command(batch_size):
     """Rebuild the listings index from the database and swap it in atomically."""
@@ -58,8 +57,7 @@ def _rate(done: int, started: float) -> str:
 EXIT_DIFFERENCES = 4
 
 
-@register
-@click.command("verify-index")
+@commands.command("verify-index")
 @click.option("--dry-run", is_flag=True, help="Report the differences; repair nothing.")
 @click.option("--timeout", default=60.0, show_default=True,
               help="Seconds to wait for the repairs to reach Meilisearch.")

@@ -6,7 +6,7 @@ from exchange.extensions import db
 from exchange.listings.models import Listing, Revision
 from exchange.search.documents import build_document, public_listings
 from exchange.search.query import SearchQuery
-from exchange.search.results import SearchResult, hit_from_document
+from exchange.search.hits import SearchResult, hit_from_document
 from exchange.timeutil import utcnow
 
 COLUMNS = {"kind": Listing.kind, "category": Revision.category, "sector": Revision.sector,

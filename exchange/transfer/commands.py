@@ -7,11 +7,13 @@ import click
 from sqlalchemy import select
 
 from exchange.accounts.models import Member
-from exchange.cli import register
 from exchange.extensions import db
 from exchange.listings.forms import local_zone
 from exchange.listings.models import Status
 from exchange.transfer.csv_format import COLUMNS, FormatError
+
+# create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
+commands = click.Group("transfer")
 
 
 class _CountingReader(io.RawIOBase):
@@ -46,8 +48,7 @@ def _moderator(email):
 EXIT_INDEX_PENDING = 3
 
 
-@register
-@click.command("import-listings")
+@commands.command("import-listings")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--status", type=click.Choice(["pending", "published"]), default="pending",
               show_default=True, help="pending: into the review queue; published: approved "
@@ -189,8 +190,7 @@ def _echo_existing_businesses(report, dry_run, shown=20) -> None:
                    "the exchange and is not named by --allow-business (see the rejects report)")
 
 
-@register
-@click.command("export-listings")
+@commands.command("export-listings")
 @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--status", "statuses", multiple=True,
               type=click.Choice([s.value for s in Status]),

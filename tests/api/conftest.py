@@ -1,2 +1,2 @@
 """The search fixtures (owner, post) are shared with the API tests."""
-from tests.search.conftest import owner, post  # noqa: F401
+from tests.search.conftest import post  # noqa: F401

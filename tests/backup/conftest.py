@@ -1,2 +1,2 @@
 """Backup tests reuse the search helpers: a business owner and published listings."""
-from tests.search.conftest import owner, post  # noqa: F401
+from tests.search.conftest import post  # noqa: F401

@@ -10,7 +10,7 @@ from exchange.listings import lifecycle
 from exchange.listings.models import Listing, Status
 from tests.conftest import PG_URL
 from tests.factories import make_listing, publish
-from tests.search.conftest import settle
+from tests.helpers import settle
 from tests.search.test_outbox import index_documents
 
 

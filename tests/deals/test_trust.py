@@ -7,7 +7,7 @@ from exchange.extensions import db
 from exchange.inquiries.services import record_inquiry, reply
 from exchange.moderation.services import claim_item, decide_item, enqueue_business
 from tests.factories import make_business, make_listing, make_member, make_moderator, publish
-from tests.search.conftest import api_ids, settle
+from tests.helpers import api_ids, settle
 
 
 def test_track_record_counts_listings_replies_and_deals(app, requester, proposers):

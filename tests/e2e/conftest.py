@@ -2,38 +2,18 @@
 import io
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
-from tests.services import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).parents[1] / "_artifacts" / "screenshots"))
-
-
-
-@pytest.fixture
-def live_port():
-    return free_port()
 
 
 @pytest.fixture
 def app_overrides(live_port):
     return {"SERVER_NAME": f"127.0.0.1:{live_port}", "SITE_URL": f"http://127.0.0.1:{live_port}",
             "RATELIMIT_ENABLED": False}
-
-
-@pytest.fixture
-def live_server(app, live_port):
-    server = make_server("127.0.0.1", live_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{live_port}"
-    server.shutdown()
-    thread.join(5)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ import pytest
 from exchange.extensions import db
 from exchange.payments.models import Order, OrderStatus
 from tests.e2e.conftest import poll, published_catalogue, sign_in
+from tests.helpers import settle
 from tests.payments.conftest import WEBHOOK_SECRET, StripeRecorder, checkout_event, sign
-from tests.search.conftest import settle
 
 CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 CHECKOUT_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">

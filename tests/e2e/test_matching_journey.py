@@ -3,7 +3,7 @@ import re
 
 from tests.e2e.conftest import periodic_jobs, poll, published_catalogue, sign_in
 from tests.factories import make_business, make_member, make_moderator
-from tests.search.conftest import settle
+from tests.helpers import settle
 
 
 def test_request_meets_published_offer(app, new_page, meili, smtp, shots):

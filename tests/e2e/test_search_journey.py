@@ -1,8 +1,10 @@
 """A visitor types without diacritics, narrows by province and opens what they were after."""
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import published_catalogue
-from tests.search.conftest import settle
+from tests.helpers import settle
 
 
 def test_search_without_diacritics_filter_by_province(new_page, meili, shots):
@@ -28,7 +30,7 @@ def test_search_without_diacritics_filter_by_province(new_page, meili, shots):
 
     with page.expect_response(re.compile(r"/search\?.*province=dak_lak")):
         page.check("#f-province-dak_lak")
-    page.wait_for_function("document.querySelectorAll('#search-body .listing-card').length === 1")
+    expect(cards).to_have_count(1)
     assert "province=dak_lak" in page.url  # the filtered search can be bookmarked
     assert page.locator("#search-body .active-filters").inner_text().strip().startswith("Đắk Lắk")
     shots(page, "3-filtered-by-province")

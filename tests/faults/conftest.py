@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from tests.conftest import extract_csrf
 from tests.factories import PASSWORD
-from tests.services import free_port
 
 REQUEST_TIMEOUT = 15  # a hang is reported as a failed answer, never waited out
 
@@ -19,17 +17,6 @@ REQUEST_TIMEOUT = 15  # a hang is reported as a failed answer, never waited out
 def app_overrides():
     # the visitors and staff of these tests all come from 127.0.0.1
     return {"RATELIMIT_ENABLED": False}
-
-
-@pytest.fixture
-def live_server(app):
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(5)
 
 
 class Browser:

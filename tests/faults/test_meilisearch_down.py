@@ -9,11 +9,10 @@ from sqlalchemy import select
 from exchange.extensions import db
 from exchange.listings.models import Listing, Status
 from exchange.moderation.models import QueueItem
-from exchange.search import index
 from exchange.search.models import IndexJob, JobState
 from tests.factories import make_business, make_listing, make_member, make_moderator, publish
 from tests.faults.conftest import Browser, Load
-from tests.search.conftest import settle
+from tests.helpers import index_ids, settle
 
 LIMITED_NOTICE = "search-limited"
 SLOWEST_ANSWER_SECONDS = 5.0  # MEILI_TIMEOUT is 2 s; a dead server refuses at once
@@ -33,14 +32,6 @@ def restartable(meili):
         meili.start()
 
 
-def indexed_ids(meili, app) -> set[int]:
-    with app.app_context():
-        uid = index.index_name()
-    documents = meili.request("GET", f"/indexes/{uid}/documents",
-                              params={"fields": "id", "limit": 10_000}).json()["results"]
-    return {document["id"] for document in documents}
-
-
 def published_ids() -> set[int]:
     db.session.expire_all()
     return set(db.session.scalars(select(Listing.id).where(Listing.status == Status.PUBLISHED)))
@@ -55,7 +46,7 @@ def test_meilisearch_crash_under_load(app, live_server, restartable):
                for n in range(4)]
     moderator = make_moderator()
     settle(meili)
-    assert indexed_ids(meili, app) == {listing.id for listing in public}
+    assert index_ids(meili, app) == {listing.id for listing in public}
     items = {listing.id: db.session.scalar(select(QueueItem.id).where(
         QueueItem.listing_id == listing.id)) for listing in waiting}
 
@@ -101,7 +92,7 @@ def test_meilisearch_crash_under_load(app, live_server, restartable):
     result = app.test_cli_runner().invoke(args=["exchange", "sync-index"])
     assert result.exit_code == 0, result.output
     meili.wait_idle()
-    assert indexed_ids(meili, app) == published_ids() == approved | {l.id for l in public}
+    assert index_ids(meili, app) == published_ids() == approved | {l.id for l in public}
     visitor = Browser(live_server)
     page = visitor.get("/search?q=may+say+lua")
     assert page.status_code == 200 and LIMITED_NOTICE not in page.text

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from tests.factories import csrf_token, login, make_member
+from tests.factories import csrf_token, login, make_member, signed_in
 
 
 def image_bytes(fmt="JPEG", size=(64, 48), color=(200, 80, 30), exif=None) -> bytes:
@@ -78,16 +78,8 @@ def form_data(client, url, **overrides) -> dict:
 
 
 @pytest.fixture
-def owner(app):
-    return make_member(full_name="Chủ doanh nghiệp")
-
-
-@pytest.fixture
 def owner_client(app, owner):
-    client = app.test_client()
-    login(client, owner)
-    client.get("/?lang=en")  # assertions read the English messages
-    return client
+    return signed_in(app, owner)  # assertions read the English messages
 
 
 @pytest.fixture

@@ -5,15 +5,13 @@ from exchange.effects import drain
 from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.matching.services import run_match_jobs
-from exchange.search.outbox import sync
+from tests import helpers
 from tests.factories import make_business, make_listing, make_member
 
 
 def settle(meili):
-    """Index what is pending, then run the match jobs it unblocked."""
-    left = sync(timeout=10)
-    assert not any(left.values()), left
-    meili.wait_idle()
+    """Index what is pending (as everywhere), then run the match jobs it unblocked."""
+    helpers.settle(meili)
     run_match_jobs(force=True)
 
 

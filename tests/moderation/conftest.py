@@ -3,7 +3,7 @@ import pytest
 
 from exchange.accounts.models import Role
 from tests.conftest import extract_csrf
-from tests.factories import login, make_business, make_listing, make_member, make_moderator
+from tests.factories import login, make_listing, make_member, make_moderator
 
 
 @pytest.fixture
@@ -11,11 +11,6 @@ def request_ctx(app):
     """Translated messages are read in a request, as the views do."""
     with app.test_request_context():
         yield
-
-
-@pytest.fixture
-def owner(app):
-    return make_member(business=make_business(sector="agriculture"))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from exchange.errors import Conflict
 from exchange.extensions import db
@@ -13,6 +13,7 @@ from exchange.moderation.models import AuditEntry, ItemState, QueueItem
 from exchange.moderation.services import claim_item, decide_item
 from tests.conftest import PG_URL, extract_csrf
 from tests.factories import login, make_moderator
+from tests.helpers import eventually
 from tests.moderation.conftest import item_of
 
 pytestmark = [
@@ -83,6 +84,13 @@ def test_two_concurrent_decision_requests_record_exactly_one(app, pending, moder
     smtp.wait_for(1)
 
 
+def _sessions_waiting_on_a_lock() -> int:
+    with db.engine.connect() as conn:
+        return conn.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"))
+
+
 def test_the_second_decider_waits_for_the_first_and_is_refused(app, pending, moderator,
                                                               other_moderator):
     """Deterministic interleaving: A has updated the row but not committed; B's UPDATE must
@@ -94,7 +102,8 @@ def test_the_second_decider_waits_for_the_first_and_is_refused(app, pending, mod
     def first():
         decide_item(item_id, moderator.id, "approve")
         first_updated.set()
-        time.sleep(0.5)
+        # commit only once B is seen waiting on A's row lock (bounded polling, not a nap)
+        eventually(lambda: _sessions_waiting_on_a_lock() > 0, what="B waiting on the lock")
         timings["first_commits"] = time.monotonic()
         db.session.commit()
         return "approved"

@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl
 import pytest
 
 from exchange.extensions import db
-from tests.factories import csrf_token, login, make_business, make_listing, make_member, publish
+# signed_in: the payments tests import it from here
+from tests.factories import csrf_token, make_listing, publish, signed_in  # noqa: F401
 
 WEBHOOK_SECRET = "whsec_test_secret"
 _event_ids = itertools.count(1)
@@ -97,22 +98,8 @@ def stripe_api(app, stripe_recorder):
 
 
 @pytest.fixture
-def owner(app):
-    return make_member(business=make_business(name="Công ty Máy Nông Nghiệp Tây Nguyên"),
-                       full_name="Chủ doanh nghiệp")
-
-
-@pytest.fixture
 def listing(owner):
     return publish(make_listing(owner.business, owner))
-
-
-def signed_in(app, member):
-    """A client signed in as `member`, reading the site in English (the tests read its text)."""
-    client = app.test_client()
-    login(client, member)
-    client.get("/?lang=en")
-    return client
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from exchange.search import index
 from exchange.search.models import IndexJob
 from exchange.timeutil import utcnow
 from tests.factories import make_listing, publish
+from tests.helpers import settle
 from tests.payments.conftest import checkout_event, deliver, place_order
-from tests.search.conftest import settle
 
 
 def indexed(listing_id) -> dict:

@@ -7,7 +7,7 @@ from exchange.listings.models import Listing
 from exchange.search import index
 from exchange.search.models import IndexJob, JobState
 from tests.factories import make_listing
-from tests.search.conftest import api_ids, settle
+from tests.helpers import api_ids, settle
 from tests.search.test_outbox import database_documents, index_documents
 
 

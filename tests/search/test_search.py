@@ -1,7 +1,8 @@
-"""Full-text search on the real Meilisearch: Vietnamese folding, typos, synonyms, filters."""
+"""Full-text search on the real Meilisearch: Vietnamese folding, typos, synonyms; filters and
+sort orders on both backends (Meilisearch and the database search used while it is down)."""
 import pytest
 
-from tests.search.conftest import api_ids
+from tests.helpers import api_ids
 
 
 @pytest.fixture
@@ -75,22 +76,22 @@ def test_current_name_finds_listings_that_mention_the_former_one(client, post):
     ("trl", "9", {"dryer"}),
     ("transfer_mode", "turnkey", {"drill", "need"}),
 ])
-def test_each_filter(client, catalogue, param, value, expected):
-    ids = set(api_ids(client, **{param: value}))
+def test_each_filter(catalogue, param, value, expected, search_ids):
+    ids = set(search_ids(**{param: value}))
     assert ids == {catalogue[name] for name in expected}
 
 
-def test_values_of_one_facet_are_ored_and_facets_anded(client, catalogue):
-    ids = api_ids(client, province=["phu_tho", "can_tho"], kind="offer")
+def test_values_of_one_facet_are_ored_and_facets_anded(catalogue, search_ids):
+    ids = search_ids(province=["phu_tho", "can_tho"], kind="offer")
     assert set(ids) == {catalogue["drill"], catalogue["water"]}
-    assert api_ids(client, province=["phu_tho", "can_tho"], category="technology") == \
+    assert search_ids(province=["phu_tho", "can_tho"], category="technology") == \
         [catalogue["water"]]
 
 
-def test_price_range_uses_price_or_budget(client, catalogue):
-    assert set(api_ids(client, price_min=200_000_000, price_max=1_000_000_000)) == \
+def test_price_range_uses_price_or_budget(catalogue, search_ids):
+    assert set(search_ids(price_min=200_000_000, price_max=1_000_000_000)) == \
         {catalogue["dryer"], catalogue["drill"]}
-    assert set(api_ids(client, price_min=1_000_000_000)) == {catalogue["need"]}
+    assert set(search_ids(price_min=1_000_000_000)) == {catalogue["need"]}
 
 
 def test_facet_counts(client, catalogue):
@@ -114,19 +115,19 @@ def test_a_selected_facet_keeps_counts_for_its_other_values(client, catalogue):
     assert body["total"] == 1
 
 
-def test_sort_orders(client, catalogue):
-    assert api_ids(client, sort="price_asc")[:3] == [
+def test_sort_orders(catalogue, search_ids):
+    assert search_ids(sort="price_asc")[:3] == [
         catalogue["dryer"], catalogue["drill"], catalogue["need"]]
-    assert api_ids(client, sort="price_desc")[:3] == [
+    assert search_ids(sort="price_desc")[:3] == [
         catalogue["need"], catalogue["drill"], catalogue["dryer"]]
-    assert api_ids(client, sort="newest") == [
+    assert search_ids(sort="newest") == [
         catalogue["need"], catalogue["water"], catalogue["drill"], catalogue["dryer"]]
 
 
-def test_pagination_with_total(client, catalogue):
-    first = client.get("/api/v1/search?per_page=3&sort=newest").get_json()
-    second = client.get("/api/v1/search?per_page=3&sort=newest&page=2").get_json()
-    beyond = client.get("/api/v1/search?per_page=3&page=50").get_json()
+def test_pagination_with_total(catalogue, search_api):
+    first = search_api(per_page=3, sort="newest")
+    second = search_api(per_page=3, sort="newest", page=2)
+    beyond = search_api(per_page=3, page=50)
     assert first["total"] == second["total"] == 4
     assert len(first["hits"]) == 3 and len(second["hits"]) == 1
     assert {h["id"] for h in first["hits"]} | {h["id"] for h in second["hits"]} == \
@@ -152,7 +153,7 @@ def test_featured_listings_come_first_among_matches(client, post, meili, app):
     from exchange.extensions import db
     from exchange.search.models import record_index_job
     from exchange.timeutil import utcnow
-    from tests.search.conftest import settle
+    from tests.helpers import settle
 
     paid = post(title="Máy ép viên nén mùn cưa công suất nhỏ", keywords=[])
     plain = post(title="Máy ép viên nén mùn cưa", keywords=[])
@@ -172,3 +173,18 @@ def test_a_listing_cannot_forge_highlight_markers(client, post):
     title = hit["highlight"]["title"]
     assert title.count("<mark>") == title.count("</mark>") == 1
     assert "&lt;i&gt;" in title and "\ue000" not in title
+
+
+def test_the_database_answers_while_meilisearch_is_unreachable(app, client, post,
+                                                               unreachable_meili_url):
+    """The positive control of the per-backend tests: an unreachable Meilisearch really sends
+    the search to the database, which says so, and answers differently (no typo tolerance)."""
+    drill = post(title="Máy khoan CNC 5 trục")
+    assert api_ids(client, q="khaon cnc") == [drill.id]  # Meilisearch forgives the typo
+    app.config["MEILI_URL"] = unreachable_meili_url
+    body = client.get("/api/v1/search", query_string={"q": "khaon cnc"}).get_json()
+    assert body["limited"] is True and body["hits"] == []
+    body = client.get("/api/v1/search", query_string={"q": "khoan"}).get_json()
+    assert body["limited"] is True and [hit["id"] for hit in body["hits"]] == [drill.id]
+    page = client.get("/search", query_string={"q": "khoan"}).get_data(as_text=True)
+    assert "search-limited" in page and "Máy khoan CNC 5 trục" in page

@@ -9,7 +9,7 @@ from exchange.extensions import db
 from exchange.listings.models import Listing, Status
 from exchange.search import index
 from exchange.search.documents import content_version
-from tests.search.conftest import settle
+from tests.helpers import settle
 from tests.search.test_outbox import database_documents, index_documents
 
 

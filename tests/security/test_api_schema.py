@@ -1,8 +1,6 @@
 """Property-based fuzzing of /api/v1 with schemathesis: no server errors, valid input is
 answered, invalid input is refused with a 4xx, and every response matches the OpenAPI
 document the API publishes."""
-import time
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -11,10 +9,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection
 
 from tests.factories import make_business, make_listing, make_member, publish
-from tests.search.conftest import settle
+from tests.helpers import settle
 
 EXAMPLES_PER_OPERATION = 50
-TIME_BUDGET_SECONDS = 120
 
 
 @pytest.fixture
@@ -61,7 +58,6 @@ def test_api_survives_generated_requests_and_matches_its_schema(app, catalogue):
         "GET /stats"}
     document = app.test_client().get("/api/v1/openapi.json").get_json()
     known_ids = catalogue["published"] + [catalogue["draft"]]
-    started = time.monotonic()
     calls = 0
     for operation in operations:
         has_parameters = bool(document["paths"][operation.path]["get"].get("parameters"))
@@ -83,7 +79,6 @@ def test_api_survives_generated_requests_and_matches_its_schema(app, catalogue):
 
             check()
     assert calls >= EXAMPLES_PER_OPERATION * len(operations)
-    assert time.monotonic() - started < TIME_BUDGET_SECONDS
 
 
 def test_published_listings_answer_and_drafts_stay_hidden(app, catalogue):

@@ -19,7 +19,7 @@ GETTEXT = {"gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext",
            "lazy_pgettext", "npgettext", "lazy_npgettext", "_", "_l"}
 HELPERS = {"message", "lazy_message"}
 # the modules that may call Markup(): each escapes what it does not own first
-MARKUP_MAKERS = {"exchange/core/messages.py", "exchange/search/results.py",
+MARKUP_MAKERS = {"exchange/core/messages.py", "exchange/search/hits.py",
                  "exchange/listings/markdown.py"}
 HOSTILE = '<div hx-post="/account/invite" hx-trigger="load">'
 

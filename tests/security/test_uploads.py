@@ -3,21 +3,17 @@ over MAX_CONTENT_LENGTH refused with 413 before any view reads them."""
 import io
 import socket
 import struct
-import threading
-import time
 import zlib
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from exchange.extensions import db
 from exchange.listings.models import Listing, RevisionFile, StoredFile
 from tests.factories import make_member
 from tests.listings.conftest import form_data, stored_files, upload
 from tests.security.conftest import client_for
-from tests.services import free_port
 
 SCRIPT = b"<script>alert(document.cookie)</script>"
 
@@ -183,25 +179,14 @@ def test_oversized_bodies_to_the_api_get_a_json_error(client, path, method):
     assert response.get_json()["error"]["code"] == "413"
 
 
-@pytest.fixture
-def live_server(app):
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield port
-    server.shutdown()
-    thread.join(5)
-
-
 @pytest.mark.parametrize("path", ["/listings/new", "/api/v1/search"])
-def test_a_real_server_answers_413_without_waiting_for_the_body(app, live_server, path):
+def test_a_real_server_answers_413_without_waiting_for_the_body(app, live_server, live_port,
+                                                                 path):
     limit = app.config["MAX_CONTENT_LENGTH"]
-    started = time.monotonic()
-    with socket.create_connection(("127.0.0.1", live_server), timeout=5) as sock:
+    # the body is never sent: a server waiting for it would time the socket out (an error)
+    with socket.create_connection(("127.0.0.1", live_port), timeout=5) as sock:
         sock.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                       "Content-Type: multipart/form-data; boundary=x\r\n"
                       f"Content-Length: {limit + 1024 * 1024}\r\n\r\n--x\r\n").encode())
         status_line = sock.makefile("rb").readline().decode()
     assert status_line.split()[1] == "413", status_line
-    assert time.monotonic() - started < 3

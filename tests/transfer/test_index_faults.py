@@ -5,7 +5,7 @@ import time
 import pytest
 
 from exchange.search.outbox import backlog
-from tests.search.conftest import api_ids, settle
+from tests.helpers import api_ids, settle
 from tests.transfer.conftest import row, run, write_file
 
 
@@ -43,6 +43,8 @@ def test_import_does_not_wait_for_a_meilisearch_that_does_not_answer(app, modera
     started = time.monotonic()
     result = run(app, "import-listings", path, "--status", "published",
                  "--moderator", moderator.email)
+    # a fault test about hanging: without its own bound the import would wait ten minutes,
+    # so a generous 30 s tells "gave up" from "hung", not fast from slow
     assert time.monotonic() - started < 30
     assert result.exit_code == 3, result.output
     assert "3 row(s) read" in result.output and "3 were created" in result.output

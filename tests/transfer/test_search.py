@@ -4,7 +4,7 @@ import random
 
 from exchange.search.outbox import backlog
 from tests.factories import valid_tax_code
-from tests.search.conftest import api_ids
+from tests.helpers import api_ids
 from tests.transfer.conftest import read_rejects, row, run, write_file
 
 PRODUCTS = [
