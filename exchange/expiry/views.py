@@ -37,7 +37,7 @@ def renew(token):
 @bp.route("/admin/lifetimes", methods=["GET", "POST"])
 @admin_required
 def admin_lifetimes():
-    form = LifetimeForm()
+    form, status = LifetimeForm(), 200
     if form.validate_on_submit():
         try:
             changed = set_lifetime(form.category.data, form.default_days.data,
@@ -45,6 +45,7 @@ def admin_lifetimes():
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
+            status = 400
         else:
             db.session.commit()
             if changed:
@@ -54,7 +55,8 @@ def admin_lifetimes():
     elif request.method == "POST":
         for errors in form.errors.values():
             flash("; ".join(map(str, errors)), "error")
+        status = 400
     rows = [(term, LifetimeForm(formdata=None, category=term.code, default_days=default,
                                 max_days=longest))
             for term, (default, longest) in zip(taxonomy.CATEGORIES, lifetimes().values())]
-    return render_template("expiry/admin_lifetimes.html", rows=rows)
+    return render_template("expiry/admin_lifetimes.html", rows=rows), status
