@@ -15,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from exchange import taxonomy
 from exchange.core.messages import lazy_message
 from exchange.listings.files import PreparedFile, UploadError, prepare_images, prepare_pdfs
+from exchange.listings.lifetimes import lifetime_for
 from exchange.listings.models import Kind
 
 MAX_VND = 10**15
@@ -48,8 +49,6 @@ def default_expiry(category: str | None = None) -> date:
 def expiry_bounds(category: str | None, today: date | None = None) -> tuple[date, date]:
     """(default, latest) expiry date for a listing of `category` posted `today`: what
     staff set for the category (listings.lifetimes), else 12 and at most 24 months."""
-    from exchange.listings.lifetimes import lifetime_for
-
     today = today or local_today()
     chosen = lifetime_for(category)
     if chosen is None:
@@ -61,11 +60,6 @@ def end_of_day(day: date) -> datetime:
     """A listing stays up for the whole of its last day, in Vietnamese time."""
     return datetime.combine(day, time(23, 59, 59), tzinfo=local_zone()).astimezone(
         ZoneInfo("UTC"))
-
-
-def lifetime_for_category(category):
-    from exchange.listings.lifetimes import lifetime_for
-    return lifetime_for(category)
 
 
 class MoneyField(StringField):
@@ -198,7 +192,7 @@ class ListingForm(FlaskForm):
             raise ValidationError(_l("The expiry date cannot be in the past."))
         latest = expiry_bounds(self.category.data, today)[1]
         if field.data > latest:
-            if lifetime_for_category(self.category.data) is None:
+            if lifetime_for(self.category.data) is None:
                 raise ValidationError(_l("A listing can run for at most 24 months."))
             raise ValidationError(lazy_message(
                 _l("A listing in this category can run until %(date)s at the latest."),
