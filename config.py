@@ -156,6 +156,9 @@ class Config:
     PUBLIC_STATE_SECONDS = env("PUBLIC_STATE_SECONDS", 0.5, float)
     # public pages kept for anonymous visitors (exchange/core/pagecache.py); 0 turns it off
     PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS", 30, int)
+    # listing views and search impressions gather in memory and are written this often
+    # (exchange/insights/counting.py)
+    INSIGHTS_FLUSH_SECONDS = env("INSIGHTS_FLUSH_SECONDS", 10.0, float)
     PAGE_CACHE_ENTRIES = env("PAGE_CACHE_ENTRIES", 5000, int)
     PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", str(INSTANCE_DIR / "page-cache"))
     # a published import waits this long for Meilisearch to confirm (`--index-wait`)
@@ -184,6 +187,8 @@ class TestConfig(Config):
     # tests change the database directly and look at once; the cache has its own tests
     PUBLIC_STATE_SECONDS = 0.0
     PAGE_CACHE_SECONDS = 0
+    # tests read the counters right after a page; the batching is a matter of cost
+    INSIGHTS_FLUSH_SECONDS = 0.0
     # tick's hourly index comparison has its own tests
     VERIFY_INDEX_INTERVAL = 0
     # tests read what a request's drain did right after it: the drain's own budget has

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Business
-from exchange.core.pagecache import public_page
+from exchange.core.pagecache import note_shown, public_page
 from exchange.deals.services import confirmed_total
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -36,6 +36,7 @@ def hit_json(hit: dict) -> dict:
 def search():
     query = parse_query(request.args, allow_per_page=True)
     result = run_search(query)
+    note_shown("impressions", [hit["id"] for hit in result.hits])
     return jsonify(
         hits=[hit_json(hit) for hit in result.hits],
         total=result.total,

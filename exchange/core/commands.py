@@ -41,10 +41,12 @@ def send_mail():
 
 @commands.command("tick")
 def tick():
-    """One round of periodic work: expire listings and features, sync the index, match,
-    send mail."""
+    """One round of periodic work: expire listings and features, remind owners of listings
+    that end soon, sync the index, match, send mail."""
     from exchange.deals.proposals import close_due, send_digests
     from exchange.effects import drain
+    from exchange.expiry.reminders import send_reminders
+    from exchange.insights.counting import flush as flush_counts
     from exchange.listings.lifecycle import expire_due
     from exchange.payments.services import expire_features
     from exchange.search.verify import verify_if_due
@@ -54,12 +56,16 @@ def tick():
     # after expiry, so a request that expired this round closes this round too
     requests_closed = close_due()
     send_digests()
+    # after expiry: what expired this round is not reminded of any more
+    reminded = send_reminders()
     db.session.commit()
+    flush_counts()
     # at a low rate (VERIFY_INDEX_INTERVAL): the index against the database, repaired by
     # index jobs that the drain below sends
     verified = verify_if_due()
     drain()
     click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended, "
-               f"{requests_closed} request(s) closed to proposals")
+               f"{requests_closed} request(s) closed to proposals, "
+               f"{reminded} listing(s) reminded of their end")
     if verified is not None:
         click.echo(f"index verified: {verified.differences} difference(s) repaired")

@@ -22,6 +22,9 @@ from exchange.search import freshness
 
 MAX_BODY = 512 * 1024
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
+# what an answer shows, for counters (listing views, search impressions): a list of
+# (kind, listing ids) in the WSGI environ, kept with the page and heard on every replay
+SHOWN = "exchange.page_cache.shown"
 
 
 def do_not_keep() -> None:
@@ -40,6 +43,18 @@ def public_page(view):
         return response
 
     return wrapper
+
+
+def note_shown(kind: str, listing_ids) -> None:
+    """Tell the counters registered in app.extensions[SHOWN] what this answer shows. They
+    hear it when the request ends and again each time the cache answers with the page, so
+    a kept page is counted as often as it is served."""
+    request.environ.setdefault(SHOWN, []).append((kind, tuple(listing_ids)))
+
+
+def tell_counters(app, environ, shown) -> None:
+    for counter in app.extensions.get(SHOWN, ()):
+        counter(app, environ, shown)
 
 
 class PageCache:
@@ -81,7 +96,10 @@ class PageCache:
             return self.wsgi_app(environ, start_response)
         kept = self._store().get(key)
         if kept is not None:
-            status, headers, body = kept
+            status, headers, body, *rest = kept  # entries kept before SHOWN have 3 parts
+            shown = rest[0] if rest else None
+            if shown:
+                tell_counters(self.app, environ, shown)
             start_response(status, headers)
             return [body]
 
@@ -102,5 +120,5 @@ class PageCache:
         headers = answer["headers"]
         if len(body) <= MAX_BODY and not any(name.lower() == "set-cookie"
                                              for name, _value in headers):
-            self._store().set(key, (answer["status"], headers, body))
+            self._store().set(key, (answer["status"], headers, body, environ.get(SHOWN)))
         return [body]

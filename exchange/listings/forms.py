@@ -1,11 +1,11 @@
 """The listing form: every content field, its rules, and conversion to revision content."""
 import calendar
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import format_date, get_locale, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, IntegerField, MultipleFileField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
@@ -13,7 +13,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange import taxonomy
+from exchange.core.messages import lazy_message
 from exchange.listings.files import PreparedFile, UploadError, prepare_images, prepare_pdfs
+from exchange.listings.lifetimes import lifetime_for
 from exchange.listings.models import Kind
 
 MAX_VND = 10**15
@@ -39,8 +41,19 @@ def add_months(day: date, months: int) -> date:
                        day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def default_expiry() -> date:
-    return add_months(local_today(), 12)
+def default_expiry(category: str | None = None) -> date:
+    """The expiry a new listing of `category` gets when the owner does not choose one."""
+    return expiry_bounds(category)[0]
+
+
+def expiry_bounds(category: str | None, today: date | None = None) -> tuple[date, date]:
+    """(default, latest) expiry date for a listing of `category` posted `today`: what
+    staff set for the category (listings.lifetimes), else 12 and at most 24 months."""
+    today = today or local_today()
+    chosen = lifetime_for(category)
+    if chosen is None:
+        return add_months(today, 12), add_months(today, 24)
+    return today + timedelta(days=chosen[0]), today + timedelta(days=chosen[1])
 
 
 def end_of_day(day: date) -> datetime:
@@ -112,7 +125,8 @@ class ListingForm(FlaskForm):
                                           "năng lượng mặt trời"))
     expires_at = DateField(_l("Expires on"), default=default_expiry,
                            validators=[Optional()],
-                           description=_l("At most 24 months from today."))
+                           description=_l("At most 24 months from today, unless the "
+                                          "exchange set another limit for the category."))
     proposals_close_on = DateField(
         _l("Proposals close on"), validators=[Optional()],
         description=_l("Requests: businesses can send proposals until the end of this day. "
@@ -145,6 +159,10 @@ class ListingForm(FlaskForm):
         self.remove_files.choices = [(f.id, f.filename) for f in self.existing_files]
         self.prepared_images: list[PreparedFile] = []
         self.prepared_pdfs: list[PreparedFile] = []
+        if not self.is_submitted() and not kwargs.get("data"):
+            # a new listing starts from its category's default lifetime
+            self.expires_at.data = default_expiry(self.category.data or
+                                                  taxonomy.CATEGORIES[0].code)
 
     def _kept(self, kind) -> int:
         removed = set(self.remove_files.data or ())
@@ -172,15 +190,20 @@ class ListingForm(FlaskForm):
         today = local_today()
         if field.data < today:
             raise ValidationError(_l("The expiry date cannot be in the past."))
-        if field.data > add_months(today, 24):
-            raise ValidationError(_l("A listing can run for at most 24 months."))
+        latest = expiry_bounds(self.category.data, today)[1]
+        if field.data > latest:
+            if lifetime_for(self.category.data) is None:
+                raise ValidationError(_l("A listing can run for at most 24 months."))
+            raise ValidationError(lazy_message(
+                _l("A listing in this category can run until %(date)s at the latest."),
+                date=format_date(latest)))
 
     def validate_proposals_close_on(self, field):
         if field.data is None or self.kind.data != Kind.REQUEST:
             return
         if field.data < local_today():
             raise ValidationError(_l("The closing date cannot be in the past."))
-        if field.data > (self.expires_at.data or default_expiry()):
+        if field.data > (self.expires_at.data or default_expiry(self.category.data)):
             raise ValidationError(_l("Proposals must close before the request expires."))
 
     def validate_budget_max(self, field):
@@ -231,7 +254,7 @@ class ListingForm(FlaskForm):
             "quantity": self.quantity.data,
             "unit": self.unit.data or None,
             "keywords": self.keyword_list(),
-            "expires_at": end_of_day(self.expires_at.data or default_expiry()),
+            "expires_at": end_of_day(self.expires_at.data or default_expiry(self.category.data)),
             "proposals_close_at": end_of_day(self.proposals_close_on.data)
             if not is_offer and self.proposals_close_on.data else None,
         }
@@ -252,7 +275,7 @@ class ListingForm(FlaskForm):
             "unit": content["unit"] or "",
             "keywords": ", ".join(content["keywords"] or []),
             "expires_at": expires.astimezone(local_zone()).date()
-            if expires else default_expiry(),
+            if expires else default_expiry(content["category"]),
             "proposals_close_on": closes.astimezone(local_zone()).date() if closes else None,
         }
 

@@ -22,11 +22,11 @@ ALLOWED = {
     Status.REJECTED: set(),
     Status.PUBLISHED: {Status.EXPIRED, Status.WITHDRAWN, Status.SUSPENDED},
     Status.SUSPENDED: {Status.PUBLISHED, Status.WITHDRAWN},
-    Status.EXPIRED: {Status.PENDING_REVIEW, Status.WITHDRAWN},
+    Status.EXPIRED: {Status.PENDING_REVIEW, Status.PUBLISHED, Status.WITHDRAWN},
     Status.WITHDRAWN: set(),
 }
-DEFAULT_LIFETIME = timedelta(days=365)
-MAX_LIFETIME = timedelta(days=731)  # 24 months
+# an expired listing can be renewed (like a published one) for this long after its expiry
+RENEWAL_GRACE = timedelta(days=90)
 
 
 def _move(listing: Listing, target: Status) -> None:
@@ -227,6 +227,72 @@ def expire_due(now=None) -> int:
         record_index_job(listing.id, "expired")
         record_match_job(listing.id, "expired")
     return len(due)
+
+
+def can_renew(listing: Listing, now=None) -> bool:
+    """A published listing, or one expired less than RENEWAL_GRACE ago, can be renewed."""
+    approved = listing.approved_revision
+    if approved is None:
+        return False
+    if listing.status == Status.PUBLISHED:
+        return True
+    return (listing.status == Status.EXPIRED
+            and (now or utcnow()) <= approved.expires_at + RENEWAL_GRACE)
+
+
+def lifetime_days(listing: Listing) -> int:
+    """The listing's original lifetime: from posting to the expiry it was first approved
+    with (kept on the listing at the first renewal, since renewing moves the expiry)."""
+    if listing.lifetime_days:
+        return listing.lifetime_days
+    span = listing.approved_revision.expires_at - listing.created_at
+    return max(1, round(span.total_seconds() / 86400))
+
+
+def renewed_expiry(listing: Listing, now=None):
+    """Where a renewal now moves the expiry: one lifetime further (from today for an
+    expired listing), never past the category's longest lifetime from today."""
+    from exchange.listings.forms import end_of_day, expiry_bounds, local_zone
+
+    now = now or utcnow()
+    approved = listing.approved_revision
+    start = max(approved.expires_at, now).astimezone(local_zone()).date()
+    today = now.astimezone(local_zone()).date()
+    latest = expiry_bounds(approved.category, today)[1]
+    return end_of_day(min(start + timedelta(days=lifetime_days(listing)), latest))
+
+
+def renew(listing: Listing, actor_id, now=None) -> bool:
+    """Extend a published or recently expired listing by its original lifetime. Content
+    unchanged since approval: at once, without review (True). A change waiting for review
+    (or sent back): the new expiry joins that change and is reviewed with it (False)."""
+    now = now or utcnow()
+    if not can_renew(listing, now):
+        raise IllegalTransition(_l("This listing can no longer be renewed."),
+                                code="not_renewable")
+    expiry = renewed_expiry(listing, now)
+    lifetime = lifetime_days(listing)
+    listing.lifetime_days = lifetime
+    latest = listing.latest_revision
+    if latest.id != listing.approved_revision_id and latest.status in (
+        RevisionStatus.DRAFT, RevisionStatus.PENDING, RevisionStatus.CHANGES_REQUESTED,
+    ):
+        save_edit(listing, actor_id, {"expires_at": expiry})
+        record_audit("renewal_submitted", actor_id=actor_id, listing_id=listing.id,
+                     business_id=listing.business_id, expires_at=expiry.isoformat())
+        return False
+    was_expired = listing.status == Status.EXPIRED
+    if was_expired:
+        _move(listing, Status.PUBLISHED)
+    # the approved content is unchanged; only its end date moves, so nothing new to review
+    listing.approved_revision.expires_at = expiry
+    record_audit("renewed", actor_id=actor_id, listing_id=listing.id,
+                 business_id=listing.business_id, expires_at=expiry.isoformat())
+    record_index_job(listing.id, "renewed")
+    if was_expired:
+        record_match_job(listing.id, "renewed")
+    db.session.flush()
+    return True
 
 
 def _cancel_waiting(listing: Listing) -> None:

@@ -52,6 +52,9 @@ class Listing(db.Model):
     )
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     featured_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # days from posting to the first approved expiry, kept at the first renewal (renewals
+    # move the expiry, so it could not be worked out again afterwards)
+    lifetime_days: Mapped[int | None] = mapped_column()
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -47,3 +47,9 @@ def can_see_file(member, listing, revision_file) -> bool:
     if listing.is_public and revision_file.revision_id == listing.approved_revision_id:
         return True
     return can_view_private(member, listing)
+
+
+def can_renew(member, listing) -> bool:
+    """The owner renews a published listing, or one expired less than 90 days ago."""
+    from exchange.listings.lifecycle import can_renew as renewable
+    return can_post(member) and is_owner(member, listing) and renewable(listing)

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from exchange.accounts.models import Business
 from exchange.accounts.permissions import can_post
-from exchange.core.pagecache import public_page
+from exchange.core.pagecache import note_shown, public_page
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings import lifecycle, permissions, queries
@@ -20,7 +20,15 @@ businesses_bp = Blueprint("businesses", __name__, url_prefix="/businesses")
 
 @bp.app_context_processor
 def listing_helpers():
-    return {"listing_perm": permissions}
+    return {"listing_perm": permissions, "days_until": days_until}
+
+
+def days_until(moment) -> int:
+    """Whole days from now until `moment`, rounded up (negative once it has passed)."""
+    from datetime import timedelta
+
+    from exchange.timeutil import utcnow
+    return -(-(moment - utcnow()) // timedelta(days=1))
 
 
 @bp.app_template_filter("markdown")
@@ -87,6 +95,9 @@ def show(listing_id):
         other = listing.pending_revision if approved else None
     else:
         main, other = approved, None
+    if not private:
+        # owners and staff reading it are not the audience the owner wants to hear about
+        note_shown("views", [listing.id])
     return render_template("listings/show.html", listing=listing, revision=main,
                            pending=other, private=private,
                            owner=permissions.is_owner(current_user, listing))
@@ -143,6 +154,24 @@ def withdraw(listing_id):
 def submit(listing_id):
     return _owner_step(listing_id, permissions.can_submit, lifecycle.submit,
                        _("Submitted for review."))
+
+
+@bp.route("/<int:listing_id>/renew", methods=["POST"])
+@login_required
+def renew(listing_id):
+    """Renew from the dashboard or the listing's page (the mailed link is expiry.renew)."""
+    listing = _owned(listing_id, permissions.can_renew)
+    try:
+        renewed = lifecycle.renew(listing, current_user.id)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(_("The listing was renewed.") if renewed else
+              _("The listing has changes waiting for review; the new expiry date was added "
+                "to them and applies once they are approved."), "success")
+    return redirect(url_for("accounts.dashboard"))
 
 
 def _owner_step(listing_id, allowed, step, done: str):

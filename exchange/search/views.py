@@ -3,7 +3,7 @@ from flask import Blueprint, abort, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from exchange import taxonomy
-from exchange.core.pagecache import public_page
+from exchange.core.pagecache import note_shown, public_page
 from exchange.search.query import FACETS, SORTS, QueryError, SearchQuery, parse_query
 from exchange.search.results import run_search
 
@@ -19,6 +19,7 @@ def _render(query_args, heading=None, category=None):
         result = None
     else:
         result = run_search(query)
+        note_shown("impressions", [hit["id"] for hit in result.hits])
     template = "search/_body.html" if request.headers.get("HX-Request") else "search/index.html"
     context = {
         "query": query, "result": result, "error": error, "heading": heading,

@@ -21,7 +21,8 @@ EXPECTED_TABLE = {
     S.REJECTED: set(),
     S.PUBLISHED: {S.EXPIRED, S.WITHDRAWN, S.SUSPENDED},
     S.SUSPENDED: {S.PUBLISHED, S.WITHDRAWN},
-    S.EXPIRED: {S.PENDING_REVIEW, S.WITHDRAWN},
+    # renewal (issue 17): back to published, unchanged, within 90 days of expiry
+    S.EXPIRED: {S.PENDING_REVIEW, S.PUBLISHED, S.WITHDRAWN},
     S.WITHDRAWN: set(),
 }
 
@@ -67,19 +68,21 @@ OPERATIONS = {
                lambda listing, a: lifecycle.reject_revision(listing.latest_revision, "x")),
     "withdraw": (S.WITHDRAWN, lambda listing, a: lifecycle.withdraw(listing, a.id)),
     "suspend": (S.SUSPENDED, lambda listing, a: lifecycle.suspend(listing, None, "x")),
+    "renew": (S.PUBLISHED, lambda listing, a: lifecycle.renew(listing, a.id)),
     "restore": (S.PUBLISHED, lambda listing, a: lifecycle.restore(listing, None, "x")),
 }
 
 # Which operation may run in which state, as the product brief's lifecycle describes it.
-# An expired listing goes back to review only through an edit (save_edit), never unchanged.
+# An expired listing goes back to review only through an edit (save_edit), never unchanged;
+# unchanged, it is renewed (published again without review).
 PERMITTED = {
     S.DRAFT: {"submit", "withdraw"},
     S.PENDING_REVIEW: {"approve", "request_changes", "reject", "withdraw"},
     S.CHANGES_REQUESTED: {"submit", "withdraw"},
     S.REJECTED: set(),
-    S.PUBLISHED: {"withdraw", "suspend"},
+    S.PUBLISHED: {"withdraw", "suspend", "renew"},
     S.SUSPENDED: {"restore", "withdraw"},
-    S.EXPIRED: {"withdraw"},
+    S.EXPIRED: {"withdraw", "renew"},
     S.WITHDRAWN: set(),
 }
 

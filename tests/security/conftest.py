@@ -106,6 +106,13 @@ def build_world() -> World:
                             order_id=order.id, outcome=TransferOutcome.UNDERPAID,
                             needs_review=True)
     db.session.add(transfer)
+    # the owner's statistics page and the staff's lifetimes page show real rows
+    from exchange.insights.models import ListingDayCount
+    from exchange.listings.forms import local_today
+    from exchange.listings.lifetimes import set_lifetime
+    db.session.add(ListingDayCount(listing_id=listing.id, day=local_today(), views=3,
+                                   impressions=12))
+    set_lifetime("equipment", 180, 365, admin.id)
     db.session.commit()
     values = {
         "listing_id": listing.id, "business_id": owner.business_id,

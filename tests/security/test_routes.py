@@ -22,6 +22,9 @@ PUBLIC = {
     "transfer.public_export",
     "matching.unsubscribe", "matching.stop_alert", "payments.stripe_webhook",
     "payments.vietqr_webhook",
+    # the mailed renewal link: its signed token names the listing and the member, whose
+    # right to renew is checked when it is used; the confirming form carries a CSRF token
+    "expiry.renew",
 }
 MEMBER = {
     "accounts.dashboard", "accounts.invite", "accounts.resend_verification",
@@ -38,6 +41,7 @@ MEMBER = {
     "deals.compare", "deals.shortlist", "deals.award", "deals.decline", "deals.close",
     "deals.my_proposals", "deals.record_from_thread", "deals.record_from_proposal",
     "deals.deal", "deals.confirm", "deals.dispute", "deals.my_deals",
+    "listings.renew", "insights.listing_stats",
 }
 MODERATOR = {
     "moderation.queue", "moderation.review", "moderation.claim", "moderation.decide",
@@ -47,7 +51,8 @@ MODERATOR = {
     "deals.staff_deals", "deals.record_offline", "stats.report", "stats.export_table",
 }
 ADMIN = {"payments.admin_orders", "payments.admin_plans", "payments.admin_transfers",
-         "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export"}
+         "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export",
+         "expiry.admin_lifetimes"}
 
 # State-changing routes that accept a request without our CSRF token, and why that is safe.
 CSRF_EXEMPT = {
