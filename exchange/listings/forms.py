@@ -268,8 +268,9 @@ class ListingForm(FlaskForm):
             "is_anonymous": bool(self.is_anonymous.data),
         }
 
-    def validate_agreement_text(self, field):
-        if self.agreement_mode.data == "custom" and not field.data:
+    def validate_agreement_mode(self, field):
+        # checked here: the text's Optional() ends its own validation when it is empty
+        if field.data == "custom" and not self.agreement_text.data:
             raise ValidationError(_l("Write the agreement text, or choose another option."))
 
     def confidential_ids(self) -> set[int]:

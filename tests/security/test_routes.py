@@ -38,6 +38,9 @@ MEMBER = {
     "deals.compare", "deals.shortlist", "deals.award", "deals.decline", "deals.close",
     "deals.my_proposals", "deals.record_from_thread", "deals.record_from_proposal",
     "deals.deal", "deals.confirm", "deals.dispute", "deals.my_deals",
+    "disclosure.request_access", "disclosure.owner_requests", "disclosure.my_requests",
+    "disclosure.grant", "disclosure.refuse", "disclosure.revoke",
+    "disclosure.business_agreement",
 }
 MODERATOR = {
     "moderation.queue", "moderation.review", "moderation.claim", "moderation.decide",
