@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from exchange.accounts.permissions import belongs_to
-from exchange.core.urls import site_url
 from exchange.disclosure import visibility
 from exchange.disclosure.agreement import agreement_for, text_version
 from exchange.disclosure.models import AccessRequest, AccessState, AgreementAcceptance
@@ -115,7 +114,7 @@ def revoke(member, access: AccessRequest, reason: str | None = None) -> AccessRe
 def set_agreement(listing, mode: str, text: str | None) -> None:
     """The owner's choice of agreement for a listing (not reviewed: it binds requesters)."""
     listing.agreement_mode = mode if mode in ("none", "default", "custom") else "none"
-    listing.agreement_text = (text or "").strip() or None if mode == "custom" else None
+    listing.agreement_text = ((text or "").strip() or None) if mode == "custom" else None
 
 
 def set_business_agreement(business, text: str | None) -> None:
@@ -146,7 +145,3 @@ def requests_of(business_id: int) -> list[AccessRequest]:
     return list(db.session.scalars(
         select(AccessRequest).where(AccessRequest.business_id == business_id)
         .order_by(AccessRequest.id.desc()).limit(200)))
-
-
-def link_for(access: AccessRequest) -> str:
-    return site_url("listings.show", listing_id=access.listing_id)

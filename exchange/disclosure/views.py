@@ -78,8 +78,7 @@ def owner_requests():
     if not current_user.business_id:
         abort(403)
     return render_template("disclosure/owner_requests.html",
-                           requests=services.requests_for_owner(current_user.business_id),
-                           refuse_form=RefuseForm(), revoke_form=RevokeForm())
+                           requests=services.requests_for_owner(current_user.business_id))
 
 
 @bp.route("/account/my-access-requests")

@@ -1,5 +1,5 @@
 """What of a listing a visitor may see: confidential parts and the publisher's identity."""
-from flask import g
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -20,7 +20,8 @@ def has_grant(member, listing) -> bool:
     """Whether the member's business holds a grant for the listing (kept per request)."""
     if not (member and member.is_authenticated and member.business_id):
         return False
-    cache = g.setdefault("disclosure_grants", {}) if _in_context() else {}
+    # a page asks several times (panel, files, name): one query per listing and request
+    cache = g.setdefault("disclosure_grants", {}) if has_app_context() else {}
     key = (listing.id, member.business_id)
     if key not in cache:
         cache[key] = db.session.scalar(
@@ -29,11 +30,6 @@ def has_grant(member, listing) -> bool:
                                            AccessRequest.state == AccessState.GRANTED)
             .limit(1)) is not None
     return cache[key]
-
-
-def _in_context() -> bool:
-    from flask import has_app_context
-    return has_app_context()
 
 
 def can_see_confidential(member, listing) -> bool:

@@ -182,7 +182,7 @@ class Revision(db.Model):
 
     @property
     def has_confidential_parts(self) -> bool:
-        return self.description_confidential and bool(self.description) or any(
+        return (self.description_confidential and bool(self.description)) or any(
             f.is_confidential for f in self.files)
 
 

@@ -41,7 +41,8 @@ def png_bytes(color=(30, 120, 200), size=(400, 300)) -> bytes:
 
 
 def settle(meili):
-    left = sync(timeout=10)
+    # a generous bound: on a busy machine Meilisearch may take a while to apply the tasks
+    left = sync(timeout=60)
     assert not any(left.values()), left
     meili.wait_idle()
 

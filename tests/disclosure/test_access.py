@@ -210,3 +210,16 @@ def test_moderators_review_the_confidential_parts(app, owner):
     page = staff.get(f"/moderation/{item.id}").get_data(as_text=True)
     assert "CONGTHUCMAT" in page and 'id="review-confidential-description"' in page
     assert 'id="review-anonymous"' in page
+
+
+def test_the_business_replaces_the_template_for_its_listings(app, secret, member_factory):
+    owner_client = signed_in(app, secret.owner)
+    page = owner_client.get("/account/agreement").get_data(as_text=True)
+    assert "CONFIDENTIALITY AGREEMENT" in page  # the template, to start from
+    response = owner_client.post("/account/agreement", data={
+        "csrf_token": csrf_token(owner_client, "/account/agreement"),
+        "agreement_text": "Thỏa thuận bảo mật của Sông Đà: không sao chép công thức."})
+    assert response.status_code == 302
+    buyer_client = signed_in(app, member_factory("Công ty Đọc Thỏa Thuận"))
+    form = buyer_client.get(f"/listings/{secret.listing.id}/access").get_data(as_text=True)
+    assert "không sao chép công thức" in form and "CONFIDENTIALITY AGREEMENT" not in form
