@@ -79,6 +79,7 @@ def create_app(config=None, **overrides):
     from exchange.api.views import bp as api_bp
     from exchange.core.views import bp as core_bp
     from exchange.deals.views import bp as deals_bp
+    from exchange.disclosure.views import bp as disclosure_bp
     from exchange.expiry.views import bp as expiry_bp
     from exchange.inquiries.views import bp as inquiries_bp
     from exchange.insights.views import bp as insights_bp
@@ -93,7 +94,7 @@ def create_app(config=None, **overrides):
 
     for blueprint in (core_bp, accounts_bp, listings_bp, businesses_bp, moderation_bp,
                       search_bp, api_bp, inquiries_bp, payments_bp, matching_bp, transfer_bp,
-                      deals_bp, stats_bp, expiry_bp, insights_bp):
+                      deals_bp, stats_bp, expiry_bp, insights_bp, disclosure_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON
 

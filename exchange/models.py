@@ -11,3 +11,4 @@ from exchange.deals.models import Deal, DealListing, Proposal, ProposalFile, Pro
 from exchange.expiry.models import ExpiryReminder  # noqa: F401
 from exchange.insights.models import ListingDayCount  # noqa: F401
 from exchange.listings.lifetimes import CategoryLifetime  # noqa: F401
+from exchange.disclosure.models import AccessRequest, AgreementAcceptance  # noqa: F401

@@ -40,6 +40,8 @@ class Business(db.Model):
     website: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")
     is_verified: Mapped[bool] = mapped_column(default=False)
+    # the business's own confidentiality agreement for its listings (None: the template)
+    agreement_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list["Member"]] = relationship(back_populates="business", order_by="Member.id")

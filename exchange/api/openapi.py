@@ -41,8 +41,13 @@ def _hit_properties() -> dict:
         "price_negotiable": {"type": "boolean"},
         "quantity": NULLABLE_INT,
         "unit": {"type": ["string", "null"]},
-        "business_id": {"type": "integer"},
-        "business_name": {"type": "string"},
+        "business_id": {"type": ["integer", "null"],
+                        "description": "null for a listing published anonymously"},
+        "business_name": {"type": "string",
+                          "description": "empty for a listing published anonymously"},
+        "anonymous": {"type": "boolean",
+                      "description": "published anonymously: the publisher is not named"},
+        "business_verified": {"type": "boolean"},
         "image": {"type": ["string", "null"], "description": "SHA-256 of the first image"},
         "published_at": {"type": ["string", "null"], "format": "date-time"},
         "featured": {"type": "boolean"},
@@ -54,7 +59,9 @@ def openapi_document() -> dict:
            "required": list(_hit_properties()), "additionalProperties": False}
     listing_properties = {
         **_hit_properties(),
-        "description": {"type": "string", "description": "Markdown source"},
+        "description": {"type": "string",
+                        "description": "Markdown source; empty when the owner keeps it "
+                                       "confidential"},
         "keywords": {"type": "array", "items": {"type": "string"}},
         "ip_status": _enum(taxonomy.IP_STATUSES),
         "expires_at": {"type": "string", "format": "date-time"},

@@ -59,7 +59,8 @@ def listing(listing_id):
     revision = item.approved_revision
     return jsonify({
         **hit_json(hit_from_document(build_document(item))),
-        "description": revision.description or "",
+        # confidential descriptions are shared only with businesses the owner grants access
+        "description": "" if revision.description_confidential else revision.description or "",
         "keywords": list(revision.keywords or []),
         "ip_status": revision.ip_status,
         "expires_at": revision.expires_at.isoformat(),

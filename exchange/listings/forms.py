@@ -138,6 +138,30 @@ class ListingForm(FlaskForm):
                                     render_kw={"accept": "application/pdf"},
                                     description=_l("Up to 5 PDF files, 10 MB each."))
     remove_files = MultiCheckboxField(_l("Remove"), coerce=int, validators=[Optional()])
+    # staged disclosure: what only businesses the owner grants may see
+    description_confidential = BooleanField(
+        _l("The description is confidential"),
+        description=_l("Everyone sees the title, summary and facts; only businesses you grant "
+                       "access read the description."))
+    new_files_confidential = BooleanField(
+        _l("Files uploaded now are confidential"),
+        description=_l("Shown only to businesses you grant access, watermarked with their "
+                       "name."))
+    confidential_files = MultiCheckboxField(_l("Confidential"), coerce=int,
+                                            validators=[Optional()])
+    is_anonymous = BooleanField(
+        _l("Publish anonymously"),
+        description=_l("Your business name, profile link and contact are hidden; the listing "
+                       "shows “a verified business in <province>, <sector>” until you grant "
+                       "access."))
+    agreement_mode = RadioField(_l("Confidentiality agreement"), default="none",
+                                validators=[Optional()])
+    agreement_text = TextAreaField(
+        _l("Your own agreement text"), filters=[strip], validators=[Optional(),
+                                                                   Length(max=20000)],
+        render_kw={"rows": 6},
+        description=_l("Only with “this listing's own text”. Requesters accept it before "
+                       "asking for access."))
     action = StringField(default="submit")
 
     def __init__(self, *args, existing_files=(), **kwargs):
@@ -157,6 +181,12 @@ class ListingForm(FlaskForm):
         ]
         self.existing_files = list(existing_files)
         self.remove_files.choices = [(f.id, f.filename) for f in self.existing_files]
+        self.confidential_files.choices = [(f.id, f.filename) for f in self.existing_files]
+        self.agreement_mode.choices = [
+            ("none", _l("None: requesters only write why they are interested")),
+            ("default", _l("Our business's agreement (or the exchange's template)")),
+            ("custom", _l("This listing's own text")),
+        ]
         self.prepared_images: list[PreparedFile] = []
         self.prepared_pdfs: list[PreparedFile] = []
         if not self.is_submitted() and not kwargs.get("data"):
@@ -257,7 +287,17 @@ class ListingForm(FlaskForm):
             "expires_at": end_of_day(self.expires_at.data or default_expiry(self.category.data)),
             "proposals_close_at": end_of_day(self.proposals_close_on.data)
             if not is_offer and self.proposals_close_on.data else None,
+            "description_confidential": bool(self.description_confidential.data),
+            "is_anonymous": bool(self.is_anonymous.data),
         }
+
+    def validate_agreement_mode(self, field):
+        # checked here: the text's Optional() ends its own validation when it is empty
+        if field.data == "custom" and not self.agreement_text.data:
+            raise ValidationError(_l("Write the agreement text, or choose another option."))
+
+    def confidential_ids(self) -> set[int]:
+        return set(self.confidential_files.data or ())
 
     @classmethod
     def data_from(cls, listing, revision) -> dict:
@@ -277,5 +317,8 @@ class ListingForm(FlaskForm):
             "expires_at": expires.astimezone(local_zone()).date()
             if expires else default_expiry(content["category"]),
             "proposals_close_on": closes.astimezone(local_zone()).date() if closes else None,
+            "confidential_files": [f.id for f in revision.files if f.is_confidential],
+            "agreement_mode": listing.agreement_mode or "none",
+            "agreement_text": listing.agreement_text or "",
         }
 

@@ -80,7 +80,8 @@ def save_edit(listing: Listing, author_id, content, files=None) -> Revision:
         raise IllegalTransition(_l("This listing can no longer be edited."), code="not_editable")
     if latest.id == listing.approved_revision_id:
         new_files = [
-            RevisionFile(sha256=f.sha256, kind=f.kind, filename=f.filename, position=f.position)
+            RevisionFile(sha256=f.sha256, kind=f.kind, filename=f.filename, position=f.position,
+                         is_confidential=f.is_confidential)
             for f in latest.files
         ] if files is None else list(files)
         # unchanged fields carry over, so a partial edit never blanks the approved content

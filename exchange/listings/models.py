@@ -55,6 +55,11 @@ class Listing(db.Model):
     # days from posting to the first approved expiry, kept at the first renewal (renewals
     # move the expiry, so it could not be worked out again afterwards)
     lifetime_days: Mapped[int | None] = mapped_column()
+    # the confidentiality agreement a requester accepts before asking for the confidential
+    # parts: "none", "default" (the business's text, else the exchange's template) or
+    # "custom" (agreement_text); not reviewed content, so it lives on the listing
+    agreement_mode: Mapped[str] = mapped_column(String(10), default="none")
+    agreement_text: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -136,6 +141,10 @@ class Revision(db.Model):
     quantity: Mapped[int | None] = mapped_column()
     unit: Mapped[str | None] = mapped_column(String(20))
     keywords: Mapped[list] = mapped_column(JSON, default=list)
+    # staged disclosure: the description is shown only to granted businesses, and an
+    # anonymous version hides the business's identity until a grant
+    description_confidential: Mapped[bool] = mapped_column(default=False)
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # requests only: proposals are accepted until then (None: until the request expires)
     proposals_close_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -155,6 +164,7 @@ class Revision(db.Model):
         "title", "summary", "description", "category", "sector", "province", "trl",
         "ip_status", "transfer_modes", "price_vnd", "budget_min_vnd", "budget_max_vnd",
         "price_negotiable", "quantity", "unit", "keywords", "expires_at", "proposals_close_at",
+        "description_confidential", "is_anonymous",
     )
 
     def content(self) -> dict:
@@ -167,6 +177,16 @@ class Revision(db.Model):
     @property
     def attachments(self) -> list["RevisionFile"]:
         return [f for f in self.files if f.kind == "pdf"]
+
+    @property
+    def public_files(self) -> list["RevisionFile"]:
+        """What everyone may see of this version's files (the non-confidential ones)."""
+        return [f for f in self.files if not f.is_confidential]
+
+    @property
+    def has_confidential_parts(self) -> bool:
+        return (self.description_confidential and bool(self.description)) or any(
+            f.is_confidential for f in self.files)
 
 
 class StoredFile(db.Model):
@@ -193,6 +213,8 @@ class RevisionFile(db.Model):
     kind: Mapped[str] = mapped_column(String(10))  # "image" | "pdf"
     filename: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(default=0)
+    # served only to the owner, staff and businesses granted access (staged disclosure)
+    is_confidential: Mapped[bool] = mapped_column(default=False)
 
     revision: Mapped[Revision] = relationship(back_populates="files")
     stored: Mapped[StoredFile] = relationship(lazy="joined")

@@ -43,10 +43,16 @@ def can_submit(member, listing) -> bool:
 
 
 def can_see_file(member, listing, revision_file) -> bool:
-    """Files of the approved revision of a public listing are public; others are private."""
-    if listing.is_public and revision_file.revision_id == listing.approved_revision_id:
+    """Files of the approved revision of a public listing are public, except confidential
+    ones, which only businesses granted access see; others are private."""
+    if can_view_private(member, listing):
         return True
-    return can_view_private(member, listing)
+    if not (listing.is_public and revision_file.revision_id == listing.approved_revision_id):
+        return False
+    if revision_file.is_confidential:
+        from exchange.disclosure.visibility import has_grant
+        return has_grant(member, listing)
+    return True
 
 
 def can_renew(member, listing) -> bool:

@@ -23,12 +23,13 @@ def owner_listings(business_id: int, page: int = 1, per_page: int = OWNER_PAGE_S
 
 
 def public_listings_of(business_id: int) -> list[Listing]:
-    """Published, unexpired listings of a business, for its public profile."""
+    """Published, unexpired listings of a business, for its public profile; anonymous ones
+    are left out, since listing them there would name their publisher."""
     return list(db.session.scalars(
         select(Listing)
         .join(Revision, Revision.id == Listing.approved_revision_id)
         .where(Listing.business_id == business_id, Listing.status == Status.PUBLISHED,
-               Revision.expires_at > utcnow())
+               Revision.expires_at > utcnow(), Revision.is_anonymous.is_(False))
         .options(joinedload(Listing.approved_revision).selectinload(Revision.files))
         .order_by(Listing.published_at.desc(), Listing.id.desc())
     ).unique())

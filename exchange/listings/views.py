@@ -1,11 +1,16 @@
 """Listing pages: create, view, edit, withdraw, submit, files; public business profiles."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+import io
+
+from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
+                   send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.models import Business
 from exchange.accounts.permissions import can_post
-from exchange.core.pagecache import note_shown, public_page
+from exchange.core.pagecache import do_not_keep, note_shown, public_page
+from exchange.disclosure import visibility, watermark
+from exchange.disclosure.services import set_agreement
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings import lifecycle, permissions, queries
@@ -66,8 +71,11 @@ def new():
         prepared = form.prepared_images + form.prepared_pdfs
         try:
             with stored(prepared) as files:
+                for added in files:
+                    added.is_confidential = bool(form.new_files_confidential.data)
                 listing = lifecycle.create_listing(current_user.business_id, current_user.id,
                                                    form.kind.data, form.content(), files)
+                set_agreement(listing, form.agreement_mode.data, form.agreement_text.data)
                 if not form.is_draft:
                     lifecycle.submit(listing, current_user.id)
                 db.session.commit()
@@ -98,9 +106,18 @@ def show(listing_id):
     if not private:
         # owners and staff reading it are not the audience the owner wants to hear about
         note_shown("views", [listing.id])
-    return render_template("listings/show.html", listing=listing, revision=main,
-                           pending=other, private=private,
+    confidential = visibility.can_see_confidential(current_user, listing)
+    page = render_template("listings/show.html", listing=listing, revision=main,
+                           pending=other, private=private, confidential=confidential,
+                           show_identity=visibility.can_see_identity(current_user, listing, main),
                            owner=permissions.is_owner(current_user, listing))
+    if not current_user.is_authenticated:
+        return page
+    # a signed-in view may carry confidential parts or a hidden name: never kept anywhere
+    do_not_keep()
+    response = make_response(page)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -116,13 +133,18 @@ def edit(listing_id):
     form.kind.data = listing.kind  # the kind of a listing never changes
     if form.validate_on_submit():
         removed = set(form.remove_files.data or ())
+        confidential = form.confidential_ids()
         kept = [f for f in revision.files if f.id not in removed]
         copies = [RevisionFile(sha256=f.sha256, kind=f.kind, filename=f.filename,
-                               position=position) for position, f in enumerate(kept)]
+                               position=position, is_confidential=f.id in confidential)
+                  for position, f in enumerate(kept)]
         was_draft = listing.status == Status.DRAFT
         try:
             with stored(form.prepared_images + form.prepared_pdfs,
                         first_position=len(copies)) as added:
+                for new_file in added:
+                    new_file.is_confidential = bool(form.new_files_confidential.data)
+                set_agreement(listing, form.agreement_mode.data, form.agreement_text.data)
                 lifecycle.save_edit(listing, current_user.id, form.content(), copies + added)
                 if was_draft and not form.is_draft:
                     lifecycle.submit(listing, current_user.id)
@@ -201,12 +223,30 @@ def _visible_file(listing_id, file_id) -> tuple[Listing, RevisionFile]:
 def _send(path, mimetype, listing, revision_file, **kwargs):
     if not path.is_file():
         abort(404)
+    if revision_file.is_confidential:
+        return _send_confidential(path, mimetype, listing, revision_file, **kwargs)
     public = listing.is_public and revision_file.revision_id == listing.approved_revision_id
     response = send_file(path, mimetype=mimetype, conditional=True,
                          max_age=300 if public else None, **kwargs)
     if not public:
         # private content must not linger in shared caches after the owner's session ends
         response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _send_confidential(path, mimetype, listing, revision_file, **kwargs):
+    """A confidential file: never cached, and marked with the recipient's name unless the
+    owner reads their own file."""
+    data = path.read_bytes()
+    if not permissions.is_owner(current_user, listing):
+        line = watermark.recipient_line(current_user)
+        if mimetype == "application/pdf":
+            data = watermark.watermark_pdf(data, line)
+        elif mimetype.startswith("image/"):
+            data = watermark.watermark_image(data, line)
+    response = send_file(io.BytesIO(data), mimetype=mimetype, max_age=None, etag=False,
+                         **kwargs)
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

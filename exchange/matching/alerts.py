@@ -93,7 +93,8 @@ def alert_search(saved: SavedSearch, query: SearchQuery, until, business_id, uid
     if business_id:
         expression.append(f"business_id != {int(business_id)}")  # not one's own listings
     return {"indexUid": uid, "q": query.q, "filter": expression, "limit": HITS_PER_ALERT,
-            "attributesToRetrieve": ["id", "title", "kind", "province", "business_name"],
+            "attributesToRetrieve": ["id", "title", "kind", "province", "sector",
+                                     "business_name", "anonymous", "business_verified"],
             "sort": ["published_at:desc"]}
 
 

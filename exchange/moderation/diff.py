@@ -28,6 +28,8 @@ FIELD_LABELS = {
     "proposals_close_at": _l("Proposals close on"),
     "images": _l("Images"),
     "attachments": _l("Attachments"),
+    "description_confidential": _l("Description confidential"),
+    "is_anonymous": _l("Published anonymously"),
 }
 TERMS = {
     "category": taxonomy.CATEGORIES,
@@ -66,7 +68,7 @@ def display(name, value) -> str:
         return ", ".join(value)
     if name in ("price_vnd", "budget_min_vnd", "budget_max_vnd"):
         return f"{format_decimal(value)} ₫"
-    if name == "price_negotiable":
+    if name in ("price_negotiable", "description_confidential", "is_anonymous"):
         return str(_l("Yes") if value else _l("No"))
     if name == "trl":
         return f"TRL {value}"
@@ -113,7 +115,9 @@ def _line_segments(old: str, new: str) -> list:
 
 
 def _files(revision, kind) -> list:
-    return [(f.filename, f.sha256) for f in revision.files if f.kind == kind]
+    # a file made confidential (or public again) is a change the moderator must see
+    return [(f"{f.filename} ({_l('confidential')})" if f.is_confidential else f.filename,
+             f.sha256) for f in revision.files if f.kind == kind]
 
 
 def revision_diff(old, new) -> list[FieldChange]:

@@ -1,4 +1,6 @@
-"""Listing -> index document, built from the approved revision only (no private fields)."""
+"""Listing -> index document, built from the approved revision only (no private fields):
+a confidential description, confidential files and an anonymous listing's publisher never
+reach the index, so neither search, the API nor mail built from hits can show them."""
 import hashlib
 
 import orjson
@@ -37,7 +39,7 @@ def build_document(listing: Listing) -> dict:
     """The index document of a public listing; call only when `listing.is_public`."""
     revision = listing.approved_revision
     business = listing.business
-    images = [f.sha256 for f in revision.files if f.kind == "image"]
+    images = [f.sha256 for f in revision.files if f.kind == "image" and not f.is_confidential]
     return _document(listing, revision, business.name if business else "",
                      bool(business.is_verified) if business else False,
                      images[0] if images else None, utcnow())
@@ -46,13 +48,17 @@ def build_document(listing: Listing) -> dict:
 def _document(listing, revision, business_name, business_verified, image, now) -> dict:
     """One shape for both paths: ORM objects (single listings) and Core rows (rebuilds)."""
     featured_until = listing.featured_until
+    anonymous = bool(revision.is_anonymous)
+    if anonymous:
+        business_name = ""
+    description = "" if revision.description_confidential else _text(revision.description)
     document = {
         "id": listing.id,
         "kind": str(listing.kind),
         "status": Status.PUBLISHED.value,
         "title": _text(revision.title),
         "summary": _text(revision.summary),
-        "description": _text(revision.description)[:DESCRIPTION_LIMIT],
+        "description": description[:DESCRIPTION_LIMIT],
         "keywords": [_text(word) for word in revision.keywords or []],
         "category": revision.category,
         "sector": revision.sector,
@@ -69,6 +75,9 @@ def _document(listing, revision, business_name, business_verified, image, now) -
         "unit": revision.unit,
         "business_id": listing.business_id,
         "business_name": _text(business_name),
+        # kept for the filters that leave out a business's own listings; never shown for an
+        # anonymous listing (results.hit_from_document) nor filtered on by visitors
+        "anonymous": anonymous,
         "business_verified": business_verified,
         "image": image,
         # milliseconds: listings approved in the same second still sort newest first
@@ -94,7 +103,8 @@ def content_version(document: dict) -> str:
 _REVISION_COLUMNS = (
     "title", "summary", "description", "keywords", "category", "sector", "province", "trl",
     "ip_status", "transfer_modes", "price_vnd", "budget_min_vnd", "budget_max_vnd",
-    "price_negotiable", "quantity", "unit", "expires_at",
+    "price_negotiable", "quantity", "unit", "expires_at", "description_confidential",
+    "is_anonymous",
 )
 
 
@@ -120,7 +130,7 @@ def public_documents(ids) -> list[dict]:
         for revision_id, sha256 in db.session.execute(
             select(RevisionFile.revision_id, RevisionFile.sha256)
             .where(RevisionFile.revision_id.in_([row.approved_revision_id for row in rows]),
-                   RevisionFile.kind == "image")
+                   RevisionFile.kind == "image", RevisionFile.is_confidential.is_(False))
             .order_by(RevisionFile.revision_id, RevisionFile.position.desc())
         ):
             images[revision_id] = sha256  # the lowest position is written last

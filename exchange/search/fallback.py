@@ -23,7 +23,8 @@ def database_search(query: SearchQuery) -> SearchResult:
             column = COLUMNS[param]
             stmt = stmt.where(column.in_([int(v) for v in values] if param == "trl" else values))
     if query.business_id is not None:
-        stmt = stmt.where(Listing.business_id == query.business_id)
+        stmt = stmt.where(Listing.business_id == query.business_id,
+                          Revision.is_anonymous.is_(False))
     if query.featured_only:
         stmt = stmt.where(Listing.featured_until > utcnow())
     if query.verified_only:

@@ -17,7 +17,7 @@ SEARCHABLE = ["title", "keywords", "summary", "description", "business_name"]
 FILTERABLE = [
     "id", "kind", "category", "sector", "province", "price", "trl", "transfer_modes", "featured",
     "featured_until", "business_id", "business_verified", "published_at", "expires_at",
-    "status",
+    "status", "anonymous",
 ]
 SORTABLE = ["published_at", "price"]
 # featured listings go on top of the results that match every word

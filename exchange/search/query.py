@@ -206,7 +206,9 @@ def build_filter(query: SearchQuery, exclude: str | None = None, now=None,
     if query.price_max is not None:
         expression.append(f"price <= {int(query.price_max)}")
     if query.business_id is not None:
+        # a business's anonymous listings are not found through its name or number
         expression.append(f"business_id = {int(query.business_id)}")
+        expression.append("anonymous != true")
     if query.verified_only:
         expression.append("business_verified = true")
     if query.featured_only:
@@ -221,7 +223,7 @@ HIT_ATTRIBUTES = [
     "id", "kind", "title", "summary", "category", "sector", "province", "trl", "transfer_modes",
     "price", "price_vnd", "budget_min_vnd", "budget_max_vnd", "price_negotiable", "quantity",
     "unit", "business_id", "business_name", "image", "published_at", "featured",
-    "featured_until",
+    "featured_until", "anonymous", "business_verified",
 ]
 
 

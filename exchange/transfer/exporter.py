@@ -24,9 +24,13 @@ def site_external_id(listing: Listing) -> str:
     return site_url("listings.show", listing_id=listing.id)
 
 
-def listing_cells(listing: Listing, revision: Revision, contact_email: str = "") -> list[str]:
-    """One CSV record: the import columns, then the informational ones."""
+def listing_cells(listing: Listing, revision: Revision, contact_email: str = "",
+                  public: bool = False) -> list[str]:
+    """One CSV record: the import columns, then the informational ones. The public file
+    leaves out a confidential description and an anonymous listing's publisher."""
     is_offer = listing.kind == Kind.OFFER
+    hide_description = public and revision.description_confidential
+    hide_business = public and revision.is_anonymous
     expires = revision.expires_at.astimezone(local_zone()).date().isoformat() \
         if revision.expires_at else ""
     values = {
@@ -34,7 +38,7 @@ def listing_cells(listing: Listing, revision: Revision, contact_email: str = "")
         "kind": str(listing.kind),
         "title": revision.title,
         "summary": revision.summary,
-        "description": revision.description or "",
+        "description": "" if hide_description else revision.description or "",
         "category": revision.category,
         "sector": revision.sector,
         "province": revision.province,
@@ -48,8 +52,8 @@ def listing_cells(listing: Listing, revision: Revision, contact_email: str = "")
         "quantity": "" if revision.quantity is None else str(revision.quantity),
         "unit": revision.unit or "",
         "expires_at": expires,
-        "business_tax_code": listing.business.tax_code,
-        "business_name": listing.business.name,
+        "business_tax_code": "" if hide_business else listing.business.tax_code,
+        "business_name": "" if hide_business else listing.business.name,
         "contact_email": contact_email,
         "status": str(listing.status),
         "published_at": listing.published_at.isoformat() if listing.published_at else "",
@@ -95,7 +99,8 @@ def iter_records(statuses=(), since=None, public_only=False,
                 listing.latest_revision if listing.revisions else None)
             if revision is None:
                 continue
-            yield listing_cells(listing, revision, contacts.get(listing.business_id, ""))
+            yield listing_cells(listing, revision, contacts.get(listing.business_id, ""),
+                                public=public_only)
         last_id = page[-1].id
 
 

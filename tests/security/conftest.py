@@ -113,6 +113,10 @@ def build_world() -> World:
     db.session.add(ListingDayCount(listing_id=listing.id, day=local_today(), views=3,
                                    impressions=12))
     set_lifetime("equipment", 180, 365, admin.id)
+    from exchange.disclosure.models import AccessRequest
+    access = AccessRequest(listing_id=listing.id, business_id=buyer.business_id,
+                           member_id=buyer.id, statement="Chúng tôi cần xem bản vẽ chi tiết.")
+    db.session.add(access)
     db.session.commit()
     values = {
         "listing_id": listing.id, "business_id": owner.business_id,
@@ -120,6 +124,7 @@ def build_world() -> World:
         "thread_id": thread.id, "member_id": buyer.id, "saved_id": saved.id,
         "order_id": order.id, "transfer_id": transfer.id, "code": "equipment",
         "proposal_id": proposal.id, "deal_id": deal.id, "token": "not-a-signed-token",
+        "request_id": access.id,
     }
     return World(owner=owner, buyer=buyer, moderator=moderator, admin=admin, values=values)
 

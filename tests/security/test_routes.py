@@ -42,6 +42,9 @@ MEMBER = {
     "deals.my_proposals", "deals.record_from_thread", "deals.record_from_proposal",
     "deals.deal", "deals.confirm", "deals.dispute", "deals.my_deals",
     "listings.renew", "insights.listing_stats",
+    "disclosure.request_access", "disclosure.owner_requests", "disclosure.my_requests",
+    "disclosure.grant", "disclosure.refuse", "disclosure.revoke",
+    "disclosure.business_agreement",
 }
 MODERATOR = {
     "moderation.queue", "moderation.review", "moderation.claim", "moderation.decide",

@@ -1,0 +1,1 @@
+"""Staged disclosure: confidential parts of listings, access requests, grants, agreements."""

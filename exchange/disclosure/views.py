@@ -1,0 +1,151 @@
+"""Pages of staged disclosure: ask for access, the owner's requests, the requester's list."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from exchange.accounts.permissions import belongs_to, can_post
+from exchange.disclosure import services, visibility
+from exchange.disclosure.agreement import DEFAULT_TEMPLATE, agreement_for, text_version
+from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm, RefuseForm,
+                                       RevokeForm)
+from exchange.disclosure.models import AccessRequest
+from exchange.errors import DomainError
+from exchange.extensions import db
+from exchange.listings import queries
+
+bp = Blueprint("disclosure", __name__)
+
+
+@bp.app_context_processor
+def disclosure_helpers():
+    def access_for(listing):
+        """The signed-in member's business's latest request about the listing."""
+        if not (current_user.is_authenticated and current_user.business_id):
+            return None
+        return services.latest_request(listing, current_user.business_id)
+
+    def pending_access_count():
+        if not (current_user.is_authenticated and current_user.business_id):
+            return 0
+        return services.pending_count(current_user.business_id)
+
+    return {"disclosure": visibility, "access_for": access_for,
+            "pending_access_count": pending_access_count}
+
+
+def _public_listing(listing_id):
+    listing = queries.listing_for_page(listing_id)
+    if listing is None or not listing.is_public:
+        abort(404)
+    return listing
+
+
+@bp.route("/listings/<int:listing_id>/access", methods=["GET", "POST"])
+@login_required
+def request_access(listing_id):
+    listing = _public_listing(listing_id)
+    if not visibility.can_request_access(current_user, listing):
+        abort(403)
+    agreement = agreement_for(listing)
+    form = AccessRequestForm()
+    existing = services.open_request(listing, current_user.business_id)
+    if existing is None and form.validate_on_submit():
+        if agreement is not None and not form.accept_agreement.data:
+            form.accept_agreement.errors = [_("Accept the confidentiality agreement to ask "
+                                              "for access.")]
+        else:
+            try:
+                services.request_access(current_user, listing, form.statement.data,
+                                        accepted_version=form.agreement_version.data or None,
+                                        ip_address=request.remote_addr or "")
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                flash(str(error.message), "error")
+            else:
+                flash(_("Your request was sent. The owner decides whether to share the "
+                        "confidential details."), "success")
+                return redirect(url_for("disclosure.my_requests"))
+    form.agreement_version.data = text_version(agreement) if agreement else ""
+    return render_template("disclosure/request.html", listing=listing,
+                           revision=listing.approved_revision, form=form, agreement=agreement,
+                           existing=existing)
+
+
+@bp.route("/account/access-requests")
+@login_required
+def owner_requests():
+    if not current_user.business_id:
+        abort(403)
+    return render_template("disclosure/owner_requests.html",
+                           requests=services.requests_for_owner(current_user.business_id))
+
+
+@bp.route("/account/my-access-requests")
+@login_required
+def my_requests():
+    if not current_user.business_id:
+        abort(403)
+    return render_template("disclosure/my_requests.html",
+                           requests=services.requests_of(current_user.business_id))
+
+
+def _owned_request(request_id) -> AccessRequest:
+    access = db.session.get(AccessRequest, request_id)
+    if access is None or not belongs_to(current_user, access.listing.business_id):
+        abort(404)
+    return access
+
+
+def _decision(request_id, step, done, form=None):
+    access = _owned_request(request_id)
+    if form is not None and not form.validate():
+        for errors in form.errors.values():
+            flash(str(errors[0]), "error")
+        return redirect(url_for("disclosure.owner_requests"))
+    try:
+        if form is None:
+            step(current_user, access)
+        else:
+            step(current_user, access, form.reason.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("disclosure.owner_requests"))
+
+
+@bp.route("/account/access-requests/<int:request_id>/grant", methods=["POST"])
+@login_required
+def grant(request_id):
+    return _decision(request_id, services.grant,
+                     _("Access granted. The business now sees the confidential details."))
+
+
+@bp.route("/account/access-requests/<int:request_id>/refuse", methods=["POST"])
+@login_required
+def refuse(request_id):
+    return _decision(request_id, services.refuse, _("The request was refused."), RefuseForm())
+
+
+@bp.route("/account/access-requests/<int:request_id>/revoke", methods=["POST"])
+@login_required
+def revoke(request_id):
+    return _decision(request_id, services.revoke, _("Access was revoked."), RevokeForm())
+
+
+@bp.route("/account/agreement", methods=["GET", "POST"])
+@login_required
+def business_agreement():
+    if not can_post(current_user):
+        abort(403)
+    business = current_user.business
+    form = BusinessAgreementForm(data={"agreement_text": business.agreement_text or ""})
+    if form.validate_on_submit():
+        services.set_business_agreement(business, form.agreement_text.data)
+        db.session.commit()
+        flash(_("Your confidentiality agreement was saved."), "success")
+        return redirect(url_for("disclosure.business_agreement"))
+    return render_template("disclosure/agreement.html", form=form, template=DEFAULT_TEMPLATE)
