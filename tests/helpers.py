@@ -21,7 +21,8 @@ def extract_csrf(html: str) -> str:
 
 def settle(meili):
     """Push what is pending to Meilisearch and wait until it has applied every task."""
-    left = sync(timeout=10)
+    # bounded, not a stopwatch: Meilisearch on a loaded, shared machine can take its time
+    left = sync(timeout=30)
     assert not any(left.values()), left
     meili.wait_idle()
 
