@@ -10,7 +10,8 @@ from exchange.expiry import reminders
 from exchange.expiry.forms import LifetimeForm
 from exchange.extensions import db
 from exchange.listings import lifecycle
-from exchange.listings.lifetimes import lifetimes, set_lifetime
+from exchange.expiry.lifetimes import set_lifetime
+from exchange.listings.lifetimes import lifetimes
 
 bp = Blueprint("expiry", __name__)
 

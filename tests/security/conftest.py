@@ -109,7 +109,7 @@ def build_world() -> World:
     # the owner's statistics page and the staff's lifetimes page show real rows
     from exchange.insights.models import ListingDayCount
     from exchange.listings.forms import local_today
-    from exchange.listings.lifetimes import set_lifetime
+    from exchange.expiry.lifetimes import set_lifetime
     db.session.add(ListingDayCount(listing_id=listing.id, day=local_today(), views=3,
                                    impressions=12))
     set_lifetime("equipment", 180, 365, admin.id)
