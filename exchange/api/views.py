@@ -1,4 +1,6 @@
 """The public JSON API under /api/v1 (read-only, published listings only)."""
+from dataclasses import replace
+
 from flask import Blueprint, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -10,7 +12,7 @@ from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
 from exchange.search.documents import build_document, listings_by_id
-from exchange.search.query import parse_query
+from exchange.search.query import parse_output, parse_query
 from exchange.search.results import hit_from_document, run_search
 from exchange.timeutil import utcnow
 
@@ -33,7 +35,8 @@ def hit_json(hit: dict) -> dict:
 @bp.route("/search")
 @public_page
 def search():
-    query = parse_query(request.args, allow_per_page=True)
+    query = replace(parse_query(request.args, allow_per_page=True),
+                    **parse_output(request.args))
     result = run_search(query)
     return jsonify(
         hits=[hit_json(hit) for hit in result.hits],

@@ -1,5 +1,5 @@
 """Runs a validated query on Meilisearch (or the database when it is down) into hits."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from flask import current_app
@@ -74,9 +74,10 @@ def hit_from_document(doc: dict, formatted: dict | None = None) -> dict:
     }
 
 
-def _facets(distribution: dict) -> dict[str, list[tuple[str, int]]]:
+def _facets(distribution: dict, wanted) -> dict[str, list[tuple[str, int]]]:
     facets = {}
-    for param, (attribute, allowed) in FACETS.items():
+    for param in wanted:
+        attribute, allowed = FACETS[param]
         counts = distribution.get(attribute, {})
         facets[param] = [(value, counts[value]) for value in allowed() if counts.get(value)]
     return facets
@@ -103,7 +104,7 @@ def meili_search(query: SearchQuery) -> SearchResult:
         distribution.update(extra.get("facetDistribution") or {})
     hits = [hit_from_document(hit, hit.get("_formatted")) for hit in main["hits"]]
     return SearchResult(query=query, hits=hits, total=main.get("totalHits", len(hits)),
-                        facets=_facets(distribution))
+                        facets=_facets(distribution, query.facets))
 
 
 def run_lists(queries: list[SearchQuery]) -> list[SearchResult]:
@@ -113,9 +114,8 @@ def run_lists(queries: list[SearchQuery]) -> list[SearchResult]:
         searches = []
         hidden = freshness.current().hidden
         for query in queries:
-            main = search_requests(query, index.index_name(), hidden_ids=hidden)[0]
-            main["facets"] = []
-            searches.append(main)
+            searches.append(search_requests(replace(query, facets=()), index.index_name(),
+                                            hidden_ids=hidden)[0])
         results = client.post("/multi-search", {"queries": searches})["results"]
     except index.SearchUnavailable as exc:
         current_app.logger.warning("search unavailable, using the database: %s", exc)

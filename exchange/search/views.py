@@ -1,4 +1,6 @@
 """The /search page and category pages, both read from the index."""
+from dataclasses import replace
+
 from flask import Blueprint, abort, render_template, request
 from werkzeug.datastructures import MultiDict
 
@@ -13,7 +15,9 @@ bp = Blueprint("search", __name__)
 def _render(query_args, heading=None, category=None):
     error = None
     try:
-        query = parse_query(query_args)
+        # the page shows every facet and marks matches in titles and summaries
+        query = replace(parse_query(query_args), facets=tuple(FACETS),
+                        highlight=("title", "summary"))
     except QueryError as exc:
         error, query = exc.message, SearchQuery()
         result = None

@@ -1,6 +1,7 @@
 """Full-text search on the real Meilisearch: Vietnamese folding, typos, synonyms, filters."""
 import pytest
 
+from exchange.search.query import FACETS
 from tests.search.conftest import api_ids
 
 
@@ -94,7 +95,7 @@ def test_price_range_uses_price_or_budget(client, catalogue):
 
 
 def test_facet_counts(client, catalogue):
-    body = client.get("/api/v1/search").get_json()
+    body = client.get("/api/v1/search", query_string={"facets": ",".join(FACETS)}).get_json()
     facets = {name: dict((v["value"], v["count"]) for v in values)
               for name, values in body["facets"].items()}
     assert facets["kind"] == {"offer": 3, "request": 1}
@@ -105,7 +106,8 @@ def test_facet_counts(client, catalogue):
 
 
 def test_a_selected_facet_keeps_counts_for_its_other_values(client, catalogue):
-    body = client.get("/api/v1/search", query_string={"sector": "environment"}).get_json()
+    body = client.get("/api/v1/search", query_string={
+        "sector": "environment", "facets": "sector,kind"}).get_json()
     sectors = {v["value"]: v["count"] for v in body["facets"]["sector"]}
     assert sectors == {"agriculture": 1, "mechanical_engineering": 1, "environment": 1,
                        "food_processing": 1}
