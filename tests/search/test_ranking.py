@@ -168,3 +168,26 @@ def test_vietnamese_words_find_english_listings(client, post, words):
                  description="", keywords=["wastewater treatment"])
     post(title="Bench drill", summary="Drilling.", description="", keywords=[])
     assert api_ids(client, q=words)[0] == dryer.id
+
+
+def test_an_existing_index_with_older_settings_is_brought_up_to_date(app, client, post, meili):
+    from exchange.search import index
+
+    listing = post(title="Máy đếm tiền", summary="Đếm tiền.", description="", keywords=[])
+    live = index.index_name()
+    older = {"searchableAttributes": ["title", "keywords", "summary", "description",
+                                      "business_name"],
+             "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness",
+                              "published_at:desc"],
+             "typoTolerance": {"minWordSizeForTypos": {"oneTypo": 4, "twoTypos": 8}},
+             "synonyms": {}}
+    meili.request("PATCH", f"/indexes/{live}/settings", json=older)
+    meili.wait_idle()
+    index.forget_ready()  # a new process, as after a deploy
+    assert listing.id in api_ids(client, q="may dem")
+    meili.wait_idle()
+    settings = meili.request("GET", f"/indexes/{live}/settings").json()
+    assert settings["searchableAttributes"] == index.SEARCHABLE
+    assert settings["rankingRules"] == index.RANKING_RULES
+    assert settings["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 9}
+    assert "máy sấy năng lượng mặt trời" in settings["synonyms"]["solar dryer"]
