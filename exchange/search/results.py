@@ -97,7 +97,11 @@ def run_search(query: SearchQuery) -> SearchResult:
 def meili_search(query: SearchQuery) -> SearchResult:
     client = index.search_client()
     searches = search_requests(query, index.index_name(), hidden_ids=freshness.current().hidden)
-    results = client.post("/multi-search", {"queries": searches})["results"]
+    if len(searches) == 1:  # no facet counts asked for: one plain search is enough
+        search = {key: value for key, value in searches[0].items() if key != "indexUid"}
+        results = [client.post(f"/indexes/{index.index_name()}/search", search)]
+    else:
+        results = client.post("/multi-search", {"queries": searches})["results"]
     main = results[0]
     distribution = dict(main.get("facetDistribution") or {})
     for extra in results[1:]:
