@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of /api/v1; tests validate every response against it."""
 from exchange import taxonomy
-from exchange.search.query import (_CONTROL, MAX_ID, MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH,
-                                   MAX_PRICE, MAX_VALUES, PER_PAGE, SORTS)
+from exchange.search.query import (_CONTROL, DEFAULT_HIGHLIGHT, FACETS, HIGHLIGHTABLE, MAX_ID,
+                                   MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH, MAX_PRICE,
+                                   MAX_VALUES, PER_PAGE, SORTS)
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 
@@ -104,6 +105,19 @@ def openapi_document() -> dict:
         {"name": "verified", "in": "query", "required": False,
          "schema": {"type": "string", "enum": ["0", "1", "true", "false", "on"]},
          "description": "1: only listings of businesses verified by the exchange staff."},
+        {"name": "facets", "in": "query", "required": False, "style": "form",
+         "explode": False,
+         "schema": {"type": "array", "items": {"type": "string", "enum": list(FACETS)},
+                    "uniqueItems": True, "default": []},
+         "description": "Comma-separated facets to count, e.g. `kind,province`; by default "
+                        "none is counted and `facets` is an empty object."},
+        {"name": "attributes_to_highlight", "in": "query", "required": False,
+         "style": "form", "explode": False,
+         "schema": {"type": "array", "items": {"type": "string", "enum": list(HIGHLIGHTABLE)},
+                    "uniqueItems": True, "default": list(DEFAULT_HIGHLIGHT)},
+         "description": "Comma-separated fields whose matches are wrapped in <mark> in "
+                        "`highlight`; empty for none (the fields are then plain escaped "
+                        "text)."},
     ]
     return {
         "openapi": "3.1.0",
@@ -175,7 +189,8 @@ def openapi_document() -> dict:
                     "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
                     "facets": {
                         "type": "object",
-                        "description": "Counts per facet value; empty while search is limited.",
+                        "description": "Counts per value of each facet asked for with `facets`; "
+                                       "empty while search is limited.",
                         "additionalProperties": False,
                         "properties": {name: facet_values for name in (
                             "kind", "category", "sector", "province", "trl", "transfer_mode")},

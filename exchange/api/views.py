@@ -1,4 +1,6 @@
 """The public JSON API under /api/v1 (read-only, published listings only)."""
+from dataclasses import replace
+
 from flask import Blueprint, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -11,7 +13,7 @@ from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
 from exchange.search.documents import build_document, listings_by_id
 from exchange.search.hits import hit_from_document
-from exchange.search.query import parse_query
+from exchange.search.query import parse_output, parse_query
 from exchange.search.results import run_search
 from exchange.timeutil import utcnow
 
@@ -34,7 +36,8 @@ def hit_json(hit: dict) -> dict:
 @bp.route("/search")
 @public_page
 def search():
-    query = parse_query(request.args, allow_per_page=True)
+    query = replace(parse_query(request.args, allow_per_page=True),
+                    **parse_output(request.args))
     result = run_search(query)
     note_shown("impressions", [hit["id"] for hit in result.hits])
     return jsonify(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
+from exchange.search.names import province_names, split_business_name
 from exchange.timeutil import utcnow
 
 # long descriptions are cut: search needs the words, not a book
@@ -52,17 +53,22 @@ def _document(listing, revision, business_name, business_verified, image, now) -
     if anonymous:
         business_name = ""
     description = "" if revision.description_confidential else _text(revision.description)
+    title = _text(revision.title)
+    distinctive, legal_form = split_business_name(_text(business_name))
     document = {
         "id": listing.id,
         "kind": str(listing.kind),
         "status": Status.PUBLISHED.value,
-        "title": _text(revision.title),
+        "title": title,
+        # a tie-break after the text rules: the title that is mostly the query words wins
+        "title_words": len(title.split()),
         "summary": _text(revision.summary),
         "description": description[:DESCRIPTION_LIMIT],
         "keywords": [_text(word) for word in revision.keywords or []],
         "category": revision.category,
         "sector": revision.sector,
         "province": revision.province,
+        "province_names": province_names(revision.province),
         "trl": revision.trl,
         "ip_status": revision.ip_status,
         "transfer_modes": list(revision.transfer_modes or []),
@@ -76,8 +82,10 @@ def _document(listing, revision, business_name, business_verified, image, now) -
         "business_id": listing.business_id,
         "business_name": _text(business_name),
         # kept for the filters that leave out a business's own listings; never shown for an
-        # anonymous listing (results.hit_from_document) nor filtered on by visitors
+        # anonymous listing (hits.hit_from_document) nor filtered on by visitors
         "anonymous": anonymous,
+        "business_distinctive": distinctive,
+        "business_legal_form": legal_form,
         "business_verified": business_verified,
         "image": image,
         # milliseconds: listings approved in the same second still sort newest first

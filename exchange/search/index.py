@@ -12,8 +12,12 @@ import orjson
 from flask import current_app
 
 from exchange import taxonomy
+from exchange.search import glossary
 
-SEARCHABLE = ["title", "keywords", "summary", "description", "business_name"]
+# the listing's own text first; then where it is (current and former province names); the
+# business only through the distinctive part of its name (search/names.py)
+SEARCHABLE = ["title", "keywords", "summary", "description", "province_names",
+              "business_distinctive"]
 FILTERABLE = [
     "id", "kind", "category", "sector", "province", "price", "trl", "transfer_modes", "featured",
     "featured_until", "business_id", "business_verified", "published_at", "expires_at",
@@ -23,8 +27,18 @@ SORTABLE = ["published_at", "price"]
 # featured listings go on top of the results that match every word
 RANKING_RULES = [
     "words", "featured:desc", "typo", "proximity", "attribute", "sort", "exactness",
-    "published_at:desc",
+    # a deterministic tie-break before recency: a bulk import gives a whole batch one
+    # timestamp, and among titles holding every query word the shortest is mostly those
+    # words; the id settles what is still equal
+    "title_words:asc", "published_at:desc", "id:desc",
 ]
+# Vietnamese words are short: with one typo allowed from 4 letters, `tien` matched viên,
+# điện, tiền… across the catalogue. Codes and numbers (QCVN 11, 5 trục) are meant exactly.
+TYPO_TOLERANCE = {
+    "enabled": True,
+    "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9},
+    "disableOnNumbers": True,
+}
 # offsets up to MAX_PAGE * per_page must be reachable and counted exactly
 MAX_TOTAL_HITS = 100_000
 KEY_NAMESPACE = uuid.UUID("5b1f3c52-0c3e-4d0e-9a55-3f6c1e0b9a11")
@@ -44,11 +58,8 @@ def settings() -> dict:
         "sortableAttributes": SORTABLE,
         "rankingRules": RANKING_RULES,
         "displayedAttributes": ["*"],
-        "typoTolerance": {
-            "enabled": True,
-            "minWordSizeForTypos": {"oneTypo": 4, "twoTypos": 8},
-        },
-        "synonyms": taxonomy.province_synonyms(),
+        "typoTolerance": TYPO_TOLERANCE,
+        "synonyms": glossary.synonyms(taxonomy.province_synonyms()),
         "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "faceting": {"maxValuesPerFacet": 100},
     }

@@ -35,6 +35,10 @@ TERMS = {
     "kind": taxonomy.KINDS, "category": taxonomy.CATEGORIES, "sector": taxonomy.SECTORS,
     "province": taxonomy.PROVINCES, "transfer_mode": taxonomy.TRANSFER_MODES,
 }
+# what the API highlights when `attributes_to_highlight` is not given (both are cheap: short
+# fields); facets are counted only when asked for, they were most of a search's cost
+HIGHLIGHTABLE = ("title", "summary")
+DEFAULT_HIGHLIGHT = HIGHLIGHTABLE
 HIGHLIGHT_PRE = "\ue000"
 HIGHLIGHT_POST = "\ue001"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001]")
@@ -65,6 +69,9 @@ class SearchQuery:
     business_id: int | None = None
     featured_only: bool = False
     verified_only: bool = False
+    # output only, never part of a saved search's arguments: facets to count, fields to mark
+    facets: tuple[str, ...] = ()
+    highlight: tuple[str, ...] = DEFAULT_HIGHLIGHT
 
     @property
     def has_filters(self) -> bool:
@@ -143,6 +150,31 @@ def _facet_values(param: str, raw: list[str]) -> tuple[str, ...]:
     if len(values) > MAX_VALUES:
         raise QueryError(param, lazy_message(_l("Too many values for “%(param)s”."), param=param))
     return tuple(values)
+
+
+def _names(param: str, raw: list[str], allowed) -> tuple[str, ...]:
+    """A comma list (or repeated parameter) of names, each one of `allowed`."""
+    names: list[str] = []
+    for value in raw:
+        for name in value.split(","):
+            name = name.strip()
+            if not name:
+                continue
+            if name not in allowed:
+                raise QueryError(param, lazy_message(_l("Unknown value for “%(param)s”."),
+                                                     param=param))
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def parse_output(args) -> dict:
+    """The API's `facets=` and `attributes_to_highlight=` as SearchQuery fields."""
+    output = {"facets": _names("facets", args.getlist("facets"), FACETS)}
+    if "attributes_to_highlight" in args:
+        output["highlight"] = _names("attributes_to_highlight",
+                                     args.getlist("attributes_to_highlight"), HIGHLIGHTABLE)
+    return output
 
 
 def parse_query(args, *, allow_per_page: bool = False) -> SearchQuery:
@@ -234,19 +266,20 @@ def search_requests(query: SearchQuery, index_uid: str, now=None, hidden_ids=())
         "indexUid": index_uid,
         "q": query.q,
         "filter": build_filter(query, now=now, hidden_ids=hidden_ids),
-        "facets": [attribute for attribute, _allowed in FACETS.values()],
         "page": query.page,
         "hitsPerPage": query.per_page,
         "attributesToRetrieve": HIT_ATTRIBUTES,
-        "attributesToHighlight": ["title", "summary"] if query.q else [],
-        "highlightPreTag": HIGHLIGHT_PRE,
-        "highlightPostTag": HIGHLIGHT_POST,
     }
+    if query.facets:
+        main["facets"] = [FACETS[param][0] for param in query.facets]
+    if query.q and query.highlight:
+        main.update(attributesToHighlight=list(query.highlight),
+                    highlightPreTag=HIGHLIGHT_PRE, highlightPostTag=HIGHLIGHT_POST)
     if SORTS[query.sort]:
         main["sort"] = SORTS[query.sort]
     searches = [main]
     for param, values in query.selected.items():
-        if values:
+        if values and param in query.facets:
             searches.append({
                 "indexUid": index_uid,
                 "q": query.q,

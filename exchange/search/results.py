@@ -1,4 +1,6 @@
 """Runs a validated query on Meilisearch (or the database when it is down) into hits."""
+from dataclasses import replace
+
 from flask import current_app
 
 from exchange.core.pagecache import do_not_keep
@@ -8,9 +10,10 @@ from exchange.search.hits import SearchResult, hit_from_document
 from exchange.search.query import FACETS, SearchQuery, search_requests
 
 
-def _facets(distribution: dict) -> dict[str, list[tuple[str, int]]]:
+def _facets(distribution: dict, wanted) -> dict[str, list[tuple[str, int]]]:
     facets = {}
-    for param, (attribute, allowed) in FACETS.items():
+    for param in wanted:
+        attribute, allowed = FACETS[param]
         counts = distribution.get(attribute, {})
         facets[param] = [(value, counts[value]) for value in allowed() if counts.get(value)]
     return facets
@@ -29,14 +32,18 @@ def run_search(query: SearchQuery) -> SearchResult:
 def meili_search(query: SearchQuery) -> SearchResult:
     client = index.search_client()
     searches = search_requests(query, index.index_name(), hidden_ids=freshness.current().hidden)
-    results = client.post("/multi-search", {"queries": searches})["results"]
+    if len(searches) == 1:  # no facet counts asked for: one plain search is enough
+        search = {key: value for key, value in searches[0].items() if key != "indexUid"}
+        results = [client.post(f"/indexes/{index.index_name()}/search", search)]
+    else:
+        results = client.post("/multi-search", {"queries": searches})["results"]
     main = results[0]
     distribution = dict(main.get("facetDistribution") or {})
     for extra in results[1:]:
         distribution.update(extra.get("facetDistribution") or {})
     hits = [hit_from_document(hit, hit.get("_formatted")) for hit in main["hits"]]
     return SearchResult(query=query, hits=hits, total=main.get("totalHits", len(hits)),
-                        facets=_facets(distribution))
+                        facets=_facets(distribution, query.facets))
 
 
 def run_lists(queries: list[SearchQuery]) -> list[SearchResult]:
@@ -46,9 +53,8 @@ def run_lists(queries: list[SearchQuery]) -> list[SearchResult]:
         searches = []
         hidden = freshness.current().hidden
         for query in queries:
-            main = search_requests(query, index.index_name(), hidden_ids=hidden)[0]
-            main["facets"] = []
-            searches.append(main)
+            searches.append(search_requests(replace(query, facets=()), index.index_name(),
+                                            hidden_ids=hidden)[0])
         results = client.post("/multi-search", {"queries": searches})["results"]
     except index.SearchUnavailable as exc:
         current_app.logger.warning("search unavailable, using the database: %s", exc)

@@ -13,7 +13,8 @@ INJECTIONS = [
     "<script>", "\u202e", "é" * 3,
 ]
 PARAMS = ["q", "kind", "category", "sector", "province", "trl", "transfer_mode", "price_min",
-          "price_max", "sort", "page", "per_page", "business"]
+          "price_max", "sort", "page", "per_page", "business", "facets",
+          "attributes_to_highlight"]
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,8 @@ def test_anything_not_public_is_a_404(client, spec, owner, post, state):
     "page=abc", "per_page=10000", "per_page=0", "sort=random", "sort=price:asc",
     "kind=auction", "sector=space", "trl=0", "trl=x", "q=" + "a" * 10_240, "q=%00",
     "q=abc%1b[31m", "province=%07", "business=-1", "business=3000000000",
-    "price_min=10&price_max=1",
+    "price_min=10&price_max=1", "facets=colour", "facets=kind,price", "facets=kind;sector",
+    "attributes_to_highlight=description", "attributes_to_highlight=title,*",
 ])
 def test_bad_parameters_are_400_json(client, spec, query):
     response = client.get("/api/v1/search?" + query)
@@ -138,3 +140,43 @@ def test_escaped_values_stay_literal_in_meilisearch(app, published):
         result = client.post(f"/indexes/{index.index_name()}/search", {
             "q": "", "filter": published_restriction() + [f"sector = {quote(value)}"]})
         assert result["hits"] == [], value
+
+
+def test_facets_are_counted_only_when_asked_for(client, spec, published, post):
+    post(kind="request", title="Cần mua máy ủ phân", price_vnd=None, trl=None,
+         budget_min_vnd=100_000_000)
+    plain = client.get("/api/v1/search").get_json()
+    assert plain["facets"] == {} and plain["total"] == 2
+    validate(spec, "/search", 200, plain)
+    body = client.get("/api/v1/search?facets=kind,trl&facets=kind").get_json()
+    validate(spec, "/search", 200, body)
+    assert body["facets"] == {"kind": [{"value": "offer", "count": 1},
+                                       {"value": "request", "count": 1}],
+                              "trl": [{"value": "6", "count": 1}]}
+    # a selected facet keeps the counts of its other values
+    chosen = client.get("/api/v1/search?facets=kind&kind=offer").get_json()
+    assert {v["value"] for v in chosen["facets"]["kind"]} == {"offer", "request"}
+
+
+def test_highlights_follow_attributes_to_highlight(client, spec, published):
+    default = client.get("/api/v1/search?q=phan+huu+co").get_json()["hits"][0]["highlight"]
+    assert "<mark>" in default["title"]
+    only_summary = client.get(
+        "/api/v1/search?q=phan+huu+co&attributes_to_highlight=summary").get_json()
+    validate(spec, "/search", 200, only_summary)
+    assert "<mark>" not in only_summary["hits"][0]["highlight"]["title"]
+    none = client.get("/api/v1/search?q=phan+huu+co&attributes_to_highlight=").get_json()
+    assert none["hits"][0]["highlight"]["title"] == "Công nghệ ủ phân hữu cơ vi sinh"
+
+
+def test_the_document_lists_the_output_parameters(spec):
+    parameters = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
+    assert set(parameters["facets"]["schema"]["items"]["enum"]) == {
+        "kind", "category", "sector", "province", "trl", "transfer_mode"}
+    assert parameters["attributes_to_highlight"]["schema"]["items"]["enum"] == [
+        "title", "summary"]
+
+
+def test_the_search_page_still_shows_every_facet(client, published):
+    page = client.get("/search?q=phan").get_data(as_text=True)
+    assert "facet-count" in page and "<mark>" in page

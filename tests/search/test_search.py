@@ -2,6 +2,7 @@
 sort orders on both backends (Meilisearch and the database search used while it is down)."""
 import pytest
 
+from exchange.search.query import FACETS
 from tests.helpers import api_ids
 
 
@@ -95,7 +96,7 @@ def test_price_range_uses_price_or_budget(catalogue, search_ids):
 
 
 def test_facet_counts(client, catalogue):
-    body = client.get("/api/v1/search").get_json()
+    body = client.get("/api/v1/search", query_string={"facets": ",".join(FACETS)}).get_json()
     facets = {name: dict((v["value"], v["count"]) for v in values)
               for name, values in body["facets"].items()}
     assert facets["kind"] == {"offer": 3, "request": 1}
@@ -106,7 +107,8 @@ def test_facet_counts(client, catalogue):
 
 
 def test_a_selected_facet_keeps_counts_for_its_other_values(client, catalogue):
-    body = client.get("/api/v1/search", query_string={"sector": "environment"}).get_json()
+    body = client.get("/api/v1/search", query_string={
+        "sector": "environment", "facets": "sector,kind"}).get_json()
     sectors = {v["value"]: v["count"] for v in body["facets"]["sector"]}
     assert sectors == {"agriculture": 1, "mechanical_engineering": 1, "environment": 1,
                        "food_processing": 1}

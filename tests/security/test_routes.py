@@ -17,7 +17,7 @@ PUBLIC = {
     "accounts.register", "accounts.login", "accounts.logout", "accounts.forgot_password",
     "accounts.reset_password", "accounts.verify", "accounts.accept_invite",
     "listings.show", "listings.file", "listings.thumbnail", "businesses.profile",
-    "search.search", "search.category",
+    "search.search", "search.category", "search.suggest",
     "api.search", "api.listing", "api.stats", "api.openapi", "matching.api_matches",
     "transfer.public_export",
     "matching.unsubscribe", "matching.stop_alert", "payments.stripe_webhook",
