@@ -22,6 +22,9 @@ PUBLIC = {
     "transfer.public_export",
     "matching.unsubscribe", "matching.stop_alert", "payments.stripe_webhook",
     "payments.vietqr_webhook",
+    "directories.businesses", "directories.experts", "directories.expert",
+    "seo.robots", "seo.sitemap_index", "seo.sitemap_chunk", "search.search_feed",
+    "search.category_feed",
 }
 MEMBER = {
     "accounts.dashboard", "accounts.invite", "accounts.resend_verification",
@@ -38,6 +41,7 @@ MEMBER = {
     "deals.compare", "deals.shortlist", "deals.award", "deals.decline", "deals.close",
     "deals.my_proposals", "deals.record_from_thread", "deals.record_from_proposal",
     "deals.deal", "deals.confirm", "deals.dispute", "deals.my_deals",
+    "directories.register", "directories.edit", "directories.request_service",
 }
 MODERATOR = {
     "moderation.queue", "moderation.review", "moderation.claim", "moderation.decide",
@@ -45,9 +49,11 @@ MODERATOR = {
     "moderation.restore", "inquiries.moderator_thread", "inquiries.suspend_inquiries",
     "inquiries.restore_inquiries", "transfer.staff_export",
     "deals.staff_deals", "deals.record_offline", "stats.report", "stats.export_table",
+    "directories.review_list", "directories.review",
 }
 ADMIN = {"payments.admin_orders", "payments.admin_plans", "payments.admin_transfers",
-         "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export"}
+         "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export",
+         "staff.index", "staff.grant", "staff.set_role", "staff.activity"}
 
 # State-changing routes that accept a request without our CSRF token, and why that is safe.
 CSRF_EXEMPT = {
