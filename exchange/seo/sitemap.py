@@ -92,9 +92,13 @@ def _lastmod(moment: datetime | None) -> str:
 
 def write_urlset(entries: Iterable[Entry]) -> Iterator[str]:
     yield f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{NS}">\n'
+    lines = []
     for loc, modified in entries:
-        yield f"<url><loc>{escape(loc)}</loc>{_lastmod(modified)}</url>\n"
-    yield "</urlset>\n"
+        lines.append(f"<url><loc>{escape(loc)}</loc>{_lastmod(modified)}</url>\n")
+        if len(lines) == BATCH:  # one write per batch, not one per address
+            yield "".join(lines)
+            lines = []
+    yield "".join(lines) + "</urlset>\n"
 
 
 def write_index(locations: Iterable[str]) -> Iterator[str]:
