@@ -1,34 +1,17 @@
 """Read-side queries of the directories: which businesses and experts the public sees."""
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, select
 
 from exchange.accounts.models import Business
 from exchange.directories.models import Expert, ExpertSector, ExpertService, ExpertState
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
+from exchange.listings.queries import listed_businesses
 from exchange.taxonomy import fold
 from exchange.timeutil import utcnow
 
 PER_PAGE = 24
-
-
-def public_listing_exists(now=None):
-    """EXISTS: the business has a published listing whose approved version has not expired
-    (what its public profile shows)."""
-    now = now or utcnow()
-    return exists(
-        select(Listing.id)
-        .join(Revision, Revision.id == Listing.approved_revision_id)
-        .where(Listing.business_id == Business.id, Listing.status == Status.PUBLISHED,
-               Revision.expires_at > now)
-    )
-
-
-def listed_businesses(now=None):
-    """Businesses the directory and the sitemap show: verified, or with a public listing."""
-    return select(Business).where(or_(Business.is_verified.is_(True),
-                                      public_listing_exists(now)))
 
 
 def _like(text: str) -> str:

@@ -4,9 +4,9 @@ from sqlalchemy import func, select
 from exchange import taxonomy
 from exchange.accounts.models import Business
 from exchange.core.urls import site_url
-from exchange.directories.queries import listed_businesses
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
+from exchange.listings.queries import listed_businesses
 from exchange.seo.sitemap import (address_of, id_chunks, keyset_rows, register_section,
                                   single_chunk)
 from exchange.timeutil import utcnow

@@ -1,5 +1,5 @@
 """/robots.txt, /sitemap.xml (an index) and its chunked sitemaps."""
-from flask import Blueprint, Response, abort, current_app, stream_with_context
+from flask import Blueprint, Response, abort, stream_with_context
 
 from exchange.core.urls import site_url
 from exchange.seo import sitemap
