@@ -140,6 +140,8 @@ class Config:
     CLAIM_MINUTES = env("CLAIM_MINUTES", 15, int)
     # every absolute link (mail, Stripe return addresses, export ids) is built from this,
     # never from the request's Host header (exchange/core/urls.py)
+    # addresses per sitemap file (the protocol allows at most 50,000)
+    SITEMAP_CHUNK_SIZE = env("SITEMAP_CHUNK_SIZE", 50_000, int)
     SITE_URL = env("SITE_URL", "http://127.0.0.1:5000")
     # Host headers the app answers; None: any. Production defaults to SITE_URL's host
     TRUSTED_HOSTS = env_list("TRUSTED_HOSTS")

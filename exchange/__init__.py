@@ -79,6 +79,7 @@ def create_app(config=None, **overrides):
     from exchange.api.views import bp as api_bp
     from exchange.core.views import bp as core_bp
     from exchange.deals.views import bp as deals_bp
+    from exchange.directories.views import bp as directories_bp
     from exchange.disclosure.views import bp as disclosure_bp
     from exchange.expiry.views import bp as expiry_bp
     from exchange.inquiries.views import bp as inquiries_bp
@@ -89,12 +90,15 @@ def create_app(config=None, **overrides):
     from exchange.moderation.views import bp as moderation_bp
     from exchange.payments.views import bp as payments_bp
     from exchange.search.views import bp as search_bp
+    from exchange.seo.views import bp as seo_bp
+    from exchange.staff.views import bp as staff_bp
     from exchange.stats.views import bp as stats_bp
     from exchange.transfer.views import bp as transfer_bp
 
     for blueprint in (core_bp, accounts_bp, listings_bp, businesses_bp, moderation_bp,
                       search_bp, api_bp, inquiries_bp, payments_bp, matching_bp, transfer_bp,
-                      deals_bp, stats_bp, expiry_bp, insights_bp, disclosure_bp):
+                      deals_bp, stats_bp, expiry_bp, insights_bp, disclosure_bp,
+                      directories_bp, seo_bp, staff_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON
 

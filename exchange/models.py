@@ -12,3 +12,4 @@ from exchange.expiry.models import ExpiryReminder  # noqa: F401
 from exchange.insights.models import ListingDayCount  # noqa: F401
 from exchange.listings.lifetimes import CategoryLifetime  # noqa: F401
 from exchange.disclosure.models import AccessRequest, AgreementAcceptance  # noqa: F401
+from exchange.directories.models import Expert, ExpertSector, ExpertService  # noqa: F401

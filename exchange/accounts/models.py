@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug import security
 
 from exchange.extensions import db
+from exchange.taxonomy import fold
 from exchange.timeutil import UTCDateTime, utcnow
 
 
@@ -33,6 +34,8 @@ class Business(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # lower-case, without diacritics, kept by a listener: the directory's name search
+    name_folded: Mapped[str] = mapped_column(String(200), default="", index=True)
     tax_code: Mapped[str] = mapped_column(String(14), unique=True)
     province: Mapped[str] = mapped_column(String(40), index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
@@ -48,6 +51,11 @@ class Business(db.Model):
 
     def __repr__(self):
         return f"<Business {self.id} {self.tax_code}>"
+
+
+@event.listens_for(Business.name, "set")
+def _fold_business_name(business, value, _old, _initiator):
+    business.name_folded = fold(value or "")[:200]
 
 
 def new_session_stamp() -> str:

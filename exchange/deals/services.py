@@ -14,7 +14,8 @@ MAX_VALUE_VND = 10**15
 
 
 def listings_of_thread(thread) -> list[Listing]:
-    return [thread.listing]
+    # a service request to an expert is about no listing
+    return [thread.listing] if thread.listing is not None else []
 
 
 def listings_of_proposal(proposal) -> list[Listing]:

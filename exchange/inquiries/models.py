@@ -20,7 +20,8 @@ class ReportReason(StrEnum):
 
 
 class Thread(db.Model):
-    """A conversation about one listing between the inquiring business and the owner.
+    """A conversation about one listing (or, for a service request, one expert entry of the
+    directory) between the inquiring business and the owner.
 
     The inquirer is the buyer for an offer and the seller for a request, so the sides are
     named by their role in the conversation rather than by who pays.
@@ -33,7 +34,9 @@ class Thread(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)
+    # exactly one of listing_id and expert_id names what the conversation is about
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id"), index=True)
     # the title the inquirer saw; later revisions (maybe unapproved) must not leak through
     listing_title: Mapped[str] = mapped_column(String(200))
     inquirer_business_id: Mapped[int] = mapped_column(ForeignKey("businesses.id"))
@@ -50,6 +53,7 @@ class Thread(db.Model):
     owner_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     listing = relationship("Listing")
+    expert = relationship("Expert")
     inquirer_business = relationship("Business", foreign_keys=[inquirer_business_id])
     owner_business = relationship("Business", foreign_keys=[owner_business_id])
     started_by = relationship("Member", foreign_keys=[started_by_id])

@@ -172,6 +172,48 @@ def record_inquiry(member, listing, body, *, quantity=None, budget_vnd=None, del
     return thread
 
 
+def record_service_request(member, *, expert_id, business_id, title, body,
+                           idempotency_key=None) -> Thread:
+    """Open a thread with the business behind a public directory entry (an expert): the same
+    channel, limits and mail as an inquiry about a listing. The caller passes what the
+    visitor saw (`title`) and checks the entry is public."""
+    earlier = _sent_with_key(member, idempotency_key)
+    if earlier is not None and earlier.thread.expert_id == expert_id:
+        return earlier.thread
+    _check_sender(member)
+    if business_id == member.business_id:
+        raise DomainError(_l("This is your own business; you cannot send it a request."),
+                          code="own_listing")
+    text = clean_body(body)
+    now = utcnow()
+    if find_recent_expert_thread(member.business_id, expert_id, now) is not None:
+        raise Conflict(_l("Your business already sent a request to this expert today. "
+                          "Please continue in that conversation."), code="duplicate")
+    _check_rate(member, now)
+    thread = Thread(
+        expert_id=expert_id, listing_title=title[:200], inquirer_business_id=member.business_id,
+        owner_business_id=business_id, started_by_id=member.id, created_at=now,
+        last_message_at=now,
+    )
+    message = Message(thread=thread, author_id=member.id, author_business_id=member.business_id,
+                      body=text, created_at=now, idempotency_key=idempotency_key or None)
+    earlier = _insert_once(member, idempotency_key, thread, message)
+    if earlier is not None:
+        return earlier.thread
+    mark_read(member, thread, now)
+    notify(thread, message, member, new_thread=True)
+    return thread
+
+
+def find_recent_expert_thread(business_id, expert_id, now=None):
+    """The thread this business opened with the expert within the last day, if any."""
+    now = now or utcnow()
+    return db.session.scalar(
+        select(Thread).where(Thread.inquirer_business_id == business_id,
+                             Thread.expert_id == expert_id, Thread.created_at > now - DAY)
+        .order_by(Thread.id.desc()).limit(1))
+
+
 def reply(member, thread, body, idempotency_key=None) -> Message:
     """Add a message to an open thread from either side; the other side is mailed.
 

@@ -1,7 +1,8 @@
 """Read-side queries for listing pages and the owner's dashboard (eager-loaded)."""
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from exchange.accounts.models import Business
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
 from exchange.timeutil import utcnow
@@ -42,3 +43,21 @@ def listing_for_page(listing_id: int) -> Listing | None:
         select(Listing).where(Listing.id == listing_id)
         .options(joinedload(Listing.approved_revision).joinedload(Revision.files))
     ).unique().first()
+
+
+def public_listing_exists(now=None):
+    """EXISTS: the business has a published listing whose approved version has not expired
+    (what its public profile shows)."""
+    now = now or utcnow()
+    return exists(
+        select(Listing.id)
+        .join(Revision, Revision.id == Listing.approved_revision_id)
+        .where(Listing.business_id == Business.id, Listing.status == Status.PUBLISHED,
+               Revision.expires_at > now)
+    )
+
+
+def listed_businesses(now=None):
+    """Businesses the directory and the sitemap show: verified, or with a public listing."""
+    return select(Business).where(or_(Business.is_verified.is_(True),
+                                      public_listing_exists(now)))

@@ -1,11 +1,14 @@
 """The /search page and category pages, both read from the index."""
 from dataclasses import replace
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from exchange import taxonomy
 from exchange.core.pagecache import note_shown, public_page
+from exchange.core.urls import site_url
+from exchange.search.feeds import atom_feed, feed_query
 from exchange.search.query import (FACETS, MAX_QUERY_LENGTH, SORTS, QueryError, SearchQuery,
                                    _clean_text, parse_query)
 from exchange.search.results import run_search
@@ -69,3 +72,37 @@ def suggest():
     box = box if box in ("header", "home") else "box"
     return render_template("search/_suggest.html", suggestions=suggest_titles(q), q=q,
                            box=box)
+
+
+def _feed(query_args, title, page_endpoint, feed_endpoint, **values):
+    try:
+        query = parse_query(query_args)
+    except QueryError as exc:
+        return Response(str(exc.message), status=400, mimetype="text/plain")
+    # the feed's own address: the parameters asked for, without what the path already says
+    args = {key: value for key, value in query.to_args().items()
+            if key != "page" and not (key == "category" and "code" in values)}
+    result = run_search(feed_query(query, explicit_sort=bool(query_args.get("sort"))))
+    body = atom_feed(title, site_url(feed_endpoint, **values, **args),
+                     site_url(page_endpoint, **values, **args), result.hits)
+    return Response(body, mimetype="application/atom+xml")
+
+
+@bp.route("/search.atom")
+@public_page
+def search_feed():
+    text = request.args.get("q", "").strip()[:200]
+    # plain text for XML (ElementTree escapes it), so the value stays outside the message
+    title = f"{_('Search')}: {text}" if text else _("Latest listings")
+    return _feed(request.args, title, "search.search", "search.search_feed")
+
+
+@bp.route("/categories/<code>/feed.atom")
+@public_page
+def category_feed(code):
+    term = taxonomy.by_code(taxonomy.CATEGORIES, code)
+    if term is None:
+        abort(404)
+    args = MultiDict(request.args)
+    args.setlist("category", [code])
+    return _feed(args, term.label(), "search.category", "search.category_feed", code=code)

@@ -55,7 +55,8 @@ class World:
 
 def build_world() -> World:
     """One of each object a route can name: a published listing with an image, a listing
-    waiting in the review queue, an inquiry thread, a saved search and an order."""
+    waiting in the review queue, an inquiry thread, a saved search, an order and an
+    expert of the directory."""
     from exchange.inquiries.reports import report_thread
     from exchange.inquiries.services import record_inquiry
     from exchange.listings import files, lifecycle
@@ -117,6 +118,12 @@ def build_world() -> World:
     access = AccessRequest(listing_id=listing.id, business_id=buyer.business_id,
                            member_id=buyer.id, statement="Chúng tôi cần xem bản vẽ chi tiết.")
     db.session.add(access)
+    from exchange.directories import services as directory
+    expert = directory.register_expert(owner, {
+        "name": "Trung tâm Thẩm định Sông Hồng", "services": ["valuation", "testing"],
+        "sectors": ["agriculture"], "province": "ha_noi", "description": "Định giá công nghệ.",
+        "website": "https://thamdinh.example.vn"})
+    directory.review_expert(moderator, expert, approve=True)
     db.session.commit()
     values = {
         "listing_id": listing.id, "business_id": owner.business_id,
@@ -125,6 +132,7 @@ def build_world() -> World:
         "order_id": order.id, "transfer_id": transfer.id, "code": "equipment",
         "proposal_id": proposal.id, "deal_id": deal.id, "token": "not-a-signed-token",
         "request_id": access.id,
+        "expert_id": expert.id, "section": "listings", "chunk": 0,
     }
     return World(owner=owner, buyer=buyer, moderator=moderator, admin=admin, values=values)
 

@@ -25,6 +25,9 @@ PUBLIC = {
     # the mailed renewal link: its signed token names the listing and the member, whose
     # right to renew is checked when it is used; the confirming form carries a CSRF token
     "expiry.renew",
+    "directories.businesses", "directories.experts", "directories.expert",
+    "seo.robots", "seo.sitemap_index", "seo.sitemap_chunk", "search.search_feed",
+    "search.category_feed",
 }
 MEMBER = {
     "accounts.dashboard", "accounts.invite", "accounts.resend_verification",
@@ -45,6 +48,7 @@ MEMBER = {
     "disclosure.request_access", "disclosure.owner_requests", "disclosure.my_requests",
     "disclosure.grant", "disclosure.refuse", "disclosure.revoke",
     "disclosure.business_agreement",
+    "directories.register", "directories.edit", "directories.request_service",
 }
 MODERATOR = {
     "moderation.queue", "moderation.review", "moderation.claim", "moderation.decide",
@@ -52,10 +56,12 @@ MODERATOR = {
     "moderation.restore", "inquiries.moderator_thread", "inquiries.suspend_inquiries",
     "inquiries.restore_inquiries", "transfer.staff_export",
     "deals.staff_deals", "deals.record_offline", "stats.report", "stats.export_table",
+    "directories.review_list", "directories.review",
 }
 ADMIN = {"payments.admin_orders", "payments.admin_plans", "payments.admin_transfers",
          "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export",
          "expiry.admin_lifetimes"}
+         "staff.index", "staff.grant", "staff.set_role", "staff.activity"}
 
 # State-changing routes that accept a request without our CSRF token, and why that is safe.
 CSRF_EXEMPT = {

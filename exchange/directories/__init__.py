@@ -1,0 +1,1 @@
+"""Directories: businesses with public listings, and the experts who help deals happen."""
