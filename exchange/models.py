@@ -8,3 +8,4 @@ from exchange.search.models import IndexJob  # noqa: F401
 from exchange.payments.models import Order, Plan, ProcessedEvent  # noqa: F401
 from exchange.matching.models import AlertSent, Match, MatchJob, MatchNotice, SavedSearch  # noqa: F401,E501
 from exchange.deals.models import Deal, DealListing, Proposal, ProposalFile, ProposalMessage, RequestClosure  # noqa: F401,E501
+from exchange.content.models import Article, Event, EventListing, EventRegistration  # noqa: F401,E501
