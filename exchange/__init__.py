@@ -77,6 +77,8 @@ def create_app(config=None, **overrides):
 
     from exchange.accounts.views import bp as accounts_bp
     from exchange.api.views import bp as api_bp
+    from exchange.content import editor as _content_editor  # noqa: F401  (editor routes)
+    from exchange.content.views import bp as content_bp
     from exchange.core.views import bp as core_bp
     from exchange.deals.views import bp as deals_bp
     from exchange.inquiries.views import bp as inquiries_bp
@@ -91,7 +93,7 @@ def create_app(config=None, **overrides):
 
     for blueprint in (core_bp, accounts_bp, listings_bp, businesses_bp, moderation_bp,
                       search_bp, api_bp, inquiries_bp, payments_bp, matching_bp, transfer_bp,
-                      deals_bp, stats_bp):
+                      deals_bp, stats_bp, content_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON
 

@@ -19,3 +19,4 @@ from exchange.matching import commands as _matching_commands  # noqa: E402,F401
 from exchange.payments import commands as _payments_commands  # noqa: E402,F401
 from exchange.transfer import commands as _transfer_commands  # noqa: E402,F401
 from exchange.backup import commands as _backup_commands  # noqa: E402,F401
+from exchange.content import commands as _content_commands  # noqa: E402,F401

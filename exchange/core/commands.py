@@ -44,6 +44,7 @@ def send_mail():
 def tick():
     """One round of periodic work: expire listings and features, sync the index, match,
     send mail."""
+    from exchange.content.indexing import index_due
     from exchange.deals.proposals import close_due, send_digests
     from exchange.effects import drain
     from exchange.listings.lifecycle import expire_due
@@ -55,12 +56,16 @@ def tick():
     # after expiry, so a request that expired this round closes this round too
     requests_closed = close_due()
     send_digests()
+    # news and events whose scheduled time came: pages show them already; the index
+    # learns of them here, through the same outbox the drain below sends
+    content_due = index_due()
     db.session.commit()
     # at a low rate (VERIFY_INDEX_INTERVAL): the index against the database, repaired by
     # index jobs that the drain below sends
     verified = verify_if_due()
     drain()
     click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended, "
-               f"{requests_closed} request(s) closed to proposals")
+               f"{requests_closed} request(s) closed to proposals, "
+               f"{content_due} scheduled article(s)/event(s) sent to the index")
     if verified is not None:
         click.echo(f"index verified: {verified.differences} difference(s) repaired")

@@ -6,6 +6,7 @@ from exchange import taxonomy
 from exchange.core.pagecache import public_page
 from exchange.search.query import FACETS, SORTS, QueryError, SearchQuery, parse_query
 from exchange.search.results import run_search
+from exchange.search.tabs import TABS
 
 bp = Blueprint("search", __name__)
 
@@ -23,6 +24,7 @@ def _render(query_args, heading=None, category=None):
     context = {
         "query": query, "result": result, "error": error, "heading": heading,
         "category": category, "facet_params": list(FACETS), "sorts": list(SORTS),
+        "search_tabs": list(TABS.values()),
     }
     return render_template(template, **context), 400 if error else 200
 
@@ -30,6 +32,9 @@ def _render(query_args, heading=None, category=None):
 @bp.route("/search")
 @public_page
 def search():
+    tab = TABS.get(request.args.get("tab", ""))
+    if tab is not None:
+        return tab.view()
     return _render(request.args)
 
 

@@ -20,7 +20,7 @@ GETTEXT = {"gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext",
 HELPERS = {"message", "lazy_message"}
 # the modules that may call Markup(): each escapes what it does not own first
 MARKUP_MAKERS = {"exchange/core/messages.py", "exchange/search/results.py",
-                 "exchange/listings/markdown.py"}
+                 "exchange/listings/markdown.py", "exchange/core/jsonld.py"}
 HOSTILE = '<div hx-post="/account/invite" hx-trigger="load">'
 
 
