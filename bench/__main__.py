@@ -3,7 +3,7 @@ import importlib
 import sys
 
 MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.matching", "bench.images",
-           "bench.stats", "bench.load")
+           "bench.stats", "bench.news", "bench.load")
 
 if __name__ == "__main__":
     for name in MODULES:

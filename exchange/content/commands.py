@@ -20,12 +20,12 @@ def import_news(path, rejects_path, author_name, batch_size):
     """Import news from an RSS/Atom file or a CSV (id,title,date,body_html[,image_url,
     category,tags]). Items are published with their own date; one already imported (same
     guid or id) is left alone, so a re-run creates nothing."""
+    started = time.monotonic()  # reading and parsing the file count too
     try:
         total, items = read_items(path)
     except (ValueError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     report = Report()
-    started = time.monotonic()
     with click.progressbar(length=total, label="importing news", show_pos=True) as bar:
         import_items(items, report, author_name=author_name, batch_size=batch_size,
                      progress=bar.update)

@@ -125,7 +125,7 @@ class EventForm(FlaskForm):
 
 class ScheduleForm(FlaskForm):
     publish_at = DateTimeLocalField(_l("Publish at"), format=LOCAL_FORMAT,
-                                    validators=[Optional()],
+                                    validators=[Optional()], render_kw={"step": 1},
                                     description=_l("Empty: publish now."))
 
 
