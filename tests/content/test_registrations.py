@@ -55,13 +55,16 @@ def test_events_without_a_form_or_not_public_refuse_registrations(app, editor):
 @pytest.mark.skipif(not PG_URL.startswith("postgresql"),
                     reason="real concurrency needs PostgreSQL (set TEST_DATABASE_URL)")
 def test_racing_visitors_never_take_more_places_than_there_are(app, editor):
-    event = make_event(editor, capacity=3)
+    event_id = make_event(editor, capacity=3).id
     results = []
+    start = threading.Barrier(10)
 
     def attempt(n):
         with app.app_context():
             try:
-                register(db.session.get(Event, event.id), f"Khách {n}", f"k{n}@example.vn", "")
+                event = db.session.get(Event, event_id)
+                start.wait()  # all ten ask for a place at the same instant
+                register(event, f"Khách {n}", f"k{n}@example.vn", "")
                 db.session.commit()
                 results.append(True)
             except RegistrationRefused:
@@ -77,5 +80,5 @@ def test_racing_visitors_never_take_more_places_than_there_are(app, editor):
         thread.join()
     db.session.expire_all()
     assert results.count(True) == 3
-    assert db.session.get(Event, event.id).registered_count == 3
+    assert db.session.get(Event, event_id).registered_count == 3
     assert db.session.scalar(select(func.count()).select_from(EventRegistration)) == 3
