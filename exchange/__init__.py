@@ -77,6 +77,8 @@ def create_app(config=None, **overrides):
 
     from exchange.accounts.views import bp as accounts_bp
     from exchange.api.views import bp as api_bp
+    from exchange.content import editor as _content_editor  # noqa: F401  (editor routes)
+    from exchange.content.views import bp as content_bp
     from exchange.core.views import bp as core_bp
     from exchange.deals.views import bp as deals_bp
     from exchange.directories.views import bp as directories_bp
@@ -98,13 +100,14 @@ def create_app(config=None, **overrides):
     for blueprint in (core_bp, accounts_bp, listings_bp, businesses_bp, moderation_bp,
                       search_bp, api_bp, inquiries_bp, payments_bp, matching_bp, transfer_bp,
                       deals_bp, stats_bp, expiry_bp, insights_bp, disclosure_bp,
-                      directories_bp, seo_bp, staff_bp):
+                      directories_bp, seo_bp, staff_bp, content_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON
 
     from exchange.accounts.commands import commands as accounts_commands
     from exchange.backup.commands import commands as backup_commands
     from exchange.cli import exchange_group
+    from exchange.content.commands import commands as content_commands
     from exchange.core.commands import commands as core_commands
     from exchange.inquiries.commands import commands as inquiries_commands
     from exchange.listings.commands import commands as listings_commands
@@ -116,7 +119,7 @@ def create_app(config=None, **overrides):
     app.cli.add_command(exchange_group([
         core_commands, accounts_commands, listings_commands, moderation_commands,
         search_commands, inquiries_commands, matching_commands, payments_commands,
-        transfer_commands, backup_commands]))
+        transfer_commands, backup_commands, content_commands]))
 
     from exchange.core.http import register_http
     register_http(app)

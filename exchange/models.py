@@ -13,3 +13,4 @@ from exchange.insights.models import ListingDayCount  # noqa: F401
 from exchange.listings.lifetimes import CategoryLifetime  # noqa: F401
 from exchange.disclosure.models import AccessRequest, AgreementAcceptance  # noqa: F401
 from exchange.directories.models import Expert, ExpertSector, ExpertService  # noqa: F401
+from exchange.content.models import Article, Event, EventListing, EventRegistration  # noqa: F401,E501

@@ -1,4 +1,4 @@
-"""`flask exchange create-moderator|create-admin`."""
+"""`flask exchange create-moderator|create-editor|create-admin`."""
 import secrets
 
 import click
@@ -36,6 +36,15 @@ def _grant(email, role, full_name, password):
 def create_moderator(email, full_name, password):
     """Create a moderator account, or grant the role to an existing member."""
     _grant(email, Role.MODERATOR, full_name, password)
+
+
+@commands.command("create-editor")
+@click.argument("email")
+@click.option("--name", "full_name", default="")
+@click.option("--password", default="", help="Set this password (generated for new accounts).")
+def create_editor(email, full_name, password):
+    """Create an editor account (news and events), or grant the role to an existing member."""
+    _grant(email, Role.EDITOR, full_name, password)
 
 
 @commands.command("create-admin")

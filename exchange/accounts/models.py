@@ -20,6 +20,7 @@ from exchange.timeutil import UTCDateTime, utcnow
 class Role(StrEnum):
     MEMBER = "member"
     MODERATOR = "moderator"
+    EDITOR = "editor"  # writes the department's news and events; no moderation rights
     ADMIN = "admin"
 
 
@@ -135,6 +136,10 @@ class Member(UserMixin, db.Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def is_editor(self) -> bool:
+        return self.role in (Role.EDITOR, Role.ADMIN)
 
     @property
     def is_admin(self) -> bool:

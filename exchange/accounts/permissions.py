@@ -13,6 +13,11 @@ def can_administer(member) -> bool:
     return bool(member and member.is_authenticated and member.is_admin)
 
 
+def can_edit_content(member) -> bool:
+    """Editors (and admins) write the department's news and events."""
+    return bool(member and member.is_authenticated and member.is_editor)
+
+
 def can_post(member) -> bool:
     return bool(
         member and member.is_authenticated and member.is_email_verified and member.business_id
@@ -50,6 +55,17 @@ def admin_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not can_administer(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def editor_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not can_edit_content(current_user):
             abort(403)
         return view(*args, **kwargs)
 

@@ -43,6 +43,7 @@ def send_mail():
 def tick():
     """One round of periodic work: expire listings and features, remind owners of listings
     that end soon, sync the index, match, send mail."""
+    from exchange.content.indexing import index_due
     from exchange.deals.proposals import close_due, send_digests
     from exchange.effects import drain
     from exchange.expiry.reminders import send_reminders
@@ -58,6 +59,9 @@ def tick():
     send_digests()
     # after expiry: what expired this round is not reminded of any more
     reminded = send_reminders()
+    # news and events whose scheduled time came: pages show them already; the index
+    # learns of them here, through the same outbox the drain below sends
+    content_due = index_due()
     db.session.commit()
     flush_counts()
     # at a low rate (VERIFY_INDEX_INTERVAL): the index against the database, repaired by
@@ -66,6 +70,7 @@ def tick():
     drain()
     click.echo(f"expired {expired} listing(s), {features_ended} feature(s) ended, "
                f"{requests_closed} request(s) closed to proposals, "
-               f"{reminded} listing(s) reminded of their end")
+               f"{reminded} listing(s) reminded of their end, "
+               f"{content_due} scheduled article(s)/event(s) sent to the index")
     if verified is not None:
         click.echo(f"index verified: {verified.differences} difference(s) repaired")

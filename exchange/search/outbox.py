@@ -1,6 +1,8 @@
 """Pushes pending index jobs to Meilisearch and confirms their tasks."""
 import functools
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -14,6 +16,22 @@ from exchange.timeutil import utcnow
 
 BATCH = 500
 MAX_BACKOFF_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Source:
+    """Documents other than listings that go through this outbox (news, events): the
+    feature registers how to reach its index and how to build its public documents."""
+
+    prepare: Callable[[], str]  # make the index ready; return its uid
+    documents: Callable[[set[str]], dict[str, dict]]  # ids -> public documents by id
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register_source(name: str, source: Source) -> None:
+    SOURCES[name] = source
 
 
 def _backoff(job: IndexJob, error: str, now) -> None:
@@ -83,8 +101,14 @@ def push_pending(force: bool = False, batch: int = BATCH) -> int:
     now, so whatever order the jobs were recorded in, the index ends up like the database.
     """
     confirm_enqueued()
+    pushed = _push_listings(force, batch)
+    return pushed + _push_documents(force, batch)
+
+
+def _push_listings(force: bool, batch: int) -> int:
     now = utcnow()
-    stmt = select(IndexJob).where(IndexJob.state == JobState.PENDING)
+    stmt = select(IndexJob).where(IndexJob.state == JobState.PENDING,
+                                  IndexJob.listing_id.is_not(None))
     if not force:
         stmt = stmt.where(IndexJob.next_attempt_at <= now)
     jobs = db.session.execute(
@@ -135,6 +159,56 @@ def push_pending(force: bool = False, batch: int = BATCH) -> int:
     if errors:
         current_app.logger.warning("index push failed for %d listing(s); they stay pending",
                                    len(errors))
+    return len(task_for)
+
+
+def _push_documents(force: bool, batch: int) -> int:
+    """The registered sources' jobs, coalesced per document like the listings' ones."""
+    now = utcnow()
+    stmt = select(IndexJob.id, IndexJob.document_key).where(
+        IndexJob.state == JobState.PENDING, IndexJob.document_key.is_not(None))
+    if not force:
+        stmt = stmt.where(IndexJob.next_attempt_at <= now)
+    jobs = db.session.execute(
+        stmt.order_by(IndexJob.id).limit(batch).with_for_update(skip_locked=True)).all()
+    if not jobs:
+        db.session.commit()
+        return 0
+    by_source: dict[str, set[str]] = {}
+    for _, key in jobs:
+        name, _, document_id = key.partition(":")
+        by_source.setdefault(name, set()).add(document_id)
+    task_for: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for name, ids in by_source.items():
+        source = SOURCES.get(name)
+        if source is None:
+            errors.update({f"{name}:{i}": "no such source" for i in ids})
+            continue
+        public = source.documents(ids)
+        gone = sorted(ids - public.keys())
+        try:
+            uid = source.prepare()
+            client = index.admin_client()
+            if public:
+                task = index.upsert_documents(client, [public[i] for i in sorted(public)], uid)
+                task_for.update({f"{name}:{i}": task for i in public})
+            if gone:
+                task = index.delete_documents(client, gone, uid)
+                task_for.update({f"{name}:{i}": task for i in gone})
+        except index.SearchUnavailable as exc:
+            errors.update({f"{name}:{i}": str(exc) for i in ids
+                           if f"{name}:{i}" not in task_for})
+    sent: dict[int, list[int]] = {}
+    for job_id, key in jobs:
+        if key in task_for:
+            sent.setdefault(task_for[key], []).append(job_id)
+    for uid, job_ids in sent.items():
+        db.session.execute(update(IndexJob).where(IndexJob.id.in_(job_ids)).values(
+            state=JobState.ENQUEUED, task_uid=uid, last_error=None))
+    for job in _jobs([job_id for job_id, key in jobs if key not in task_for]):
+        _backoff(job, errors.get(job.document_key, "not sent"), now)
+    db.session.commit()
     return len(task_for)
 
 

@@ -14,6 +14,7 @@ from exchange.search.query import (FACETS, MAX_QUERY_LENGTH, SORTS, QueryError, 
 from exchange.search.results import run_search
 from exchange.search.spelling import did_you_mean
 from exchange.search.suggest import suggest_titles
+from exchange.search.tabs import TABS
 
 bp = Blueprint("search", __name__)
 
@@ -38,6 +39,7 @@ def _render(query_args, heading=None, category=None):
         "query": query, "result": result, "error": error, "heading": heading,
         "category": category, "facet_params": list(FACETS), "sorts": list(SORTS),
         "did_you_mean": respelled,
+        "search_tabs": list(TABS.values()),
     }
     return render_template(template, **context), 400 if error else 200
 
@@ -45,6 +47,9 @@ def _render(query_args, heading=None, category=None):
 @bp.route("/search")
 @public_page
 def search():
+    tab = TABS.get(request.args.get("tab", ""))
+    if tab is not None:
+        return tab.view()
     return _render(request.args)
 
 

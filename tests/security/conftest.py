@@ -50,6 +50,7 @@ class World:
     buyer: Member
     moderator: Member
     admin: Member
+    editor: Member
     values: dict  # URL argument name -> a value naming a real object
 
 
@@ -125,6 +126,8 @@ def build_world() -> World:
         "website": "https://thamdinh.example.vn"})
     directory.review_expert(moderator, expert, approve=True)
     db.session.commit()
+    editor = make_member(business=None, role=Role.EDITOR)
+    article, event = _content(editor, listing)
     values = {
         "listing_id": listing.id, "business_id": owner.business_id,
         "file_id": listing.approved_revision.files[0].id, "item_id": item.id,
@@ -133,8 +136,35 @@ def build_world() -> World:
         "proposal_id": proposal.id, "deal_id": deal.id, "token": "not-a-signed-token",
         "request_id": access.id,
         "expert_id": expert.id, "section": "listings", "chunk": 0,
+        "article_id": article.id, "event_id": event.id,
     }
-    return World(owner=owner, buyer=buyer, moderator=moderator, admin=admin, values=values)
+    return World(owner=owner, buyer=buyer, moderator=moderator, admin=admin, editor=editor,
+                 values=values)
+
+
+def _content(editor, listing):
+    """A published article with a cover and a published event with a registration form
+    that shows the listing."""
+    from datetime import timedelta
+
+    from exchange.content import services
+    from exchange.listings import files
+    from exchange.timeutil import utcnow
+    with files.stored([files.prepare_image(_Part(png_bytes(), "bia.png"))]) as rows:
+        article = services.save_article(None, {
+            "category": "news", "title_vi": "Hội chợ công nghệ Techmart 2026",
+            "lead_vi": "Tin ngắn.", "body_vi": "Nội dung **bài viết**.", "tags": "techmart"},
+            editor.id, cover_sha256=rows[0].sha256)
+        services.publish(article)
+    now = utcnow()
+    event = services.save_event(None, {
+        "kind": "techmart", "title_vi": "Techmart Tây Nguyên", "description_vi": "Hội chợ.",
+        "starts_at": now + timedelta(days=10), "ends_at": now + timedelta(days=11),
+        "place": "Buôn Ma Thuột", "organiser": "Sở KH&CN", "capacity": 50},
+        editor.id, listing_ids=[listing.id])
+    services.publish(event)
+    db.session.commit()
+    return article, event
 
 
 @pytest.fixture

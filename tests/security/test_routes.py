@@ -28,6 +28,8 @@ PUBLIC = {
     "directories.businesses", "directories.experts", "directories.expert",
     "seo.robots", "seo.sitemap_index", "seo.sitemap_chunk", "search.search_feed",
     "search.category_feed",
+    "content.news", "content.article", "content.cover", "content.news_feed", "content.events",
+    "content.event", "content.register", "content.event_ics", "content.events_feed",
 }
 MEMBER = {
     "accounts.dashboard", "accounts.invite", "accounts.resend_verification",
@@ -58,6 +60,10 @@ MODERATOR = {
     "deals.staff_deals", "deals.record_offline", "stats.report", "stats.export_table",
     "directories.review_list", "directories.review",
 }
+# editors (and admins) write news and events; members and moderators are refused
+EDITOR = {"content.editor_home", "content.new_article", "content.edit_article",
+          "content.publish_article", "content.archive_article", "content.new_event",
+          "content.edit_event", "content.publish_event", "content.archive_event"}
 ADMIN = {"payments.admin_orders", "payments.admin_plans", "payments.admin_transfers",
          "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export",
          "expiry.admin_lifetimes"}
@@ -124,7 +130,8 @@ def _goes_to_login(response) -> bool:
 
 
 def test_every_route_is_classified(app):
-    lists = {"PUBLIC": PUBLIC, "MEMBER": MEMBER, "MODERATOR": MODERATOR, "ADMIN": ADMIN}
+    lists = {"PUBLIC": PUBLIC, "MEMBER": MEMBER, "MODERATOR": MODERATOR, "EDITOR": EDITOR,
+             "ADMIN": ADMIN}
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     unclassified = sorted(e for e in endpoints if not any(e in group for group in lists.values()))
     assert not unclassified, (
@@ -138,7 +145,8 @@ def test_every_route_is_classified(app):
 
 
 def test_state_changing_requests_without_csrf_token_are_refused(app, world, subtests):
-    acting = {"MEMBER": world.owner, "MODERATOR": world.moderator, "ADMIN": world.admin}
+    acting = {"MEMBER": world.owner, "MODERATOR": world.moderator, "EDITOR": world.editor,
+              "ADMIN": world.admin}
     clients = {name: client_for(app, member) for name, member in acting.items()}
     clients["PUBLIC"] = client_for(app)
     checked = 0
@@ -146,7 +154,8 @@ def test_state_changing_requests_without_csrf_token_are_refused(app, world, subt
         if rule.endpoint in CSRF_EXEMPT:
             continue
         group = next(name for name, group in (("PUBLIC", PUBLIC), ("MEMBER", MEMBER),
-                                              ("MODERATOR", MODERATOR), ("ADMIN", ADMIN))
+                                              ("MODERATOR", MODERATOR), ("EDITOR", EDITOR),
+                                              ("ADMIN", ADMIN))
                      if rule.endpoint in group)
         for method in STATE_CHANGING & rule.methods:
             with subtests.test(method=method, rule=rule.rule):
@@ -182,7 +191,7 @@ def test_private_routes_send_anonymous_visitors_to_login(app, world, subtests):
     client = client_for(app)
     checked = 0
     for rule in _rules(app):
-        if rule.endpoint not in MEMBER | MODERATOR | ADMIN:
+        if rule.endpoint not in MEMBER | MODERATOR | EDITOR | ADMIN:
             continue
         for method in _methods(rule):
             with subtests.test(method=method, rule=rule.rule):
@@ -201,11 +210,13 @@ def test_private_routes_send_anonymous_visitors_to_login(app, world, subtests):
     assert checked >= 40
 
 
-@pytest.mark.parametrize("role", ["member", "moderator"])
+@pytest.mark.parametrize("role", ["member", "moderator", "editor"])
 def test_staff_routes_refuse_members_without_the_role(app, world, subtests, role):
-    """A plain member gets 403 on moderator and admin routes; a moderator on admin routes."""
-    member = world.owner if role == "member" else world.moderator
-    forbidden = MODERATOR | ADMIN if role == "member" else ADMIN
+    """A plain member gets 403 on moderator, editor and admin routes; a moderator on editor
+    and admin routes; an editor on moderator and admin routes."""
+    member = {"member": world.owner, "moderator": world.moderator, "editor": world.editor}[role]
+    forbidden = {"member": MODERATOR | EDITOR | ADMIN, "moderator": EDITOR | ADMIN,
+                 "editor": MODERATOR | ADMIN}[role]
     client = client_for(app, member)
     checked = 0
     for rule in _rules(app):

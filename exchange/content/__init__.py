@@ -1,0 +1,1 @@
+"""News and events: articles and events written by editors, their pages, feeds and index."""
