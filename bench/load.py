@@ -256,8 +256,8 @@ def stop(process: subprocess.Popen | None) -> None:
 class Database:
     """A PostgreSQL database made for this run and dropped after it; SQLite as a fallback."""
 
-    def __init__(self, workdir: str):
-        self.name = f"exchange_bench_load_{os.getpid()}"
+    def __init__(self, workdir: str, prefix: str = "exchange_bench_load"):
+        self.name = f"{prefix}_{os.getpid()}"
         self.admin = None
         try:
             import psycopg

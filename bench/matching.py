@@ -4,13 +4,15 @@ import's matching is pending.
     .venv/bin/python -m bench.matching
     BENCH_MATCH_LISTINGS=20000 BENCH_MATCH_BACKLOG=20000 .venv/bin/python -m bench.matching
 
-A temporary SQLite database gets the demo generator's listings, indexed in one
-Meilisearch process on loopback. Timed:
+A PostgreSQL database made for the run (BENCH_PG_URL, as bench/load.py; SQLite when the
+server cannot be reached) gets the demo generator's listings, indexed in one Meilisearch
+process on loopback, and is dropped afterwards. Timed:
 1. `rematch` from scratch: a match job for every public listing, then run_match_jobs() as
    `flask exchange tick` runs it (batches of MATCH_BATCH), stores and notices included.
 2. The drain a web request runs once its response is sent (budget DRAIN_BUDGET_SECONDS,
    cap DRAIN_MAX_JOBS), BENCH_DRAINS times from BENCH_DRAIN_THREADS threads side by side,
    while BENCH_MATCH_BACKLOG listings' match jobs wait (as after a 20,000-row import).
+   The drains run in threads of this process, as a gunicorn worker's threads run them.
 """
 import os
 import shutil
@@ -27,8 +29,8 @@ from bench.report import write_section
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# all 100,000 demo listings take too long on a small machine: a representative subset
-LISTINGS = int(os.environ.get("BENCH_MATCH_LISTINGS", 3_000))
+# all 100,000 demo listings take too long on a small shared machine: a representative subset
+LISTINGS = int(os.environ.get("BENCH_MATCH_LISTINGS", 10_000))
 BACKLOG = int(os.environ.get("BENCH_MATCH_BACKLOG", 20_000))
 DRAINS = int(os.environ.get("BENCH_DRAINS", 150))
 DRAIN_THREADS = int(os.environ.get("BENCH_DRAIN_THREADS", 2))
@@ -75,6 +77,8 @@ def drains_with_backlog(app) -> dict:
     lock = threading.Lock()
     per_thread = DRAINS // DRAIN_THREADS
 
+    load = os.getloadavg()[0]
+
     def worker():
         for _ in range(per_thread):
             started = time.perf_counter()
@@ -90,7 +94,10 @@ def drains_with_backlog(app) -> dict:
         thread.join()
     after = pending_match_jobs()
     durations.sort()
+    budget = app.config["DRAIN_BUDGET_SECONDS"]
     return {"backlog": before, "backlog_after": after, "drains": len(durations),
+            "drain_load": (load + os.getloadavg()[0]) / 2,
+            "over_budget": sum(1 for seconds in durations if seconds > budget),
             "drain_threads": DRAIN_THREADS, "jobs_done_by_drains": before - after,
             "drain_p50": statistics.median(durations),
             "drain_p99": durations[max(0, int(len(durations) * 0.99) - 1)],
@@ -103,7 +110,7 @@ def write_report(f: dict) -> Path:
     section = f"""{MARK_START}
 ## Matching (`rematch` / `tick`) and the after-response drain
 
-{f['listings']:,} demo listings ({f['queued']:,} public), SQLite, one Meilisearch
+{f['listings']:,} demo listings ({f['queued']:,} public), {f['database']}, one Meilisearch
 {f['meili_version']} process on loopback, {f['cpus']} CPU(s), 1-minute load average
 {f['load_before']:.1f} before and {f['load_after']:.1f} after (the machine is shared),
 {f['when']}.
@@ -117,13 +124,17 @@ def write_report(f: dict) -> Path:
 | match jobs waiting when they started / when they ended | {f['backlog']:,} / {f['backlog_after']:,} |
 | match jobs the drains did | {f['jobs_done_by_drains']:,} |
 | drain time p50 / p99 / max | {f['drain_p50'] * 1000:,.0f} / {f['drain_p99'] * 1000:,.0f} / {f['drain_max'] * 1000:,.0f} ms |
+| drains longer than the budget | {f['over_budget']:,} of {f['drains']:,} |
+| 1-minute load average while the drains ran | {f['drain_load']:.1f} |
 | drain budget / job cap | {f['budget'] * 1000:,.0f} ms / {f['cap']} |
 
-Matching all 100,000 demo listings takes too long on this machine: BENCH_MATCH_LISTINGS
-sets a representative subset. The drains run while BENCH_MATCH_BACKLOG match jobs wait
-(several per listing when there are fewer listings). Targets: at least 50 listings matched
-per second; no drain longer than its budget (a
-drain checks its time between its Meilisearch calls, so one call may overrun it a little).
+BENCH_MATCH_LISTINGS sets how many demo listings (the issue's target is all 100,000; a
+subset finishes in minutes on a small shared machine, and each listing's searches cost
+more as the index grows). The drains run in threads of this process, as a gunicorn
+worker's threads run them, while BENCH_MATCH_BACKLOG match jobs wait (several per listing
+when there are fewer listings). Targets: at least 50 listings matched per second; no
+drain longer than its budget (a drain checks its time between its Meilisearch calls and
+gives a call no longer than the time left, so one call may overrun it a little).
 The listings are the demo generator's, which repeat a few dozen products: each has many
 counterparts, more than a real exchange's listings would.
 {MARK_END}"""
@@ -131,14 +142,16 @@ counterparts, more than a real exchange's listings would.
 
 
 def main() -> dict:
+    from bench.load import Database
     from config import Config
     from exchange import create_app
     from exchange.search.rebuild import reindex
     from tests.services import MeiliServer
 
     workdir = tempfile.mkdtemp(prefix="exchange-bench-matching-")
+    database = Database(workdir, prefix="bench_matching")
     meili = MeiliServer(master_key="bench-master-key-0123456789").start()
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir}/bench.db",
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=database.url,
                      MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
                      MEILI_INDEX_PREFIX="bench_", MEILI_TIMEOUT=30.0, DRAIN_AFTER_COMMIT=False,
                      MAIL_SERVER="")
@@ -147,12 +160,15 @@ def main() -> dict:
             print(f"generating and indexing {LISTINGS:,} listings…", flush=True)
             seed_demo(LISTINGS)
             reindex(batch_size=5000)
-            from sqlalchemy import update
+            from sqlalchemy import text, update
 
             from exchange.extensions import db
             from exchange.search.models import IndexJob
             db.session.execute(update(IndexJob).values(state="done"))  # reindex covered them
             db.session.commit()
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("ANALYZE"))  # as an import does at its end
+                db.session.commit()
             load_before = os.getloadavg()[0]
             figures = from_scratch()
             print(f"matching from scratch: {figures['matched']:,} listings in "
@@ -162,6 +178,7 @@ def main() -> dict:
             version = meili.request("GET", "/version").json()["pkgVersion"]
             figures.update(match_batch=app.config["MATCH_BATCH"])
         figures.update(listings=LISTINGS, meili_version=version, cpus=os.cpu_count(),
+                       database=database.kind,
                        load_before=load_before, load_after=load_after,
                        when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
         path = write_report(figures)
@@ -171,6 +188,11 @@ def main() -> dict:
         return figures
     finally:
         meili.close()
+        with app.app_context():
+            from exchange.extensions import db
+            db.session.remove()
+            db.engine.dispose()
+        database.drop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -1,4 +1,5 @@
-"""PostgreSQL statement and lock timeouts: short for web requests, longer for the CLI."""
+"""Statement and lock timeouts: short for web requests, longer for the CLI (PostgreSQL);
+on SQLite, how long a drain waits for another writer's lock."""
 from flask import g, has_app_context, has_request_context
 from psycopg import errors as pg_errors
 from sqlalchemy import event
@@ -23,8 +24,10 @@ def _settings(config, profile: str) -> tuple[int, int]:
     if profile == WEB:
         return config["DB_STATEMENT_TIMEOUT_MS"], config["DB_LOCK_TIMEOUT_MS"]
     if profile == DRAIN:
+        # no statement or lock wait may outlast the drain's whole budget
         budget_ms = max(1, int(config["DRAIN_BUDGET_SECONDS"] * 1000))
-        return config["DB_STATEMENT_TIMEOUT_MS"], min(config["DB_LOCK_TIMEOUT_MS"], budget_ms)
+        return (min(config["DB_STATEMENT_TIMEOUT_MS"], budget_ms),
+                min(config["DB_LOCK_TIMEOUT_MS"], budget_ms))
     return config["DB_CLI_STATEMENT_TIMEOUT_MS"], config["DB_CLI_LOCK_TIMEOUT_MS"]
 
 
@@ -38,9 +41,33 @@ def _apply(dbapi_connection, values: tuple[int, int]) -> None:
     dbapi_connection.commit()
 
 
+SQLITE_BUSY_MS = 5000  # the sqlite3 module's own default wait for a lock
+
+
+def _apply_sqlite(dbapi_connection, busy_ms: int) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")  # an integer, never data
+    finally:
+        cursor.close()
+
+
 def register_timeouts(app, engine) -> None:
     """Each connection carries the timeouts of the work it is checked out for; a SET is
-    sent only when that changes (a connection moving between a request and a CLI job)."""
+    sent only when that changes (a connection moving between a request and a CLI job).
+    SQLite has one writer at a time and makes the others wait up to its busy timeout:
+    a drain's connection waits no longer than the drain's budget."""
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "checkout")
+        def set_busy_timeout(dbapi_connection, record, proxy):
+            profile = _profile() if has_app_context() else CLI
+            wanted = SQLITE_BUSY_MS
+            if profile == DRAIN:
+                wanted = min(SQLITE_BUSY_MS, _settings(app.config, DRAIN)[1])
+            if record.info.get("busy_ms") != wanted:
+                _apply_sqlite(dbapi_connection, wanted)
+                record.info["busy_ms"] = wanted
+        return
     if engine.dialect.name != "postgresql":
         return
 

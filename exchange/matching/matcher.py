@@ -22,6 +22,7 @@ How a pair is scored:
    non-match 0.46.
 """
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from exchange.budget import Budget
@@ -46,6 +47,9 @@ SEARCHES_PER_REQUEST = 200  # queries per multi-search call, so each call stays 
 SEARCHES_PER_BUDGETED_REQUEST = 40
 PROFILES_PER_PASS = 500  # listings whose searches are built and scored together
 PROFILES_PER_BUDGETED_PASS = 20
+# multi-search calls in flight at once in `tick`/`rematch` (Meilisearch answers the searches
+# of one call on one core); a web request's drain sends one at a time
+SEARCH_CALLS_IN_FLIGHT = 2
 MAX_QUERY_WORDS = 10  # Meilisearch ignores query words after the tenth
 
 # Words that say what kind of listing it is or join a phrase, not what it is about.
@@ -191,53 +195,103 @@ def raw_scores(profile: Profile, tagged_results: list[tuple[str, dict]]) -> dict
     }
 
 
-def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | None = None,
-         budget: Budget | None = None) -> dict[int, dict[int, float]]:
-    """Multi-searches for the searches of every profile; raw scores per profile.
+def _call(client, searches: list[dict], budget: Budget | None) -> list[dict]:
+    """One multi-search round trip. With a bounded budget the time is checked before it,
+    and the call itself may not outlast what is left."""
+    body = {"queries": searches}
+    if budget is None or not budget.bounded:
+        return client.post("/multi-search", body)["results"]
+    budget.check()
+    try:
+        return client.post("/multi-search", body, timeout=min(
+            client.timeout, max(0.05, budget.remaining())))["results"]
+    except index.MeiliError:
+        raise  # Meilisearch answered: an error about the searches, not the clock
+    except index.SearchUnavailable:
+        budget.check()  # cut off by the budget: BudgetSpent, not an outage
+        raise
 
-    With a bounded `budget` (a web request's drain) the searches go in smaller calls and
-    BudgetSpent is raised between two calls once the time is up."""
+
+def _answers(client, chunks: list[list[dict]], budget: Budget | None,
+             parallel: int) -> list:
+    """Each chunk's results, or the MeiliError with which Meilisearch refused it. Unbounded
+    runs (`tick`, `rematch`) keep `parallel` calls in flight: Meilisearch answers the
+    searches of one call one after another, so a second call keeps another core busy."""
+    def one(searches):
+        try:
+            return _call(client, searches, budget)
+        except index.MeiliError as exc:
+            return exc
+    if parallel <= 1 or len(chunks) <= 1 or (budget is not None and budget.bounded):
+        return [one(searches) for searches in chunks]
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return list(pool.map(one, chunks))
+
+
+def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | None = None,
+         budget: Budget | None = None, parallel: int = 1
+         ) -> tuple[dict[int, dict[int, float]], dict[int, str]]:
+    """Multi-searches for the searches of every profile: (raw scores per profile, the
+    profiles whose searches Meilisearch refused -> its error).
+
+    Several listings' searches go in each call, whole listings only, so a call Meilisearch
+    refuses (an error about a query, not an outage) is narrowed down to the listings whose
+    searches it refuses; the others are scored. With a bounded `budget` (a web request's
+    drain) the calls are smaller and BudgetSpent is raised between two once the time is up.
+    Raises index.SearchUnavailable when Meilisearch cannot answer."""
     client = index.search_client(background=True)
     uid = index.index_name()
-    searches, owners = [], []
+    limit = SEARCHES_PER_REQUEST
+    if budget is not None and budget.bounded:
+        limit = SEARCHES_PER_BUDGETED_REQUEST
+    groups: list[tuple[Profile, list[str], list[dict]]] = []
     for profile in profiles:
+        fields, searches = [], []
         for search in searches_for(profile, uid, hidden_ids):
             if only is not None:
                 ids = ", ".join(str(int(i)) for i in sorted(only[profile.id]))
                 search["filter"] = [*search["filter"], f"id IN [{ids}]"]
                 # the filter leaves at most these: no need to ask for more
                 search["limit"] = min(CANDIDATES_PER_QUERY, len(only[profile.id]))
-            owners.append((profile, search.pop("_field")))
+            fields.append(search.pop("_field"))
             searches.append(search)
-    # in bounded chunks: one listing's searches with their reverse checks can be hundreds
-    chunk = SEARCHES_PER_REQUEST
-    if budget is not None and budget.bounded:
-        chunk = SEARCHES_PER_BUDGETED_REQUEST
-    results = []
-    for start in range(0, len(searches), chunk):
-        body = {"queries": searches[start:start + chunk]}
-        if budget is None or not budget.bounded:
-            results.extend(client.post("/multi-search", body)["results"])
-            continue
-        budget.check()
-        try:
-            # the call itself may not outlast the budget either
-            results.extend(client.post("/multi-search", body, timeout=min(
-                client.timeout, max(0.05, budget.remaining())))["results"])
-        except index.SearchUnavailable:
-            budget.check()  # cut off by the budget: BudgetSpent, not an outage
-            raise
-    grouped: dict[int, list[tuple[str, dict]]] = {profile.id: [] for profile in profiles}
-    for (profile, field), result in zip(owners, results):
-        grouped[profile.id].append((field, result))
-    by_id = {profile.id: profile for profile in profiles}
-    return {listing_id: raw_scores(by_id[listing_id], tagged)
-            for listing_id, tagged in grouped.items()}
+        groups.append((profile, fields, searches))
+    # bounded calls: one listing's searches with their reverse checks can be hundreds
+    chunks: list[list[tuple[Profile, list[str], list[dict]]]] = []
+    size = limit
+    for group in groups:
+        if size + len(group[2]) > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(group)
+        size += len(group[2])
+    answers = _answers(client, [[s for group in chunk for s in group[2]] for chunk in chunks],
+                       budget, parallel)
+    scores: dict[int, dict[int, float]] = {}
+    refused: dict[int, str] = {}
+    for chunk, answer in zip(chunks, answers):
+        if isinstance(answer, index.MeiliError):
+            if len(chunk) == 1:
+                refused[chunk[0][0].id] = str(answer)
+                continue
+            # which listing's searches? each one alone (rare: a query Meilisearch rejects)
+            answer = []
+            for profile, _fields, searches in chunk:
+                try:
+                    answer.extend(_call(client, searches, budget))
+                except index.MeiliError as exc:
+                    refused[profile.id] = str(exc)
+        results = iter(answer)
+        for profile, fields, _searches in chunk:
+            if profile.id not in refused:
+                scores[profile.id] = raw_scores(
+                    profile, [(field, next(results)) for field in fields])
+    return scores, refused
 
 
 def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
-                      load_profiles=None, budget: Budget | None = None
-                      ) -> dict[int, dict[int, float]]:
+                      load_profiles=None, budget: Budget | None = None,
+                      refused: dict[int, str] | None = None) -> dict[int, dict[int, float]]:
     """Listing id -> {counterpart id: score} at or above the threshold.
 
     A pair is scored both ways and keeps the better score: the offer's searches may miss
@@ -251,23 +305,28 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
     So a large batch (a bulk import, a rematch) costs a few searches per listing. The
     searches go by PROFILES_PER_PASS listings and only scores at or above the threshold
     are kept, so memory stays proportional to the matches.
-    Raises index.SearchUnavailable when Meilisearch cannot answer, and BudgetSpent when
-    `budget`'s time runs out first."""
+    A listing whose searches Meilisearch refuses is left out of the result and put in
+    `refused` (id -> error); a counterpart whose reverse searches it refuses is scored one
+    way only. Raises index.SearchUnavailable when Meilisearch cannot answer, and
+    BudgetSpent when `budget`'s time runs out first."""
     if not profiles:
         return {}
     known = known or {}
+    refused = {} if refused is None else refused
     kept: dict[int, dict[int, float]] = {profile.id: {} for profile in profiles}
 
     def keep(listing_id: int, counterpart_id: int, score: float) -> None:
         if score >= MATCH_THRESHOLD and score > kept[listing_id].get(counterpart_id, 0.0):
             kept[listing_id][counterpart_id] = score
 
-    per_pass = PROFILES_PER_PASS
-    if budget is not None and budget.bounded:
-        per_pass = PROFILES_PER_BUDGETED_PASS
+    bounded = budget is not None and budget.bounded
+    per_pass = PROFILES_PER_BUDGETED_PASS if bounded else PROFILES_PER_PASS
+    parallel = 1 if bounded else SEARCH_CALLS_IN_FLIGHT
     reverse_needed: dict[int, set[int]] = {}
     for start in range(0, len(profiles), per_pass):
-        forward = _run(profiles[start:start + per_pass], hidden_ids, budget=budget)
+        forward, failed = _run(profiles[start:start + per_pass], hidden_ids, budget=budget,
+                               parallel=parallel)
+        refused.update(failed)
         for listing_id, scores in forward.items():
             for cid, score in scores.items():
                 keep(listing_id, cid, score)
@@ -284,9 +343,12 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
             if budget is not None:
                 budget.check()  # before reading the profiles from the database
             others = load_profiles(outside[start:start + per_pass])
-            reverse = _run(others, hidden_ids, only=reverse_needed, budget=budget)
+            reverse, _failed = _run(others, hidden_ids, only=reverse_needed, budget=budget,
+                                    parallel=parallel)
             for other_id, scores in reverse.items():
                 for listing_id, score in scores.items():
                     if listing_id in kept:
                         keep(listing_id, other_id, score)
+    for listing_id in refused:
+        kept.pop(listing_id, None)
     return kept

@@ -16,6 +16,7 @@ from exchange.timeutil import utcnow
 DIGEST_INTERVAL = timedelta(days=1)
 UNSUBSCRIBE_PURPOSE = "match-unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # links in old mails keep working for a year or so
+BUDGETED_DIGEST_NOTICES = 50  # the largest digest a web request's drain builds
 
 
 def unsubscribe_token(member: Member) -> str:
@@ -60,11 +61,17 @@ def send_match_notices(now=None, budget=None) -> int:
 
     Notices are marked in the same transaction that puts the mail in the outbox, so a
     second run (or a run after a crash) never mails a pair twice. With a `budget`, members
-    not reached before it is spent are left for the next run."""
+    not reached before it is spent, and (a bounded one) members with more than
+    BUDGETED_DIGEST_NOTICES pairs to be told, are left for the next run."""
     now = now or utcnow()
-    member_ids = db.session.scalars(
-        select(MatchNotice.member_id).where(MatchNotice.sent_at.is_(None)).distinct()
-    ).all()
+    waiting = select(MatchNotice.member_id).where(MatchNotice.sent_at.is_(None))
+    if budget is not None and budget.bounded:
+        # one member's digest is built in one step that cannot stop halfway: after a bulk
+        # import it can hold thousands of pairs (tens of seconds). A web request's drain
+        # leaves those to `tick`
+        waiting = waiting.group_by(MatchNotice.member_id).having(
+            func.count() <= BUDGETED_DIGEST_NOTICES)
+    member_ids = db.session.scalars(waiting.distinct()).all()
     queued = 0
     for member_id in member_ids:
         if budget is not None and budget.spent_time():

@@ -1,4 +1,5 @@
 """Match jobs: recompute a listing's matches, store them, and note who must be told."""
+import math
 import time
 from datetime import timedelta
 
@@ -14,7 +15,6 @@ from exchange.listings.models import Kind, Listing, Revision, Status
 from exchange.matching.matcher import Profile, find_counterparts
 from exchange.matching.models import Match, MatchJob, MatchJobState, MatchNotice
 from exchange.search import index
-from exchange.search.documents import listings_by_id
 from exchange.search.models import IndexJob, JobState
 from exchange.timeutil import utcnow
 
@@ -67,16 +67,53 @@ def index_caught_up(wait: float | None = None) -> bool:
         confirm_enqueued()
 
 
+class Pace:
+    """Seconds one match job takes in this app's bounded drains, so a drain claims only as
+    many jobs as its time left can carry. A drain cut short by its budget raises the
+    estimate; an estimate older than FORGET_SECONDS is dropped, so a drain tries a job
+    again (the backlog may have become cheaper, and `tick` does not report here)."""
+
+    FORGET_SECONDS = 60.0
+
+    def __init__(self):
+        self.seconds, self.at = 0.0, -math.inf
+
+    def jobs_that_fit(self, budget: Budget, limit: int) -> int:
+        if budget.deadline == math.inf:
+            return limit
+        if budget.clock() - self.at > self.FORGET_SECONDS or self.seconds <= 0:
+            return limit  # not known (yet, or any more): the budget's own cap
+        return min(limit, int(budget.remaining() / self.seconds))
+
+    def record(self, budget: Budget, seconds: float, jobs: int, finished: bool) -> None:
+        per_job = seconds / max(1, jobs)
+        if finished:
+            known = budget.clock() - self.at <= self.FORGET_SECONDS and self.seconds > 0
+            self.seconds = (self.seconds + per_job) / 2 if known else per_job
+        else:
+            # cut short: a job takes longer than this, by how much is not known
+            self.seconds = max(self.seconds, 2 * per_job)
+        self.at = budget.clock()
+
+
+def drain_pace() -> Pace:
+    return current_app.extensions.setdefault("match_pace", Pace())
+
+
 def run_match_jobs(force: bool = False, budget: Budget | None = None,
                    batch: int | None = None) -> int:
     """Process due match jobs in batches; returns how many listings were (re)matched.
 
     Each batch is claimed first (committed at once), so drains running side by side in
     several workers never take the same job. A `budget` bounds the work: no new batch
-    starts once it is spent, and a batch whose searches outrun its time is given back."""
+    starts once it is spent, a batch is no larger than the time left carries at the pace
+    of the last drains (none when not even one job fits), and a batch whose searches
+    outrun the time is given back. A listing whose searches Meilisearch refuses has its
+    job postponed; the rest of its batch is stored."""
     from exchange.search.outbox import unconfirmed_removals
 
     budget = budget or Budget()
+    pace = drain_pace() if budget.bounded else None
     # large batches: pairs within a batch need no reverse searches (matcher.py)
     batch = batch or current_app.config["MATCH_BATCH"]
     done = 0
@@ -88,21 +125,26 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             wait = min(wait, budget.remaining())
         if not index_caught_up(wait):
             break
-        jobs = claim_match_jobs(budget.batch(batch), force)
+        size = budget.batch(batch)
+        if pace is not None:
+            size = pace.jobs_that_fit(budget, size)
+        started = budget.clock()
+        jobs = claim_match_jobs(size, force)
         if not jobs:
             break
         budget.charge(len(jobs))
         listing_ids = sorted({listing_id for _job_id, listing_id in jobs})
         job_ids = [job_id for job_id, _listing_id in jobs]
+        refused: dict[int, str] = {}
         try:
-            public = [listing for listing in listings_by_id(listing_ids) if listing.is_public]
-            profiles = [Profile.of(listing) for listing in public]
+            profiles = public_profiles(listing_ids)
             hidden, known = unconfirmed_removals(), matched_with([p.id for p in profiles])
             # no transaction stays open while Meilisearch answers: on SQLite an open read
             # keeps every other drain's commit waiting
             db.session.commit()
             found = find_counterparts(profiles, hidden_ids=hidden, known=known,
-                                      load_profiles=public_profiles, budget=budget)
+                                      load_profiles=public_profiles, budget=budget,
+                                      refused=refused)
         except index.SearchUnavailable as exc:
             db.session.rollback()
             _postpone(job_ids, str(exc))
@@ -112,18 +154,23 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
         except BudgetSpent:
             db.session.rollback()
             release_match_jobs(job_ids)
+            if pace is not None:
+                pace.record(budget, budget.clock() - started, len(jobs), finished=False)
             break
         except Exception:
             db.session.rollback()
             release_match_jobs(job_ids)
             raise
         now = utcnow()
+        refused_jobs = [job_id for job_id, listing_id in jobs if listing_id in refused]
+        finished = [job_id for job_id, listing_id in jobs if listing_id not in refused]
         try:
-            by_id = {listing.id: listing for listing in public}  # reloaded after the commit
-            store_batch({listing_id: by_id.get(listing_id) for listing_id in listing_ids},
-                        found, now)
+            # a listing no longer public (None) keeps no matches
+            kinds = {listing_id: None for listing_id in listing_ids if listing_id not in refused}
+            kinds.update({p.id: p.kind for p in profiles if p.id not in refused})
+            store_batch(kinds, found, now)
             db.session.execute(
-                update(MatchJob).where(MatchJob.id.in_(job_ids))
+                update(MatchJob).where(MatchJob.id.in_(finished))
                 .values(state=MatchJobState.DONE, done_at=now, last_error=None,
                         claimed_until=None)
                 .execution_options(synchronize_session=False))
@@ -132,8 +179,15 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             db.session.rollback()
             release_match_jobs(job_ids)
             raise
-        done += len(listing_ids)
-        if len(jobs) < batch:
+        if refused_jobs:
+            _postpone(refused_jobs, next(iter(refused.values())))
+            current_app.logger.warning("Meilisearch refused the searches of %d listing(s); "
+                                       "their matching is postponed: %s", len(refused),
+                                       next(iter(refused.values())))
+        if pace is not None:
+            pace.record(budget, budget.clock() - started, len(jobs), finished=True)
+        done += len(listing_ids) - len(refused)
+        if len(jobs) < size:
             break
     db.session.commit()
     return done
@@ -211,9 +265,26 @@ def matched_with(listing_ids) -> dict[int, set[int]]:
 
 
 def public_profiles(ids) -> list[Profile]:
-    profiles = [Profile.of(listing) for listing in listings_by_id(ids) if listing.is_public]
+    """The matcher's view of the public listings among `ids`: one statement, plain rows
+    (a batch is thousands of listings; whole listing objects with their files and
+    businesses cost more than the searches)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    rows = db.session.execute(
+        select(Listing.id, Listing.kind, Listing.business_id, Revision.title,
+               Revision.summary, Revision.keywords, Revision.sector, Revision.category,
+               Revision.province)
+        .join(Revision, Revision.id == Listing.approved_revision_id)
+        .where(Listing.id.in_(ids), Listing.status == Status.PUBLISHED,
+               or_(Revision.expires_at.is_(None), Revision.expires_at > utcnow()))
+        .order_by(Listing.id)
+    ).all()
     db.session.commit()  # read, and the transaction ended before the next searches
-    return profiles
+    return [Profile(id=row.id, kind=str(row.kind), business_id=row.business_id,
+                    title=row.title, summary=row.summary or "",
+                    keywords=tuple(row.keywords or ()), sector=row.sector,
+                    category=row.category, province=row.province) for row in rows]
 
 
 def _public_ids(ids) -> set[int]:
@@ -226,36 +297,31 @@ def _public_ids(ids) -> set[int]:
     ))
 
 
-def store_matches(listing_id: int, listing: Listing | None, scores: dict[int, float],
-                  now=None) -> list[tuple[int, int]]:
-    """Make the stored matches of one listing what `scores` says; returns the new pairs."""
-    return store_batch({listing_id: listing}, {listing_id: scores}, now)
-
-
-def store_batch(listings: dict[int, Listing | None], found: dict[int, dict[int, float]],
+def store_batch(kinds: dict[int, str | None], found: dict[int, dict[int, float]],
                 now=None) -> list[tuple[int, int]]:
     """Make the stored matches of a batch of listings what `found` says, in a few bulk
     statements; returns the new (offer id, request id) pairs, whose notices are recorded.
 
-    A listing that is not public (None) keeps no matches. A pair both of whose listings
-    are in the batch is kept when either side finds it (the matcher scores it both ways).
-    New pairs are inserted with ON CONFLICT DO NOTHING: a drain in another worker may
-    store the same pair at the same moment, and that must not undo the whole batch."""
+    `kinds` gives each listing's kind, None for a listing that is not public (it keeps no
+    matches). A pair both of whose listings are in the batch is kept when either side
+    finds it (the matcher scores it both ways). New pairs are inserted with ON CONFLICT DO
+    NOTHING: a drain in another worker may store the same pair at the same moment, and
+    that must not undo the whole batch."""
     now = now or utcnow()
-    ids = sorted(listings)
+    ids = sorted(kinds)
     if not ids:
         return []
     # the index may lag behind the database: keep only counterparts public right now
-    public = _public_ids({cid for listing_id, listing in listings.items() if listing is not None
+    public = _public_ids({cid for listing_id, kind in kinds.items() if kind is not None
                           for cid in found.get(listing_id, {})})
     wanted: dict[tuple[int, int], float] = {}
-    for listing_id, listing in listings.items():
-        if listing is None:
+    for listing_id, kind in kinds.items():
+        if kind is None:
             continue
         for cid, score in found.get(listing_id, {}).items():
             if cid not in public or cid == listing_id:
                 continue
-            pair = (listing_id, cid) if listing.kind == Kind.OFFER else (cid, listing_id)
+            pair = (listing_id, cid) if kind == Kind.OFFER else (cid, listing_id)
             wanted[pair] = max(score, wanted.get(pair, 0.0))
     # rows are locked in id order, so two drains touching the same pairs never deadlock
     existing = db.session.execute(

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from exchange.budget import Budget
 from exchange.effects import drain_in_context
 from exchange.extensions import db
-from exchange.matching import services
+from exchange.matching import matcher, services
 from exchange.matching.models import Match, MatchJob, MatchJobState, record_match_job
 from tests.conftest import PG_URL
 from tests.matching.conftest import settle
@@ -63,17 +63,18 @@ def test_a_drain_stops_at_its_job_cap_and_leaves_the_rest(backlog):
 
 
 def test_a_drain_stops_when_its_time_is_spent(backlog, monkeypatch):
-    # each batch takes 0.4 s of a 1 s budget: two batches are done, the third one finds
-    # the time spent before its searches and is given back
+    # each batch takes 4 s of a 10 s budget: two batches are done, the third one finds
+    # the time spent before its searches and is given back (seconds, not tenths: a
+    # search call's HTTP timeout is the time left, and a loaded machine is slow)
     clock = SteppingClock(0.0)
     claim = services.claim_match_jobs
 
     def slow_claim(limit, force=False):
-        clock.now += 0.4
+        clock.now += 4.0
         return claim(limit, force)
 
     monkeypatch.setattr(services, "claim_match_jobs", slow_claim)
-    done = services.run_match_jobs(budget=Budget(seconds=1.0, clock=clock), batch=2)
+    done = services.run_match_jobs(budget=Budget(seconds=10.0, clock=clock), batch=2)
     assert done == 4
     assert pending() == LISTINGS - 4
     assert db.session.scalar(select(func.count()).select_from(MatchJob).where(
@@ -93,6 +94,100 @@ def test_a_batch_whose_searches_outrun_the_budget_is_given_back(backlog):
     assert services.run_match_jobs() == LISTINGS
     assert pending() == 0
     assert db.session.scalar(select(func.count()).select_from(Match)) > 0
+
+
+class ManualClock:
+    """Time moves only when a test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_batch_where_one_listing_s_searches_are_refused_stores_the_others(
+        backlog, monkeypatch):
+    # Meilisearch refuses one listing's searches (an error about the query, not an
+    # outage): that listing's job waits with the error, the rest of the batch is stored
+    bad = backlog[1]
+    searches_for = matcher.searches_for
+
+    def refusing(profile, *args, **kwargs):
+        searches = searches_for(profile, *args, **kwargs)
+        if profile.id == bad.id:
+            for search in searches:
+                search["filter"] = [*search["filter"], "no_such_attribute = 1"]
+        return searches
+
+    monkeypatch.setattr(matcher, "searches_for", refusing)
+    done = services.run_match_jobs(batch=LISTINGS)
+    assert done == LISTINGS - 1
+    job = db.session.scalars(select(MatchJob).where(
+        MatchJob.listing_id == bad.id, MatchJob.reason == "import")).one()
+    assert job.state == MatchJobState.PENDING and job.attempts == 1
+    assert job.claimed_until is None and "invalid_search_filter" in job.last_error
+    assert pending() == 1
+    # the others found every counterpart, the refused offer too (from the requests' side)
+    assert db.session.scalar(select(func.count()).select_from(Match)) == (LISTINGS // 2) ** 2
+
+
+def test_the_budget_running_out_mid_batch_gives_that_batch_back(backlog, monkeypatch):
+    clock = ManualClock()
+    batches = []
+    claim, call = services.claim_match_jobs, matcher._call
+
+    def counting_claim(limit, force=False):
+        jobs = claim(limit, force)
+        batches.append(jobs)
+        return jobs
+
+    def call_in_time(client, searches, budget):
+        if len(batches) == 2:
+            clock.now = 100.0  # the time runs out during the second batch's searches
+        return call(client, searches, budget)
+
+    monkeypatch.setattr(services, "claim_match_jobs", counting_claim)
+    monkeypatch.setattr(matcher, "_call", call_in_time)
+    done = services.run_match_jobs(budget=Budget(seconds=30.0, clock=clock), batch=4)
+    assert done == 4 and len(batches) == 2
+    first = {job_id for job_id, _ in batches[0]}
+    states = dict(db.session.execute(select(MatchJob.id, MatchJob.state).where(
+        MatchJob.reason == "import")).all())
+    assert {job_id for job_id, state in states.items() if state == MatchJobState.DONE} == first
+    assert pending() == LISTINGS - 4
+    assert db.session.scalar(select(func.count()).select_from(MatchJob).where(
+        MatchJob.claimed_until.is_not(None))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Match)) > 0
+
+
+def test_a_drain_takes_no_job_its_time_left_cannot_carry(app, backlog, monkeypatch):
+    clock = ManualClock()
+    claims = []
+    claim, call = services.claim_match_jobs, matcher._call
+
+    def counting_claim(limit, force=False):
+        claims.append(limit)
+        return claim(limit, force)
+
+    def slow_call(client, searches, budget):
+        clock.now += 6.0  # (seconds: a call's HTTP timeout is the time left)
+        return call(client, searches, budget)
+
+    monkeypatch.setattr(services, "claim_match_jobs", counting_claim)
+    monkeypatch.setattr(matcher, "_call", slow_call)
+    # the first drain learns that its jobs take longer than its ten seconds
+    assert services.run_match_jobs(budget=Budget(seconds=10.0, jobs=2, clock=clock)) == 0
+    assert claims == [2] and pending() == LISTINGS
+    # so the next one, with as much time, claims none and leaves them to `tick`
+    assert services.run_match_jobs(budget=Budget(seconds=10.0, jobs=2, clock=clock)) == 0
+    assert claims == [2, 0]
+    # an old estimate is forgotten: a drain a few minutes later tries again
+    clock.now += services.Pace.FORGET_SECONDS + 1
+    services.run_match_jobs(budget=Budget(seconds=10.0, jobs=2, clock=clock))
+    assert claims == [2, 0, 2]
+    assert db.session.scalar(select(func.count()).select_from(MatchJob).where(
+        MatchJob.claimed_until.is_not(None))) == 0
 
 
 @pytest.fixture

@@ -134,3 +134,22 @@ def test_settings_page_changes_the_mode(client, owner_factory):
     assert member.match_mail_mode == MatchMailMode.IMMEDIATE
     assert client.post("/account/notifications", data={"match_mail_mode": "off"}
                        ).status_code == 400  # no CSRF token
+
+
+def test_a_drain_leaves_a_large_digest_to_tick(post, owner_factory, smtp, monkeypatch):
+    from exchange.budget import Budget
+    from exchange.matching import notices
+
+    seller = owner_factory(match_mail_mode=MatchMailMode.IMMEDIATE)
+    buyer = owner_factory(match_mail_mode=MatchMailMode.IMMEDIATE)
+    post(owner=seller, kind="offer", **DRYER_OFFER)
+    post(owner=buyer, kind="request", **DRYER_REQUEST)
+    post(owner=buyer, kind="request", **{**DRYER_REQUEST, "province": "gia_lai"})
+    # as if not told yet: the seller has two pairs to be told, the buyer two, over a
+    # drain's digest size of one
+    from exchange.matching.models import MatchNotice
+    db.session.execute(db.update(MatchNotice).values(sent_at=None, mail_id=None))
+    db.session.commit()
+    monkeypatch.setattr(notices, "BUDGETED_DIGEST_NOTICES", 1)
+    assert send_match_notices(budget=Budget(seconds=30.0)) == 0
+    assert send_match_notices() == 2  # `tick`, unbounded
