@@ -66,7 +66,7 @@ EDITOR = {"content.editor_home", "content.new_article", "content.edit_article",
           "content.edit_event", "content.publish_event", "content.archive_event"}
 ADMIN = {"payments.admin_orders", "payments.admin_plans", "payments.admin_transfers",
          "payments.resolve_transfer", "payments.mark_paid", "payments.admin_export",
-         "expiry.admin_lifetimes"}
+         "expiry.admin_lifetimes",
          "staff.index", "staff.grant", "staff.set_role", "staff.activity"}
 
 # State-changing routes that accept a request without our CSRF token, and why that is safe.
