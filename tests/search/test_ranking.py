@@ -162,7 +162,7 @@ def test_english_words_find_vietnamese_listings(client, post, words):
     assert api_ids(client, q=words)[0] == dryer.id
 
 
-@pytest.mark.parametrize("words", ["máy sấy năng lượng mặt trời", "may say", "xu ly nuoc thai"])
+@pytest.mark.parametrize("words", ["máy sấy năng lượng mặt trời", "may say", "nuoc thai"])
 def test_vietnamese_words_find_english_listings(client, post, words):
     dryer = post(title="Solar dryer for coffee beans", summary="Wastewater free drying.",
                  description="", keywords=["wastewater treatment"])
