@@ -111,7 +111,7 @@ def delete_saved_search(saved_id):
 def api_matches(listing_id):
     from exchange.api.views import NotFound, hit_json
     from exchange.search.documents import build_document, listings_by_id
-    from exchange.search.results import hit_from_document
+    from exchange.search.hits import hit_from_document
 
     found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 63 else []
     if not found or not found[0].is_public:

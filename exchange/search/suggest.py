@@ -3,7 +3,7 @@ from flask import current_app
 
 from exchange.search import freshness, index
 from exchange.search.query import HIGHLIGHT_POST, HIGHLIGHT_PRE, build_filter, SearchQuery
-from exchange.search.results import highlighted
+from exchange.search.hits import highlighted
 
 LIMIT = 6
 MIN_LENGTH = 2
