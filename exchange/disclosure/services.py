@@ -111,12 +111,6 @@ def revoke(member, access: AccessRequest, reason: str | None = None) -> AccessRe
     return access
 
 
-def set_agreement(listing, mode: str, text: str | None) -> None:
-    """The owner's choice of agreement for a listing (not reviewed: it binds requesters)."""
-    listing.agreement_mode = mode if mode in ("none", "default", "custom") else "none"
-    listing.agreement_text = ((text or "").strip() or None) if mode == "custom" else None
-
-
 def set_business_agreement(business, text: str | None) -> None:
     business.agreement_text = (text or "").strip() or None
 

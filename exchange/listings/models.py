@@ -103,6 +103,11 @@ class Listing(db.Model):
     def is_featured(self) -> bool:
         return self.featured_until is not None and self.featured_until > utcnow()
 
+    def set_agreement(self, mode: str, text: str | None) -> None:
+        """The owner's choice of agreement (not reviewed: it binds requesters only)."""
+        self.agreement_mode = mode if mode in ("none", "default", "custom") else "none"
+        self.agreement_text = ((text or "").strip() or None) if mode == "custom" else None
+
     def __repr__(self):
         return f"<Listing {self.id} {self.kind} {self.status}>"
 

@@ -1,6 +1,7 @@
 """Who may see, edit, withdraw and submit a listing; used by views and templates alike."""
 from exchange.accounts.permissions import belongs_to, can_moderate, can_post
 from exchange.listings.models import RevisionStatus, Status
+from exchange.listings.visibility import has_grant
 
 EDITABLE = (
     Status.DRAFT, Status.PENDING_REVIEW, Status.CHANGES_REQUESTED, Status.PUBLISHED,
@@ -50,7 +51,6 @@ def can_see_file(member, listing, revision_file) -> bool:
     if not (listing.is_public and revision_file.revision_id == listing.approved_revision_id):
         return False
     if revision_file.is_confidential:
-        from exchange.disclosure.visibility import has_grant
         return has_grant(member, listing)
     return True
 

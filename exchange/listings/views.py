@@ -9,11 +9,9 @@ from flask_login import current_user, login_required
 from exchange.accounts.models import Business
 from exchange.accounts.permissions import can_post
 from exchange.core.pagecache import do_not_keep, note_shown, public_page
-from exchange.disclosure import visibility, watermark
-from exchange.disclosure.services import set_agreement
 from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.listings import lifecycle, permissions, queries
+from exchange.listings import lifecycle, permissions, queries, visibility, watermark
 from exchange.listings.files import file_path, stored, thumbnail_path
 from exchange.listings.forms import ListingForm
 from exchange.listings.markdown import render_markdown
@@ -75,7 +73,7 @@ def new():
                     added.is_confidential = bool(form.new_files_confidential.data)
                 listing = lifecycle.create_listing(current_user.business_id, current_user.id,
                                                    form.kind.data, form.content(), files)
-                set_agreement(listing, form.agreement_mode.data, form.agreement_text.data)
+                listing.set_agreement(form.agreement_mode.data, form.agreement_text.data)
                 if not form.is_draft:
                     lifecycle.submit(listing, current_user.id)
                 db.session.commit()
@@ -144,7 +142,7 @@ def edit(listing_id):
                         first_position=len(copies)) as added:
                 for new_file in added:
                     new_file.is_confidential = bool(form.new_files_confidential.data)
-                set_agreement(listing, form.agreement_mode.data, form.agreement_text.data)
+                listing.set_agreement(form.agreement_mode.data, form.agreement_text.data)
                 lifecycle.save_edit(listing, current_user.id, form.content(), copies + added)
                 if was_draft and not form.is_draft:
                     lifecycle.submit(listing, current_user.id)
