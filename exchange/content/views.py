@@ -210,3 +210,10 @@ def _load_hits(hits: list[dict]) -> list:
 
 register_tab(Tab(name="news", label=lambda: _("News and events"), view=search_tab))
 
+
+@bp.record_once
+def _sitemap(_state):
+    from exchange.content.sitemap import register_content_sections
+    # imported here: the sitemap sections belong to the app, not to importing this module
+    register_content_sections()
+
