@@ -10,7 +10,7 @@ from exchange.listings.models import Listing
 from exchange.moderation.models import AuditEntry
 from exchange.accounts.models import Role
 from tests.factories import csrf_token, login, make_member
-from tests.listings.conftest import form_data, owner, owner_client  # noqa: F401
+from tests.listings.conftest import form_data, owner_client  # noqa: F401
 
 
 def admin_client(app):

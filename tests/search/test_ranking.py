@@ -12,7 +12,7 @@ from exchange.search.names import province_names, split_business_name
 from exchange.search.rebuild import reindex
 from exchange.timeutil import utcnow
 from tests.factories import make_business, make_listing, make_member, publish
-from tests.search.conftest import api_ids, settle
+from tests.helpers import api_ids, settle
 
 
 def api_total(client, **params) -> int:
