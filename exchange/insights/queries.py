@@ -1,10 +1,12 @@
-"""What owners learn from their listings: views, search impressions, inquiries and
-proposals over the last 30 and 90 days, read in a few grouped statements."""
+"""What owners learn from their listings: views, search impressions, inquiries, requests
+for confidential details and proposals over the last 30 and 90 days, read in a few grouped
+statements."""
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from exchange.deals.models import Proposal
+from exchange.disclosure.models import AccessRequest
 from exchange.extensions import db
 from exchange.inquiries.models import Thread
 from exchange.insights.models import ListingDayCount
@@ -12,7 +14,7 @@ from exchange.listings.forms import local_today
 from exchange.timeutil import utcnow
 
 PERIODS = (30, 90)
-FIGURES = ("views", "impressions", "inquiries", "proposals")
+FIGURES = ("views", "impressions", "inquiries", "access_requests", "proposals")
 
 
 def figures_for(listing_ids, days: int) -> dict[int, dict[str, int]]:
@@ -30,8 +32,10 @@ def figures_for(listing_ids, days: int) -> dict[int, dict[str, int]]:
         .group_by(ListingDayCount.listing_id)
     ):
         figures[listing_id].update(views=int(views or 0), impressions=int(impressions or 0))
-    for column, created, name in ((Thread.listing_id, Thread.created_at, "inquiries"),
-                                  (Proposal.request_id, Proposal.created_at, "proposals")):
+    for column, created, name in (
+            (Thread.listing_id, Thread.created_at, "inquiries"),
+            (AccessRequest.listing_id, AccessRequest.created_at, "access_requests"),
+            (Proposal.request_id, Proposal.created_at, "proposals")):
         for listing_id, count in db.session.execute(
             select(column, func.count()).where(column.in_(ids), created >= since)
             .group_by(column)

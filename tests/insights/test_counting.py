@@ -61,6 +61,9 @@ def test_owner_sees_the_figures_and_other_businesses_do_not(app, seller, offer):
     from exchange.inquiries.services import record_inquiry
     buyer = make_member(business=make_business(name="HTX Nông sản Cao Nguyên"))
     record_inquiry(buyer, offer, "Xin báo giá máy ép viên nén giao tại Đắk Lắk.")
+    from exchange.disclosure.models import AccessRequest
+    db.session.add(AccessRequest(listing_id=offer.id, business_id=buyer.business_id,
+                                 member_id=buyer.id, statement="Cần xem bản vẽ chi tiết."))
     db.session.add(ListingDayCount(listing_id=offer.id, day=local_today() - timedelta(days=45),
                                    views=7, impressions=40))
     db.session.add(ListingDayCount(listing_id=offer.id, day=local_today() - timedelta(days=2),
@@ -72,6 +75,7 @@ def test_owner_sees_the_figures_and_other_businesses_do_not(app, seller, offer):
     assert 'data-figure="views-30">5<' in page and 'data-figure="views-90">12<' in page
     assert 'data-figure="impressions-90">51<' in page
     assert 'data-figure="inquiries-30">1<' in page
+    assert 'data-figure="access_requests-30">1<' in page
     assert f"/listings/{offer.id}/stats" in owner.get("/account").get_data(as_text=True)
     stranger = app.test_client()
     login(stranger, buyer)
