@@ -85,7 +85,8 @@ def pair_scores() -> dict[tuple[str, str], float]:
     scores: dict[int, dict[int, float]] = {}
     # the matcher's own passes: every listing's searches, scored as find_counterparts does
     for start in range(0, len(profiles), matcher.PROFILES_PER_PASS):
-        scores.update(matcher._run(profiles[start:start + matcher.PROFILES_PER_PASS]))
+        found, _refused = matcher._run(profiles[start:start + matcher.PROFILES_PER_PASS])
+        scores.update(found)
     result = {}
     for offer in OFFERS:
         for request in REQUESTS:
