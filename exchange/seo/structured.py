@@ -1,5 +1,7 @@
 """schema.org objects of public pages: Product/Offer, Demand, Organization. Built only from
-what the public page shows (the approved version), never from a pending one."""
+what the public page shows to a visitor (the approved version, never a pending one; never
+its confidential description or files, nor the name behind an anonymous listing), whoever
+is signed in: crawlers and shared links see what a visitor sees."""
 from exchange import taxonomy
 from exchange.core.urls import site_url
 from exchange.listings.markdown import plain_text
@@ -16,8 +18,12 @@ def _drop_empty(data: dict) -> dict:
     return {key: value for key, value in data.items() if value not in (None, "", [], {})}
 
 
+def _public_images(revision) -> list:
+    return [f for f in revision.public_files if f.kind == "image"]
+
+
 def first_image_url(revision) -> str | None:
-    images = revision.images
+    images = _public_images(revision)
     if not images:
         return None
     return site_url("listings.file", listing_id=revision.listing_id, file_id=images[0].id)
@@ -31,10 +37,11 @@ def _business_ref(business) -> dict:
 def listing_data(listing, revision) -> dict:
     """Product with an Offer for an offer; Demand for a request."""
     url = site_url("listings.show", listing_id=listing.id)
-    description = plain_text(revision.description) or revision.summary
+    description = (revision.summary if revision.description_confidential
+                   else plain_text(revision.description) or revision.summary)
     category = taxonomy.label(taxonomy.CATEGORIES, revision.category)
     images = [site_url("listings.file", listing_id=listing.id, file_id=f.id)
-              for f in revision.images]
+              for f in _public_images(revision)]
     region = {"@type": "AdministrativeArea",
               "name": taxonomy.label(taxonomy.PROVINCES, revision.province)}
     if listing.kind == Kind.OFFER:
@@ -43,7 +50,8 @@ def listing_data(listing, revision) -> dict:
             "price": revision.price_vnd if not revision.price_negotiable else None,
             "availability": "https://schema.org/InStock",
             "validThrough": _iso(revision.expires_at),
-            "seller": _business_ref(listing.business), "areaServed": region,
+            "seller": None if revision.is_anonymous else _business_ref(listing.business),
+            "areaServed": region,
         })
         return _drop_empty({
             "@context": CONTEXT, "@type": "Product", "name": revision.title,
