@@ -23,6 +23,15 @@ LEGAL_PHRASES = (
     "và", "&", "-", "and",
 )
 _PHRASES = sorted((tuple(p.split()) for p in LEGAL_PHRASES), key=len, reverse=True)
+# what a buyer types in front of a name ("cong ty Hai Au", "tnhh thuong mai máy khoan"):
+# Vietnamese legal forms and the generic trade words of business names, not the English
+# words above ("manufacturing line" is a real search)
+QUERY_PHRASES = (
+    "công ty", "cty", "tổng công ty", "trách nhiệm hữu hạn", "tnhh", "cổ phần",
+    "thương mại", "dịch vụ", "xuất nhập khẩu", "một thành viên", "mtv", "doanh nghiệp tư nhân",
+    "dntn", "jsc", "ltd",
+)
+_QUERY_PHRASES = sorted((tuple(p.split()) for p in QUERY_PHRASES), key=len, reverse=True)
 _EDGE = re.compile(r"^[^\w&]+|[^\w&]+$")
 
 
@@ -31,14 +40,14 @@ def _same(word: str, legal: str) -> bool:
     return word == legal or (word.isascii() and word == taxonomy.fold(legal))
 
 
-def split_business_name(name: str) -> tuple[str, str]:
+def split_business_name(name: str, phrases=_PHRASES) -> tuple[str, str]:
     """(distinctive part, legal-form words) of a business name, each in its own spelling."""
     words = (name or "").split()
     distinctive: list[str] = []
     legal: list[str] = []
     position = 0
     while position < len(words):
-        for phrase in _PHRASES:
+        for phrase in phrases:
             span = words[position:position + len(phrase)]
             if len(span) == len(phrase) and all(map(_same, span, phrase)):
                 legal.extend(words[position:position + len(phrase)])
@@ -48,6 +57,14 @@ def split_business_name(name: str) -> tuple[str, str]:
             distinctive.append(words[position])
             position += 1
     return _tidy(distinctive), _tidy(legal)
+
+
+def query_words(q: str) -> str:
+    """A query without the legal-form words typed in front of what is sought: they are in no
+    searched attribute, so they would only crowd the words that are. A query of such words
+    alone is left as typed (it then finds what names them in its own text)."""
+    distinctive, legal = split_business_name(q, _QUERY_PHRASES)
+    return distinctive if distinctive and legal else q
 
 
 def _tidy(words: list[str]) -> str:

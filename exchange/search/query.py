@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from exchange import taxonomy
 from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
+from exchange.search.names import query_words
 from exchange.timeutil import utcnow
 
 PER_PAGE = 20
@@ -264,7 +265,7 @@ def search_requests(query: SearchQuery, index_uid: str, now=None, hidden_ids=())
     a selection, without that facet's own filter, so its other values keep their counts."""
     main = {
         "indexUid": index_uid,
-        "q": query.q,
+        "q": query_words(query.q),
         "filter": build_filter(query, now=now, hidden_ids=hidden_ids),
         "page": query.page,
         "hitsPerPage": query.per_page,
@@ -282,7 +283,7 @@ def search_requests(query: SearchQuery, index_uid: str, now=None, hidden_ids=())
         if values and param in query.facets:
             searches.append({
                 "indexUid": index_uid,
-                "q": query.q,
+                "q": query_words(query.q),
                 "filter": build_filter(query, exclude=param, now=now, hidden_ids=hidden_ids),
                 "facets": [FACETS[param][0]],
                 "page": 1,

@@ -71,6 +71,16 @@ def test_the_distinctive_part_of_a_business_name_still_finds_its_listings(client
     assert api_ids(client, q="Bình Minh")[0] == trading_houses["Robot hàn hồ quang"]
 
 
+def test_legal_form_words_typed_before_a_name_or_a_title_do_not_hide_it(client,
+                                                                         trading_houses):
+    # the words are in no searched attribute: left in the query they would crowd out the
+    # words that are (a buyer types the name as it stands on a business card)
+    assert api_ids(client, q="cong ty tnhh hai au")[0] == trading_houses["Máy ép viên mùn cưa"]
+    assert api_ids(client, q="Công ty TNHH Thương mại Bình Minh")[0] == \
+        trading_houses["Robot hàn hồ quang"]
+    assert api_ids(client, q="thuong mai robot han")[0] == trading_houses["Robot hàn hồ quang"]
+
+
 def test_listing_text_ranks_above_a_business_name(client, trading_houses):
     # "hải sản" is in one title and in another business's name: the title wins
     ids = api_ids(client, q="hai san")
