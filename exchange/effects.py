@@ -9,16 +9,17 @@ from exchange.extensions import db
 
 
 def drain(budget: Budget | None = None) -> None:
-    """Push pending index jobs, send the mail the request queued, run match jobs, then send
+    """Send the mail the request queued, push pending index jobs, run match jobs, then send
     the mail they queued; failures stay pending for the CLI. A `budget` bounds the matching
-    and the mail: what it leaves stays pending. Mail already queued goes before matching, so
-    a backlog of match jobs never holds back a decision's or a reply's notice."""
+    and the mail: what it leaves stays pending. Mail already queued goes first, so neither a
+    slow search engine nor a backlog of match jobs holds back a decision's or a reply's
+    notice."""
     from exchange.mail import send_pending
     from exchange.matching.outbox import drain_matching
     from exchange.search.outbox import push_pending
 
     budget = budget or Budget()
-    for step, kwargs in ((push_pending, {}), (send_pending, {"budget": budget}),
+    for step, kwargs in ((send_pending, {"budget": budget}), (push_pending, {}),
                          (drain_matching, {"budget": budget}),
                          (send_pending, {"budget": budget})):
         try:

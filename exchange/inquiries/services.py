@@ -164,6 +164,12 @@ def record_inquiry(member, listing, body, *, quantity=None, budget_vnd=None, del
         wants_site_visit=bool(wants_site_visit), wants_demo=bool(wants_demo),
         idempotency_key=idempotency_key or None,
     )
+    return _open_thread(member, idempotency_key, thread, message, now)
+
+
+def _open_thread(member, idempotency_key, thread, message, now) -> Thread:
+    """Store a new thread with its first message (once per idempotency key) and mail the
+    other side; a repeated submission gets the thread its first one opened."""
     earlier = _insert_once(member, idempotency_key, thread, message)
     if earlier is not None:
         return earlier.thread
@@ -197,12 +203,7 @@ def record_service_request(member, *, expert_id, business_id, title, body,
     )
     message = Message(thread=thread, author_id=member.id, author_business_id=member.business_id,
                       body=text, created_at=now, idempotency_key=idempotency_key or None)
-    earlier = _insert_once(member, idempotency_key, thread, message)
-    if earlier is not None:
-        return earlier.thread
-    mark_read(member, thread, now)
-    notify(thread, message, member, new_thread=True)
-    return thread
+    return _open_thread(member, idempotency_key, thread, message, now)
 
 
 def find_recent_expert_thread(business_id, expert_id, now=None):
