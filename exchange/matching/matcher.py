@@ -25,6 +25,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import orjson
+
 from exchange.budget import Budget
 from exchange.listings.models import Listing
 from exchange.search import index
@@ -135,8 +137,8 @@ def counterpart_filter(profile: Profile, hidden_ids=(), now=None) -> list:
     expression = [
         *published_restriction(now),
         f"kind = {quote(profile.opposite_kind)}",
+        # leaves out the listing itself too: it belongs to its business
         f"business_id != {int(profile.business_id)}",
-        f"id != {int(profile.id)}",
     ]
     if hidden_ids:
         expression.append(f"id NOT IN [{', '.join(str(int(i)) for i in hidden_ids)}]")
@@ -234,10 +236,11 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
     """Multi-searches for the searches of every profile: (raw scores per profile, the
     profiles whose searches Meilisearch refused -> its error).
 
-    Several listings' searches go in each call, whole listings only, so a call Meilisearch
-    refuses (an error about a query, not an outage) is narrowed down to the listings whose
-    searches it refuses; the others are scored. With a bounded `budget` (a web request's
-    drain) the calls are smaller and BudgetSpent is raised between two once the time is up.
+    Listings asking the same search share one; several go in each call, and a call
+    Meilisearch refuses (an error about a query, not an outage) is narrowed down to the
+    searches it refuses: only the listings that asked them are refused, the others are
+    scored. With a bounded `budget` (a web request's drain) the calls are smaller and
+    BudgetSpent is raised between two once the time is up.
     Raises index.SearchUnavailable when Meilisearch cannot answer."""
     client = index.search_client(background=True)
     uid = index.index_name()
@@ -256,36 +259,41 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
             fields.append(search.pop("_field"))
             searches.append(search)
         groups.append((profile, fields, searches))
-    # bounded calls: one listing's searches with their reverse checks can be hundreds
-    chunks: list[list[tuple[Profile, list[str], list[dict]]]] = []
-    size = limit
-    for group in groups:
-        if size + len(group[2]) > limit:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(group)
-        size += len(group[2])
-    answers = _answers(client, [[s for group in chunk for s in group[2]] for chunk in chunks],
-                       budget, parallel)
+    # listings asking the same search (the same words for the same kind of counterpart,
+    # from the same business) share one answer: a bulk import repeats many keywords
+    distinct: dict[bytes, int] = {}
+    unique: list[dict] = []
+    positions: list[list[int]] = []
+    for _profile, _fields, searches in groups:
+        mine = []
+        for search in searches:
+            key = orjson.dumps(search, option=orjson.OPT_SORT_KEYS)
+            if key not in distinct:
+                distinct[key] = len(unique)
+                unique.append(search)
+            mine.append(distinct[key])
+        positions.append(mine)
+    chunks = [unique[start:start + limit] for start in range(0, len(unique), limit)]
+    answers: list = []
+    for chunk, answer in zip(chunks, _answers(client, chunks, budget, parallel)):
+        if isinstance(answer, index.MeiliError):
+            # which search? each one alone (rare: a query Meilisearch rejects)
+            answer = []
+            for search in chunk:
+                try:
+                    answer.extend(_call(client, [search], budget))
+                except index.MeiliError as exc:
+                    answer.append(exc)
+        answers.extend(answer)
     scores: dict[int, dict[int, float]] = {}
     refused: dict[int, str] = {}
-    for chunk, answer in zip(chunks, answers):
-        if isinstance(answer, index.MeiliError):
-            if len(chunk) == 1:
-                refused[chunk[0][0].id] = str(answer)
-                continue
-            # which listing's searches? each one alone (rare: a query Meilisearch rejects)
-            answer = []
-            for profile, _fields, searches in chunk:
-                try:
-                    answer.extend(_call(client, searches, budget))
-                except index.MeiliError as exc:
-                    refused[profile.id] = str(exc)
-        results = iter(answer)
-        for profile, fields, _searches in chunk:
-            if profile.id not in refused:
-                scores[profile.id] = raw_scores(
-                    profile, [(field, next(results)) for field in fields])
+    for (profile, fields, _searches), mine in zip(groups, positions):
+        results = [answers[position] for position in mine]
+        errors = [result for result in results if isinstance(result, index.MeiliError)]
+        if errors:
+            refused[profile.id] = str(errors[0])
+            continue
+        scores[profile.id] = raw_scores(profile, list(zip(fields, results)))
     return scores, refused
 
 

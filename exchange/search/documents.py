@@ -60,8 +60,6 @@ def _document(listing, revision, business_name, business_verified, image, now) -
         "kind": str(listing.kind),
         "status": Status.PUBLISHED.value,
         "title": title,
-        # a tie-break after the text rules: the title that is mostly the query words wins
-        "title_words": len(title.split()),
         "summary": _text(revision.summary),
         "description": description[:DESCRIPTION_LIMIT],
         "keywords": [_text(word) for word in revision.keywords or []],

@@ -264,3 +264,29 @@ def test_drains_side_by_side_never_share_a_job(app, backlog, monkeypatch):
 def test_drains_side_by_side_on_postgres_collide_on_no_pair(app, backlog, monkeypatch):
     taken, errors = run_drains_side_by_side(app, monkeypatch, threads=4)
     check_side_by_side(taken, errors)
+
+
+def test_listings_asking_the_same_search_share_one_answer(post, owner_factory, meili,
+                                                          monkeypatch):
+    # a bulk import repeats a business's wording: two offers of one business with the same
+    # text ask Meilisearch once, and both are scored from that answer
+    seller = owner_factory()
+    offers = [post(owner=seller, kind="offer", wait=False, **DRYER_OFFER) for _ in range(2)]
+    request = post(kind="request", **DRYER_REQUEST)
+    sent = []
+    call = matcher._call
+
+    def counting(client, searches, budget):
+        sent.extend(searches)
+        return call(client, searches, budget)
+
+    monkeypatch.setattr(matcher, "_call", counting)
+    profiles = services.public_profiles([offer.id for offer in offers])
+    scores, refused = matcher._run(profiles)
+    asked = matcher.searches_for(profiles[0], "any")
+    assert refused == {} and len(asked) >= 2
+    assert len(sent) == len(asked)  # not twice as many
+    assert scores[offers[0].id] == scores[offers[1].id]
+    assert scores[offers[0].id][request.id] >= matcher.MATCH_THRESHOLD
+    # neither offer is its own counterpart, nor its sibling's: one business
+    assert set(scores[offers[0].id]) == {request.id}

@@ -132,15 +132,6 @@ def test_numbers_are_matched_exactly(client, post):
     assert api_ids(client, q="20245") == [five.id]
 
 
-def test_the_shorter_title_wins_among_titles_holding_every_word(client, post):
-    long = post(title="Máy ép viên nén mùn cưa công suất lớn cho xưởng gỗ", summary="Ép.",
-                description="", keywords=[])
-    short = post(title="Máy ép viên nén", summary="Ép.", description="", keywords=[])
-    middle = post(title="Máy ép viên nén mùn cưa", summary="Ép.", description="",
-                  keywords=[])
-    assert api_ids(client, q="may ep vien") == [short.id, middle.id, long.id]
-
-
 def test_ties_at_one_timestamp_come_out_in_a_stable_order(client, app, post, meili):
     ids = [post(title=f"Bồn chứa inox {n} khối", summary="Bồn.", description="", keywords=[],
                 wait=False).id for n in (10, 20, 30)]
@@ -151,8 +142,8 @@ def test_ties_at_one_timestamp_come_out_in_a_stable_order(client, app, post, mei
     reindex()
     settle(meili)
     first = api_ids(client, q="bon chua inox")
-    assert sorted(first) == sorted(ids)
-    assert first == sorted(ids, reverse=True)
+    # the order of the batch (its file), not the length of the titles
+    assert first == sorted(ids)
     for _ in range(3):
         assert api_ids(client, q="bon chua inox") == first
 
