@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
 from exchange.matching import alerts, notices, services
+from exchange.matching.explain import why_matched
 from exchange.matching.forms import NotificationSettingsForm, SavedSearchForm
 
 bp = Blueprint("matching", __name__)
@@ -15,6 +16,10 @@ bp = Blueprint("matching", __name__)
 def _matching_helpers():
     return {"listing_matches": services.listing_matches,
             "matches_for_business": services.matches_for_business}
+
+
+# a pure function of two revisions already loaded (no query): why a pair was matched
+bp.add_app_template_global(why_matched, "why_matched")
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
