@@ -14,10 +14,10 @@ import os
 import random
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from bench.harness import bench_app
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,28 +179,12 @@ rows, index pushes, confirmation).
 
 
 def main() -> dict:
-    from config import TestConfig
-    from exchange import create_app
-    from exchange.extensions import db
-    from tests.services import MeiliServer
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-    meili = MeiliServer().start()
-    try:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url,
-                         MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
-                         MEILI_INDEX_PREFIX="bench_", MEILI_TIMEOUT=30.0,
-                         DRAIN_AFTER_COMMIT=False)
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
+    with bench_app("import") as bench:
+        app, workdir, database_url = bench.app, bench.workdir, bench.database_url
         path = workdir / "listings.csv"
         write_sample(path, ROWS)
         raw = raw_ingestion(app, ROWS)
         imported = import_run(app, path)
-    finally:
-        meili.close()
     ratio = imported["rate"] / raw["rate"]
     print(f"CSV import, {ROWS:,} rows, published, index in sync "
           f"({database_url.split(':')[0]}, batch {BATCH})")
@@ -208,8 +192,8 @@ def main() -> dict:
     print(f"  import (database + index): {imported['rate']:>8,.0f} rows/s "
           f"({imported['seconds']:.1f}s) = {ratio:.0%} of raw; "
           f"peak RSS grew {imported['rss_growth_mb']:.0f} MB")
-    database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    path = write_results(raw, imported, ratio, database, os.getloadavg()[0])
+    path = write_results(raw, imported, ratio, bench.database,
+                         os.getloadavg()[0])
     print(f"  written to {path}")
     return {"raw": raw, "import": imported, "ratio": ratio}
 

