@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.models import Business
+from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.permissions import can_post
 from exchange.core.pagecache import do_not_keep, note_shown, public_page
 from exchange.errors import DomainError
@@ -18,6 +19,14 @@ from exchange.listings.markdown import render_markdown
 from exchange.listings.models import Kind, Listing, RevisionFile, Status
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
+
+
+@bp.record_once
+def _dashboard_part(state):
+    # the owner's listings are this feature's part of the member's dashboard
+    state.app.extensions.setdefault(DASHBOARD_PARTS, []).append(queries.owner_listings_part)
+
+
 businesses_bp = Blueprint("businesses", __name__, url_prefix="/businesses")
 
 

@@ -5,10 +5,11 @@ from flask_login import current_user, login_required
 
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
-from exchange.matching import alerts, notices, services
+from exchange.matching import alerts, listeners, notices, services
 from exchange.matching.forms import NotificationSettingsForm, SavedSearchForm
 
 bp = Blueprint("matching", __name__)
+bp.record_once(listeners.connect)  # match jobs and the drain step
 
 
 @bp.app_context_processor
