@@ -14,6 +14,7 @@ from exchange.errors import IllegalTransition
 from exchange.extensions import db
 from exchange.listings import signals
 from exchange.listings.models import Listing, Revision, RevisionFile, RevisionStatus, Status
+from exchange.listings.rules import end_of_day, expiry_bounds, local_zone
 from exchange.timeutil import utcnow
 
 ALLOWED = {
@@ -225,8 +226,6 @@ def lifetime_days(listing: Listing) -> int:
 def renewed_expiry(listing: Listing, now=None):
     """Where a renewal now moves the expiry: one lifetime further (from today for an
     expired listing), never past the category's longest lifetime from today."""
-    from exchange.listings.forms import end_of_day, expiry_bounds, local_zone
-
     now = now or utcnow()
     approved = listing.approved_revision
     start = max(approved.expires_at, now).astimezone(local_zone()).date()
