@@ -17,6 +17,7 @@ from exchange.listings.files import file_path, stored, thumbnail_path
 from exchange.listings.forms import ListingForm
 from exchange.listings.markdown import render_markdown
 from exchange.listings.models import Kind, Listing, RevisionFile, Status
+from exchange.timeutil import utcnow
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
 
@@ -39,7 +40,6 @@ def days_until(moment) -> int:
     """Whole days from now until `moment`, rounded up (negative once it has passed)."""
     from datetime import timedelta
 
-    from exchange.timeutil import utcnow
     return -(-(moment - utcnow()) // timedelta(days=1))
 
 

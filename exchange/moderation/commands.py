@@ -12,7 +12,7 @@ from exchange.listings.models import Listing, RevisionStatus
 from exchange.moderation.decisions import record_decision
 from exchange.moderation.models import Decision, ItemState, QueueItem
 from exchange.moderation.queue import queue_stats
-from exchange.moderation.services import decide_item, release_expired_claims
+from exchange.moderation.services import decide_item, release_expired_claims, set_member_suspended
 
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("moderation")
@@ -41,9 +41,6 @@ def show_queue_stats():
 
 
 def _member_by_email(email):
-    from sqlalchemy import select
-
-    from exchange.accounts.models import Member
     member = db.session.scalar(select(Member).where(Member.email == Member.normalize_email(email)))
     if member is None:
         raise click.ClickException(f"no member with the email {email}")
@@ -55,7 +52,6 @@ def _member_by_email(email):
 @click.option("--reason", required=True, help="Why; kept in the audit log.")
 def suspend_member(email, reason):
     """Close a member's account: sign-in is refused and every open session ends."""
-    from exchange.moderation.services import set_member_suspended
     member = set_member_suspended(_member_by_email(email).id, None, reason, suspended=True)
     db.session.commit()
     click.echo(f"{member.email} is suspended; every session has ended")
@@ -66,7 +62,6 @@ def suspend_member(email, reason):
 @click.option("--reason", required=True, help="Why; kept in the audit log.")
 def restore_member(email, reason):
     """Reopen a suspended member's account."""
-    from exchange.moderation.services import set_member_suspended
     member = set_member_suspended(_member_by_email(email).id, None, reason, suspended=False)
     db.session.commit()
     click.echo(f"{member.email} can sign in again")

@@ -23,6 +23,8 @@ from exchange.mail import OutboxMail, queue_mail
 from exchange.moderation.decisions import record_decision
 from exchange.moderation.models import Decision, ItemState, QueueItem
 from exchange.moderation.services import enqueue_business
+from exchange.search.index import search_health
+from exchange.search.outbox import backlog, push_pending, sync
 from exchange.transfer.csv_format import (ListingRow, RejectedRow, RowError, new_listing_expiry,
                                           read_rows, safe_cell, validate_row)
 
@@ -186,8 +188,6 @@ class Importer:
         CPU meanwhile. Then wait until it has confirmed them, at most `index_wait` seconds
         (IMPORT_INDEX_TIMEOUT) and not at all while Meilisearch does not answer: the jobs
         wait in the outbox for `tick` or `sync-index`, the database part is done."""
-        from exchange.search.index import search_health
-        from exchange.search.outbox import backlog, push_pending, sync
         if not search_health():
             self.report.index_unreachable = True
             self.report.index = backlog()
