@@ -5,6 +5,13 @@ from flask import Flask, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
+from exchange import ratelimits  # noqa: F401  (registers the sqlite:// limit store)
+from exchange import taxonomy
+from exchange.core.dbtimeouts import register_timeouts
+from exchange.core.http import register_http
+from exchange.core.jsonprovider import OrjsonProvider
+from exchange.core.pagecache import PageCache
+from exchange.core.production import configure_production
 from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -38,15 +45,12 @@ def create_app(config=None, **overrides):
     app.config.from_object(config)
     app.config.update(overrides)
     if app.config.get("EXCHANGE_ENV") == "production":
-        from exchange.core.production import configure_production
         configure_production(app)
     app.url_map.converters["int"] = RowIdConverter
-    from exchange.core.jsonprovider import OrjsonProvider
     app.json = OrjsonProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
-    from exchange.core.dbtimeouts import register_timeouts
     with app.app_context():
         register_timeouts(app, db.engine)  # creates no connection
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -56,11 +60,13 @@ def create_app(config=None, **overrides):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="../translations")
-    from exchange import ratelimits  # noqa: F401  (registers the sqlite:// limit store)
     limiter.init_app(app)
 
+    # The features are imported when an app is built, not when this package is: every
+    # module of the package imports it first (exchange.extensions, …), and importing one
+    # of them (in a test, a script, a worker) must not import every feature.
     from exchange import models  # noqa: F401  (registers every table on the metadata)
-    from exchange.accounts.models import Member
+    from exchange.accounts.models import Member  # (see above: features when an app is built)
 
     @login_manager.user_loader
     def load_member(session_id):
@@ -75,6 +81,7 @@ def create_app(config=None, **overrides):
             return None
         return member
 
+    # each feature's blueprint (see above: features when an app is built)
     from exchange.accounts.views import bp as accounts_bp
     from exchange.api.views import bp as api_bp
     from exchange.content import editor as _content_editor  # noqa: F401  (editor routes)
@@ -104,6 +111,7 @@ def create_app(config=None, **overrides):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON
 
+    # each feature's commands (see above: features when an app is built)
     from exchange.accounts.commands import commands as accounts_commands
     from exchange.backup.commands import commands as backup_commands
     from exchange.cli import exchange_group
@@ -121,16 +129,13 @@ def create_app(config=None, **overrides):
         search_commands, inquiries_commands, matching_commands, payments_commands,
         transfer_commands, backup_commands, content_commands]))
 
-    from exchange.core.http import register_http
     register_http(app)
 
-    from exchange.core.pagecache import PageCache
     app.wsgi_app = PageCache(app, app.wsgi_app)
 
     @app.context_processor
     def inject_globals():
-        from exchange import taxonomy
-        from exchange.accounts import permissions
+        from exchange.accounts import permissions  # (see above: features when an app is built)
         from flask_babel import format_date, format_datetime, format_decimal, get_locale
         return {
             "taxonomy": taxonomy,

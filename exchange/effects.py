@@ -1,4 +1,5 @@
-"""Runs the outboxes (index jobs, mail) after a commit, never failing the caller."""
+"""Runs the outboxes (mail, and the steps features add: index jobs, match jobs) after a
+commit, never failing the caller."""
 import threading
 
 from flask import current_app
@@ -6,21 +7,33 @@ from flask import current_app
 from exchange.budget import Budget
 from exchange.core.dbtimeouts import use_drain_timeouts
 from exchange.extensions import db
+from exchange.mail import send_pending
+
+
+# app.extensions key: the steps features add to the drain, as (order, step, budgeted)
+DRAIN_STEPS = "exchange.drain_steps"
+
+
+def add_drain_step(app, step, *, order: int, budgeted: bool) -> None:
+    """Run `step` in every drain of `app`, after the mail already queued and before the mail
+    the steps queue, lowest `order` first (search pushes index jobs at 10, matching runs
+    match jobs at 20). A `budgeted` step is given the drain's budget."""
+    steps = app.extensions.setdefault(DRAIN_STEPS, [])
+    if all(known is not step for _order, known, _budgeted in steps):
+        steps.append((order, step, budgeted))
+        steps.sort(key=lambda entry: entry[0])
 
 
 def drain(budget: Budget | None = None) -> None:
-    """Send the mail the request queued, push pending index jobs, run match jobs, then send
-    the mail they queued; failures stay pending for the CLI. A `budget` bounds the matching
-    and the mail: what it leaves stays pending. Mail already queued goes first, so neither a
-    slow search engine nor a backlog of match jobs holds back a decision's or a reply's
-    notice."""
-    from exchange.mail import send_pending
-    from exchange.matching.outbox import drain_matching
-    from exchange.search.outbox import push_pending
-
+    """Send the mail the request queued, run the features' steps (push pending index jobs,
+    run match jobs), then send the mail they queued; failures stay pending for the CLI. A
+    `budget` bounds the matching and the mail: what it leaves stays pending. Mail already
+    queued goes first, so neither a slow search engine nor a backlog of match jobs holds
+    back a decision's or a reply's notice."""
     budget = budget or Budget()
-    for step, kwargs in ((send_pending, {"budget": budget}), (push_pending, {}),
-                         (drain_matching, {"budget": budget}),
+    steps = [(step, {"budget": budget} if budgeted else {})
+             for _order, step, budgeted in current_app.extensions.get(DRAIN_STEPS, ())]
+    for step, kwargs in ((send_pending, {"budget": budget}), *steps,
                          (send_pending, {"budget": budget})):
         try:
             step(**kwargs)

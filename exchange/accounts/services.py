@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug import security
 
+from exchange.accounts import signals
 from exchange.accounts.models import Business, Member
 from exchange.accounts.permissions import can_invite
 from exchange.accounts.tokens import make_token, read_token
@@ -70,8 +71,7 @@ def register_business(*, business_name, tax_code, province, full_name, email, pa
     member.set_password(password)
     db.session.add_all([business, member])
     db.session.flush()
-    from exchange.moderation.services import enqueue_business
-    enqueue_business(business)
+    signals.business_registered.send(business)  # moderation queues it for verification
     send_verification(member)
     return member
 

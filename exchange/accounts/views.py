@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from exchange.accounts import permissions, services
+from exchange.accounts.dashboard import dashboard_context
 from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
                                      RegisterForm, ResendVerificationForm, ResetPasswordForm)
 from exchange.accounts.limits import (by_account, by_address, by_email, invite_message, limit,
@@ -200,7 +201,6 @@ def accept_invite(token):
 @bp.route("/account")
 @login_required
 def dashboard():
-    from exchange.accounts.dashboard import dashboard_context
     page = request.args.get("page", 1, type=int)
     return render_template("accounts/dashboard.html",
                            **dashboard_context(current_user, max(page, 1)))

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Business
+from exchange.api.openapi import openapi_document
 from exchange.core.pagecache import note_shown, public_page
 from exchange.deals.services import confirmed_total
 from exchange.errors import DomainError
@@ -95,5 +96,4 @@ def stats():
 
 @bp.route("/openapi.json")
 def openapi():
-    from exchange.api.openapi import openapi_document
     return jsonify(openapi_document())

@@ -12,7 +12,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import inspect, text
 
+from exchange.dbstats import analyze
 from exchange.extensions import db
+from exchange.search import index
 from exchange.timeutil import utcnow
 
 FORMAT = 1
@@ -60,7 +62,6 @@ def code_heads() -> list[str]:
 
 
 def meilisearch_version() -> str | None:
-    from exchange.search import index
     try:
         return index.admin_client().get("/version").get("pkgVersion")
     except index.SearchUnavailable:
@@ -297,7 +298,6 @@ def restore_backup(directory: str) -> RestoreResult:
     _restore_database(kind, source / manifest["database"]["dump"])
     removed = _restore_uploads(source / UPLOADS, Path(current_app.config["UPLOAD_DIR"]),
                                {entry["path"]: entry["sha256"] for entry in manifest["files"]})
-    from exchange.dbstats import analyze
     analyze(*db.metadata.tables)  # a restored PostgreSQL database has no statistics
     return RestoreResult(manifest=manifest, files=len(manifest["files"]),
                          uploads_removed=removed)

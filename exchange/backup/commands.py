@@ -1,6 +1,12 @@
 """`flask exchange backup DIR` and `flask exchange restore DIR`."""
 import click
 
+from exchange.backup.archive import (BackupError, code_heads, restore_backup, verify_backup,
+                                     write_backup)
+from exchange.search.index import SearchUnavailable
+from exchange.search.outbox import sync
+from exchange.search.verify import verify_index
+
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("backup")
 
@@ -10,8 +16,6 @@ commands = click.Group("backup")
 def backup_command(directory):
     """Back up the database and the uploads into DIRECTORY (new or empty), with a
     manifest of versions and checksums."""
-    from exchange.backup.archive import BackupError, write_backup
-
     try:
         manifest = write_backup(directory)
     except BackupError as exc:
@@ -27,8 +31,6 @@ def backup_command(directory):
 def restore_command(directory, yes):
     """Restore the database and the uploads from a backup DIRECTORY, then bring the
     search index in line with the restored database. Stop the web app and `tick` first."""
-    from exchange.backup.archive import BackupError, restore_backup, verify_backup
-
     try:
         manifest = verify_backup(directory)
     except BackupError as exc:
@@ -45,16 +47,11 @@ def restore_command(directory, yes):
                "not in the backup removed)")
     _reconcile_index()
     revision = (manifest.get("app") or {}).get("schema_revision")
-    from exchange.backup.archive import code_heads
     if revision is not None and revision not in code_heads():
         click.echo(f"the backup's schema is at revision {revision}: run `flask db upgrade`")
 
 
 def _reconcile_index():
-    from exchange.search.index import SearchUnavailable
-    from exchange.search.outbox import sync
-    from exchange.search.verify import verify_index
-
     try:
         report = verify_index()
     except SearchUnavailable as exc:

@@ -5,7 +5,10 @@ import time
 import click
 
 from exchange.content.importer import Report, import_items, read_items
+from exchange.content.indexing import reindex_all
+from exchange.effects import drain
 from exchange.extensions import db
+from exchange.search.outbox import sync
 
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("content")
@@ -31,7 +34,6 @@ def import_news(path, rejects_path, author_name, batch_size):
         import_items(items, report, author_name=author_name, batch_size=batch_size,
                      progress=bar.update)
     elapsed = max(time.monotonic() - started, 1e-6)
-    from exchange.effects import drain
     drain()
     rejects_path = rejects_path or f"{path}.rejects.csv"
     if report.rejects:
@@ -49,8 +51,6 @@ def import_news(path, rejects_path, author_name, batch_size):
 @commands.command("reindex-content")
 def reindex_content():
     """Send every public article and event to the content index again."""
-    from exchange.content.indexing import reindex_all
-    from exchange.search.outbox import sync
     count = reindex_all()
     db.session.commit()
     sync()

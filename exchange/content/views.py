@@ -11,6 +11,7 @@ from exchange.content import feeds, indexing
 from exchange.content.forms import RegistrationForm, category_choices, kind_choices
 from exchange.content.models import Article, ArticleCategory, Event
 from exchange.content.registrations import register as take_place
+from exchange.content.sitemap import register_content_sections
 from exchange.core.jsonld import json_ld
 from exchange.core.urls import site_url
 from exchange.errors import DomainError
@@ -213,7 +214,6 @@ register_tab(Tab(name="news", label=lambda: _("News and events"), view=search_ta
 
 @bp.record_once
 def _sitemap(_state):
-    from exchange.content.sitemap import register_content_sections
-    # imported here: the sitemap sections belong to the app, not to importing this module
+    # registered here: the sitemap sections belong to the app, not to importing this module
     register_content_sections()
 

@@ -1,7 +1,18 @@
 """`flask exchange seed-demo`, `send-mail` and `tick` (the periodic jobs)."""
 import click
 
+from exchange.accounts.demo import seed_people
+from exchange.content.indexing import index_due
+from exchange.deals.proposals import close_due, send_digests
+from exchange.effects import drain
+from exchange.expiry.reminders import send_reminders
 from exchange.extensions import db
+from exchange.insights.counting import flush as flush_counts
+from exchange.listings.demo import seed_listings
+from exchange.listings.lifecycle import expire_due
+from exchange.mail import send_pending
+from exchange.payments.services import expire_features
+from exchange.search.verify import verify_if_due
 
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("core")
@@ -13,9 +24,6 @@ commands = click.Group("core")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has businesses.")
 def seed_demo(listing_count, if_empty):
     """Create demo businesses, members, moderators and listings (idempotent)."""
-    from exchange.accounts.demo import seed_people
-    from exchange.listings.demo import seed_listings
-
     people = seed_people(only_if_empty=if_empty)
     if people is None:
         click.echo("database already has data; nothing seeded")
@@ -23,7 +31,6 @@ def seed_demo(listing_count, if_empty):
     db.session.commit()
     created = seed_listings(people, listing_count)
     db.session.commit()
-    from exchange.effects import drain
     drain()
     click.echo(f"demo data ready: {len(people['businesses'])} businesses, {created} new listings")
     click.echo("sign in as moderator: moderator@sangiaodich.vn / demo-Password-1")
@@ -32,7 +39,6 @@ def seed_demo(listing_count, if_empty):
 @commands.command("send-mail")
 def send_mail():
     """Send mail waiting in the outbox (retries what failed before)."""
-    from exchange.mail import send_pending
     total = 0
     while sent := send_pending():
         total += sent
@@ -43,15 +49,6 @@ def send_mail():
 def tick():
     """One round of periodic work: expire listings and features, remind owners of listings
     that end soon, sync the index, match, send mail."""
-    from exchange.content.indexing import index_due
-    from exchange.deals.proposals import close_due, send_digests
-    from exchange.effects import drain
-    from exchange.expiry.reminders import send_reminders
-    from exchange.insights.counting import flush as flush_counts
-    from exchange.listings.lifecycle import expire_due
-    from exchange.payments.services import expire_features
-    from exchange.search.verify import verify_if_due
-
     expired = expire_due()
     features_ended = expire_features()
     # after expiry, so a request that expired this round closes this round too

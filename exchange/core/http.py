@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from exchange.core.dbtimeouts import is_timeout
+from exchange.effects import drain_in_context
 from exchange.errors import DomainError
 from exchange.extensions import db
 
@@ -138,7 +139,6 @@ def register_http(app):
         if db.session.info.pop("drain", False) and app.config["DRAIN_AFTER_COMMIT"]:
             # once the response is sent: nobody waits for Meilisearch, matching or SMTP,
             # and whatever fails stays pending for `exchange tick`
-            from exchange.effects import drain_in_context
             response.call_on_close(functools.partial(drain_in_context, app))
         return response
 

@@ -3,7 +3,8 @@
 Only a GET without any cookie can be answered from the cache: such a visitor is not signed
 in, has no message waiting and reads the default language, so the page they get is the one
 every such visitor gets. An entry is used only while the public content is the generation
-it was rendered in (see `exchange.search.freshness`) and no job is still in flight; it also
+it was rendered in (told by the function search registers under PUBLIC_STATE: see
+`exchange.search.freshness`) and no job is still in flight; it also
 expires after PAGE_CACHE_SECONDS, which bounds what the generation does not track (the clock
 passing a listing's expiry or a featuring's end, business counts). A view opts in with
 `@public_page`; responses that set a cookie, are not 200, are large, or were answered in a
@@ -18,13 +19,14 @@ from cachelib import FileSystemCache
 from flask import g, request
 from werkzeug.wrappers import Request
 
-from exchange.search import freshness
-
 MAX_BODY = 512 * 1024
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
 # what an answer shows, for counters (listing views, search impressions): a list of
 # (kind, listing ids) in the WSGI environ, kept with the page and heard on every replay
 SHOWN = "exchange.page_cache.shown"
+# app.extensions key: a function returning the public state (its .generation and
+# .settled), registered by the search feature; without one nothing is kept
+PUBLIC_STATE = "exchange.page_cache.public_state"
 
 
 def do_not_keep() -> None:
@@ -79,9 +81,12 @@ class PageCache:
                 or not self.app.config["PAGE_CACHE_SECONDS"]
                 or environ.get("PATH_INFO", "").startswith(self.passed_over)):
             return None
+        public_state = self.app.extensions.get(PUBLIC_STATE)
+        if public_state is None:
+            return None
         try:
             with self.app.app_context():
-                state = freshness.current()
+                state = public_state()
         except Exception:  # noqa: BLE001 - the database is down: the app answers as it can
             return None
         if not state.settled:

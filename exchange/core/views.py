@@ -5,8 +5,12 @@ from flask import (Blueprint, abort, current_app, jsonify, render_template,
                    send_from_directory)
 from sqlalchemy import text
 
+from exchange.core.dbtimeouts import is_timeout
+from exchange.core.home import home_context
+from exchange.core.http import discard_transaction
 from exchange.core.pagecache import public_page
 from exchange.extensions import db
+from exchange.search.index import search_health
 
 bp = Blueprint("core", __name__)
 
@@ -21,7 +25,6 @@ VENDOR = {
 @bp.route("/")
 @public_page
 def home():
-    from exchange.core.home import home_context
     return render_template("core/home.html", **home_context())
 
 
@@ -36,7 +39,6 @@ def vendor(package, filename):
 @bp.route("/healthz")
 def healthz():
     status = {"database": database_health(), "search": "ok"}
-    from exchange.search.index import search_health
     if not search_health():
         status["search"] = "unavailable"
     healthy = status["database"] == "ok"
@@ -53,9 +55,6 @@ def database_health() -> str:
     lock) or "unavailable". Reads the tables every page reads, not just `SELECT 1`, which
     a locked table would not delay."""
     from sqlalchemy.exc import OperationalError
-
-    from exchange.core.dbtimeouts import is_timeout
-    from exchange.core.http import discard_transaction
 
     try:
         if db.engine.dialect.name == "postgresql":

@@ -12,6 +12,7 @@ from exchange.deals.models import (ClosureOutcome, DeclineReason, PriceKind, Pro
                                    ProposalFile, ProposalMessage, ProposalState, RequestClosure)
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
+from exchange.inquiries.services import clean_body
 from exchange.listings.models import Kind, Listing, Revision, Status
 from exchange.timeutil import utcnow
 
@@ -282,7 +283,6 @@ def send_digests(now=None) -> int:
 # --- the thread ---
 
 def post_message(member, proposal, body) -> ProposalMessage:
-    from exchange.inquiries.services import clean_body
     if not permissions.can_write_in_thread(member, proposal):
         raise NotAllowed(_l("Only the two businesses can write here."), code="not_party")
     message = ProposalMessage(proposal_id=proposal.id, author_id=member.id,

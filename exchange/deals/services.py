@@ -3,8 +3,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, union_all
 
 from exchange.accounts.models import Business
+from exchange.accounts.permissions import can_moderate
 from exchange.deals import permissions
 from exchange.deals.models import Deal, DealKind, DealListing, DealSource, DealState
+from exchange.deals.notifications import deal_recorded
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.listings.models import Listing
@@ -72,7 +74,6 @@ def record_deal(member, *, thread=None, proposal=None, kind, value_vnd, conclude
     deal.listings = [x for x in allowed if not chosen or x.id in chosen]
     db.session.add(deal)
     db.session.flush()
-    from exchange.deals.notifications import deal_recorded
     deal_recorded(deal)
     return deal
 
@@ -103,7 +104,6 @@ def dispute_deal(member, deal, reason: str) -> None:
 def record_offline(staff, *, recorder_tax_code, counterpart_tax_code, kind, value_vnd,
                    concluded_on, source, listing_ids=(), story="") -> Deal:
     """A deal reported to the staff; it counts at once, with where it was reported."""
-    from exchange.accounts.permissions import can_moderate
     if not can_moderate(staff):
         raise NotAllowed(_l("Only the exchange staff can record off-line deals."),
                          code="not_staff")

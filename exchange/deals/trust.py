@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Business
+from exchange.deals.services import confirmed_counts
 from exchange.extensions import db
 from exchange.inquiries.models import Thread
 from exchange.listings.models import Listing
@@ -56,7 +57,6 @@ def track_records(business_ids) -> dict[int, TrackRecord]:
     ids = sorted({i for i in business_ids if i is not None})
     if not ids:
         return {}
-    from exchange.deals.services import confirmed_counts
     businesses = db.session.scalars(select(Business).where(Business.id.in_(ids))).all()
     published = _published_counts(ids)
     replies = _reply_medians(ids)

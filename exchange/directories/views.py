@@ -10,9 +10,11 @@ from exchange.core.pagecache import public_page
 from exchange.directories import queries, services
 from exchange.directories.forms import ExpertForm, ReviewForm, ServiceRequestForm, StaffExpertForm
 from exchange.directories.models import SERVICES, Expert
+from exchange.directories.sitemap import register_experts_section
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.inquiries import services as inquiries
+from exchange.seo.structured import expert_data
 
 bp = Blueprint("directories", __name__)
 MAX_PAGE = 1000
@@ -21,7 +23,6 @@ MAX_QUERY = 200
 
 @bp.record_once
 def _sitemap(_state):
-    from exchange.directories.sitemap import register_experts_section
     register_experts_section()
 
 
@@ -32,7 +33,6 @@ def directory_helpers():
 
 
 def _structured(expert) -> dict:
-    from exchange.seo.structured import expert_data
     return expert_data(expert, [taxonomy.label(SERVICES, code) for code in expert.service_codes])
 
 

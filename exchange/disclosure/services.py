@@ -3,11 +3,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from exchange.accounts.permissions import belongs_to
-from exchange.disclosure import visibility
+from exchange.disclosure import notifications, visibility
 from exchange.disclosure.agreement import agreement_for, text_version
 from exchange.disclosure.models import AccessRequest, AccessState, AgreementAcceptance
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
+from exchange.listings.models import Listing
 from exchange.moderation.models import record_audit
 from exchange.timeutil import utcnow
 
@@ -66,7 +67,6 @@ def request_access(member, listing, statement: str, *, accepted_version: str | N
     record_audit("access_requested", actor_id=member.id, listing_id=listing.id,
                  business_id=member.business_id, request_id=access.id,
                  agreement_sha256=acceptance.text_sha256 if acceptance else None)
-    from exchange.disclosure import notifications
     notifications.request_received(access)
     return access
 
@@ -88,7 +88,6 @@ def _decide(member, access: AccessRequest, allowed_from, target, reason=None) ->
 
 def grant(member, access: AccessRequest) -> AccessRequest:
     _decide(member, access, (AccessState.PENDING,), AccessState.GRANTED)
-    from exchange.disclosure import notifications
     notifications.request_decided(access)
     return access
 
@@ -98,7 +97,6 @@ def refuse(member, access: AccessRequest, reason: str) -> AccessRequest:
     if not reason:
         raise DomainError(_l("Give the requester a reason."), code="reason_required")
     _decide(member, access, (AccessState.PENDING,), AccessState.REFUSED, reason[:MAX_REASON])
-    from exchange.disclosure import notifications
     notifications.request_decided(access)
     return access
 
@@ -106,7 +104,6 @@ def refuse(member, access: AccessRequest, reason: str) -> AccessRequest:
 def revoke(member, access: AccessRequest, reason: str | None = None) -> AccessRequest:
     reason = (reason or "").strip()[:MAX_REASON] or None
     _decide(member, access, (AccessState.GRANTED,), AccessState.REVOKED, reason)
-    from exchange.disclosure import notifications
     notifications.request_decided(access)
     return access
 
@@ -116,7 +113,6 @@ def set_business_agreement(business, text: str | None) -> None:
 
 
 def requests_for_owner(business_id: int) -> list[AccessRequest]:
-    from exchange.listings.models import Listing
     return list(db.session.scalars(
         select(AccessRequest).join(Listing, Listing.id == AccessRequest.listing_id)
         .where(Listing.business_id == business_id)
@@ -127,7 +123,6 @@ def requests_for_owner(business_id: int) -> list[AccessRequest]:
 def pending_count(business_id: int) -> int:
     from sqlalchemy import func
 
-    from exchange.listings.models import Listing
     return db.session.scalar(
         select(func.count()).select_from(AccessRequest)
         .join(Listing, Listing.id == AccessRequest.listing_id)

@@ -17,6 +17,7 @@ from exchange.expiry.models import ExpiryReminder
 from exchange.extensions import db
 from exchange.listings.lifecycle import RENEWAL_GRACE
 from exchange.listings.models import Kind, Listing, Revision, Status
+from exchange.listings.permissions import can_renew
 from exchange.mail import queue_mail
 from exchange.timeutil import utcnow
 
@@ -108,8 +109,6 @@ def renew_token(listing: Listing, member: Member) -> str:
 def renewal_from_token(token: str) -> tuple[Listing, Member]:
     """The listing and member a renewal link was made for, if that member may still renew
     it; DomainError otherwise (forged, stale, used, or the member left the business)."""
-    from exchange.listings.permissions import can_renew
-
     payload = read_token(RENEW_PURPOSE, token, RENEW_LINK_MAX_AGE)
     if not isinstance(payload, dict) or not all(
             isinstance(payload.get(key), int) and 0 < payload[key] < 2**31

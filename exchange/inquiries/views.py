@@ -13,6 +13,7 @@ from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, 
                                       ReportForm, SuspendForm)
 from exchange.inquiries.models import Thread
 from exchange.listings.models import Listing
+from exchange.listings.permissions import can_view
 
 bp = Blueprint("inquiries", __name__)
 
@@ -53,7 +54,6 @@ def inquiry_helpers():
 
 def _visible_listing(listing_id) -> Listing:
     """A listing this visitor may see; anything else is a 404 so hidden listings stay unknown."""
-    from exchange.listings.permissions import can_view
     listing = db.session.get(Listing, listing_id)
     if listing is None or not can_view(current_user, listing):
         abort(404)

@@ -1,11 +1,6 @@
-"""The listing form: every content field, its rules, and conversion to revision content."""
-import calendar
-import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import current_app
-from flask_babel import format_date, get_locale, lazy_gettext as _l
+"""The listing form: every content field, and conversion to revision content; the rules
+the content follows are exchange.listings.rules (the CSV import applies them too)."""
+from flask_babel import get_locale, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, IntegerField, MultipleFileField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField)
@@ -13,53 +8,15 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from exchange import taxonomy
-from exchange.core.messages import lazy_message
+from exchange.listings import rules
 from exchange.listings.files import PreparedFile, UploadError, prepare_images, prepare_pdfs
-from exchange.listings.lifetimes import lifetime_for
 from exchange.listings.models import Kind
-
-MAX_VND = 10**15
-_MONEY_NOISE = re.compile(r"[\s.,_]|vnd|vnđ|₫|đ", re.IGNORECASE)
+from exchange.listings.rules import RuleError, default_expiry, end_of_day, local_today, local_zone
+from exchange.listings.rules import add_months, expiry_bounds  # noqa: F401  (still importable here)
 
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-
-
-def local_today() -> date:
-    return datetime.now(local_zone()).date()
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month,
-                       day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def default_expiry(category: str | None = None) -> date:
-    """The expiry a new listing of `category` gets when the owner does not choose one."""
-    return expiry_bounds(category)[0]
-
-
-def expiry_bounds(category: str | None, today: date | None = None) -> tuple[date, date]:
-    """(default, latest) expiry date for a listing of `category` posted `today`: what
-    staff set for the category (listings.lifetimes), else 12 and at most 24 months."""
-    today = today or local_today()
-    chosen = lifetime_for(category)
-    if chosen is None:
-        return add_months(today, 12), add_months(today, 24)
-    return today + timedelta(days=chosen[0]), today + timedelta(days=chosen[1])
-
-
-def end_of_day(day: date) -> datetime:
-    """A listing stays up for the whole of its last day, in Vietnamese time."""
-    return datetime.combine(day, time(23, 59, 59), tzinfo=local_zone()).astimezone(
-        ZoneInfo("UTC"))
 
 
 class MoneyField(StringField):
@@ -68,15 +25,7 @@ class MoneyField(StringField):
     def process_formdata(self, valuelist):
         self.raw = valuelist[0] if valuelist else ""
         self.data = None
-        text = _MONEY_NOISE.sub("", self.raw or "")
-        if not text:
-            return
-        if not text.isdigit():
-            raise ValueError(_l("Enter an amount in VND using digits only, e.g. 150.000.000."))
-        amount = int(text)
-        if amount > MAX_VND:
-            raise ValueError(_l("This amount is too large."))
-        self.data = amount
+        self.data = rules.parse_money(self.raw)  # a RuleError is a ValueError: the field's error
 
     def _value(self):
         if self.raw_data:
@@ -92,13 +41,15 @@ class MultiCheckboxField(SelectMultipleField):
 class ListingForm(FlaskForm):
     kind = RadioField(_l("Type"), choices=[], validators=[InputRequired()])
     title = StringField(_l("Title"), filters=[strip],
-                        validators=[InputRequired(), Length(min=5, max=200)])
+                        validators=[InputRequired(),
+                                    Length(min=rules.TITLE_MIN, max=rules.TITLE_MAX)])
     summary = TextAreaField(_l("Summary"), filters=[strip],
-                            validators=[InputRequired(), Length(max=300)],
-                            render_kw={"rows": 3, "maxlength": 300},
+                            validators=[InputRequired(), Length(max=rules.SUMMARY_MAX)],
+                            render_kw={"rows": 3, "maxlength": rules.SUMMARY_MAX},
                             description=_l("One or two sentences, at most 300 characters."))
     description = TextAreaField(
-        _l("Description"), filters=[strip], validators=[Optional(), Length(max=20000)],
+        _l("Description"), filters=[strip],
+        validators=[Optional(), Length(max=rules.DESCRIPTION_MAX)],
         render_kw={"rows": 10},
         description=_l("Markdown: **bold**, *italic*, lists, links. HTML is not allowed."))
     category = SelectField(_l("Category"), validators=[InputRequired()])
@@ -116,11 +67,11 @@ class ListingForm(FlaskForm):
     ip_status = SelectField(_l("Intellectual property"), validators=[InputRequired()])
     transfer_modes = MultiCheckboxField(_l("Transfer modes"), validators=[Optional()])
     quantity = IntegerField(_l("Quantity"), validators=[
-        Optional(), NumberRange(min=1, max=1_000_000_000,
+        Optional(), NumberRange(min=rules.QUANTITY_MIN, max=rules.QUANTITY_MAX,
                                 message=_l("Enter a whole number of at least 1."))])
     unit = SelectField(_l("Unit"), validators=[Optional()])
     keywords = StringField(_l("Keywords"), filters=[strip],
-                           validators=[Optional(), Length(max=500)],
+                           validators=[Optional(), Length(max=rules.KEYWORDS_TEXT_MAX)],
                            description=_l("Separated by commas, e.g. máy sấy, nông sản, "
                                           "năng lượng mặt trời"))
     expires_at = DateField(_l("Expires on"), default=default_expiry,
@@ -215,18 +166,8 @@ class ListingForm(FlaskForm):
         return self.action.data == "draft"
 
     def validate_expires_at(self, field):
-        if field.data is None:
-            return
-        today = local_today()
-        if field.data < today:
-            raise ValidationError(_l("The expiry date cannot be in the past."))
-        latest = expiry_bounds(self.category.data, today)[1]
-        if field.data > latest:
-            if lifetime_for(self.category.data) is None:
-                raise ValidationError(_l("A listing can run for at most 24 months."))
-            raise ValidationError(lazy_message(
-                _l("A listing in this category can run until %(date)s at the latest."),
-                date=format_date(latest)))
+        if field.data is not None:
+            _apply(rules.check_expiry, field.data, self.category.data)
 
     def validate_proposals_close_on(self, field):
         if field.data is None or self.kind.data != Kind.REQUEST:
@@ -237,13 +178,10 @@ class ListingForm(FlaskForm):
             raise ValidationError(_l("Proposals must close before the request expires."))
 
     def validate_budget_max(self, field):
-        if (field.data is not None and self.budget_min.data is not None
-                and field.data < self.budget_min.data):
-            raise ValidationError(_l("The upper budget must not be below the lower one."))
+        _apply(rules.check_budget, self.budget_min.data, field.data)
 
     def validate_unit(self, field):
-        if self.quantity.data and not field.data:
-            raise ValidationError(_l("Choose the unit of the quantity."))
+        _apply(rules.check_unit, self.quantity.data, field.data)
 
     def validate_price(self, field):
         if (self.kind.data == Kind.OFFER and field.data is None
@@ -256,13 +194,7 @@ class ListingForm(FlaskForm):
             raise ValidationError(_l("Give a budget range or tick “Price negotiable”."))
 
     def keyword_list(self) -> list[str]:
-        seen, words = set(), []
-        for word in (self.keywords.data or "").split(","):
-            word = " ".join(word.split())[:50]
-            if word and word.lower() not in seen:
-                seen.add(word.lower())
-                words.append(word)
-        return words[:20]
+        return rules.keyword_list((self.keywords.data or "").split(","))
 
     def content(self) -> dict:
         """Revision content, in the shape lifecycle.create_listing/save_edit take."""
@@ -322,3 +254,10 @@ class ListingForm(FlaskForm):
             "agreement_text": listing.agreement_text or "",
         }
 
+
+def _apply(check, *values) -> None:
+    """Run a content rule on the form's values; its refusal is the field's error."""
+    try:
+        check(*values)
+    except RuleError as error:
+        raise ValidationError(error.message) from None

@@ -1,16 +1,20 @@
-"""The only code that changes a listing's or a revision's status."""
+"""The only code that changes a listing's or a revision's status.
+
+It writes listings, revisions and the audit log, and announces each change
+(exchange.listings.signals) for the features to write their own rows: moderation its queue
+items, search its index jobs, matching its match jobs."""
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
 
+from exchange.core.audit import record_audit
 from exchange.core.messages import lazy_message
 from exchange.errors import IllegalTransition
 from exchange.extensions import db
+from exchange.listings import signals
 from exchange.listings.models import Listing, Revision, RevisionFile, RevisionStatus, Status
-from exchange.matching.models import MatchJob, record_match_job
-from exchange.moderation.models import AuditEntry, ItemKind, ItemState, QueueItem, record_audit
-from exchange.search.models import IndexJob, record_index_job
+from exchange.listings.rules import end_of_day, expiry_bounds, local_zone
 from exchange.timeutil import utcnow
 
 ALLOWED = {
@@ -54,7 +58,7 @@ def create_listing(business_id, author_id, kind, content, files=()) -> Listing:
     return listing
 
 
-def submit(listing: Listing, actor_id) -> QueueItem:
+def submit(listing: Listing, actor_id) -> None:
     """Send a draft (or a listing sent back for changes) to the review queue."""
     revision = listing.latest_revision
     if revision.id is not None and revision.id == listing.approved_revision_id:
@@ -64,11 +68,10 @@ def submit(listing: Listing, actor_id) -> QueueItem:
     _move(listing, Status.PENDING_REVIEW)
     revision.status = RevisionStatus.PENDING
     revision.submitted_at = utcnow()
-    kind = ItemKind.REVISION if listing.approved_revision_id else ItemKind.LISTING
-    item = _enqueue(listing, revision, kind)
-    record_audit("submitted", actor_id=actor_id, listing_id=listing.id,
-                 business_id=listing.business_id, queue_item_id=item.id)
-    return item
+    signals.revision_submitted.send(
+        listing, revision=revision,
+        kind="revision" if listing.approved_revision_id else "listing",
+        actor_id=actor_id, action="submitted")
 
 
 def save_edit(listing: Listing, author_id, content, files=None) -> Revision:
@@ -99,26 +102,11 @@ def save_edit(listing: Listing, author_id, content, files=None) -> Revision:
     if status in (Status.PUBLISHED, Status.SUSPENDED) and revision.status != RevisionStatus.PENDING:
         revision.status = RevisionStatus.PENDING
         revision.submitted_at = utcnow()
-        item = _enqueue(listing, revision, ItemKind.REVISION)
-        record_audit("revision_submitted", actor_id=author_id, listing_id=listing.id,
-                     business_id=listing.business_id, queue_item_id=item.id)
+        signals.revision_submitted.send(listing, revision=revision, kind="revision",
+                                        actor_id=author_id, action="revision_submitted")
     elif status in (Status.CHANGES_REQUESTED, Status.EXPIRED):
         submit(listing, author_id)
     return revision
-
-
-def _enqueue(listing, revision, kind) -> QueueItem:
-    existing = db.session.scalar(
-        select(QueueItem).where(QueueItem.revision_id == revision.id,
-                                QueueItem.state == ItemState.WAITING)
-    )
-    if existing:
-        return existing
-    item = QueueItem(kind=kind, listing_id=listing.id, revision_id=revision.id,
-                     business_id=listing.business_id, submitted_at=utcnow())
-    db.session.add(item)
-    db.session.flush()
-    return item
 
 
 def approve_revision(revision: Revision, reason=None) -> None:
@@ -139,9 +127,8 @@ def approve_revision(revision: Revision, reason=None) -> None:
     listing.approved_revision = revision
     listing.approved_revision_id = revision.id
     db.session.flush()
-    _close_item(revision, "approve", reason)
-    record_index_job(listing.id, "approved")
-    record_match_job(listing.id, "approved")
+    signals.revision_decided.send(listing, revision=revision, decision="approve", reason=reason)
+    signals.listing_published.send(listing, reason="approved")
 
 
 def request_changes(revision: Revision, reason: str) -> None:
@@ -162,17 +149,7 @@ def _decide_against(revision, reason, listing_status, revision_status, decision)
     revision.status = revision_status
     revision.decided_at = utcnow()
     revision.decision_reason = reason
-    _close_item(revision, decision, reason)
-
-
-def _close_item(revision: Revision, decision: str, reason=None) -> None:
-    # a decision made outside the queue (CLI, import, demo) must not leave the item waiting
-    db.session.execute(
-        update(QueueItem)
-        .where(QueueItem.revision_id == revision.id, QueueItem.state == ItemState.WAITING)
-        .values(state=ItemState.DECIDED, decision=decision, reason=reason, decided_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
+    signals.revision_decided.send(listing, revision=revision, decision=decision, reason=reason)
 
 
 def _require_pending(revision: Revision) -> None:
@@ -187,20 +164,18 @@ def withdraw(listing: Listing, actor_id) -> None:
     for revision in listing.revisions:
         if revision.status in (RevisionStatus.PENDING, RevisionStatus.DRAFT):
             revision.status = RevisionStatus.WITHDRAWN
-    _cancel_waiting(listing)
+    signals.listing_withdrawn.send(listing, actor_id=actor_id)
     record_audit("withdrawn", actor_id=actor_id, listing_id=listing.id,
                  business_id=listing.business_id)
     if was_public:
-        record_index_job(listing.id, "withdrawn")
-        record_match_job(listing.id, "withdrawn")
+        signals.listing_hidden.send(listing, reason="withdrawn")
 
 
 def suspend(listing: Listing, actor_id, reason: str) -> None:
     _move(listing, Status.SUSPENDED)
     record_audit("suspended", actor_id=actor_id, listing_id=listing.id,
                  business_id=listing.business_id, reason=reason)
-    record_index_job(listing.id, "suspended")
-    record_match_job(listing.id, "suspended")
+    signals.listing_hidden.send(listing, reason="suspended")
 
 
 def restore(listing: Listing, actor_id, reason: str | None = None) -> None:
@@ -210,8 +185,7 @@ def restore(listing: Listing, actor_id, reason: str | None = None) -> None:
     _move(listing, Status.PUBLISHED)
     record_audit("restored", actor_id=actor_id, listing_id=listing.id,
                  business_id=listing.business_id, reason=reason)
-    record_index_job(listing.id, "restored")
-    record_match_job(listing.id, "restored")
+    signals.listing_published.send(listing, reason="restored")
 
 
 def expire_due(now=None) -> int:
@@ -225,8 +199,7 @@ def expire_due(now=None) -> int:
     for listing in due:
         _move(listing, Status.EXPIRED)
         record_audit("expired", listing_id=listing.id, business_id=listing.business_id)
-        record_index_job(listing.id, "expired")
-        record_match_job(listing.id, "expired")
+        signals.listing_hidden.send(listing, reason="expired")
     return len(due)
 
 
@@ -253,8 +226,6 @@ def lifetime_days(listing: Listing) -> int:
 def renewed_expiry(listing: Listing, now=None):
     """Where a renewal now moves the expiry: one lifetime further (from today for an
     expired listing), never past the category's longest lifetime from today."""
-    from exchange.listings.forms import end_of_day, expiry_bounds, local_zone
-
     now = now or utcnow()
     approved = listing.approved_revision
     start = max(approved.expires_at, now).astimezone(local_zone()).date()
@@ -289,26 +260,20 @@ def renew(listing: Listing, actor_id, now=None) -> bool:
     listing.approved_revision.expires_at = expiry
     record_audit("renewed", actor_id=actor_id, listing_id=listing.id,
                  business_id=listing.business_id, expires_at=expiry.isoformat())
-    record_index_job(listing.id, "renewed")
     if was_expired:
-        record_match_job(listing.id, "renewed")
+        signals.listing_published.send(listing, reason="renewed")
+    else:
+        signals.listing_changed.send(listing, reason="renewed")
     db.session.flush()
     return True
 
 
-def _cancel_waiting(listing: Listing) -> None:
-    for item in db.session.scalars(
-        select(QueueItem).where(QueueItem.listing_id == listing.id,
-                                QueueItem.state == ItemState.WAITING)
-    ):
-        item.state = ItemState.CANCELLED
-
-
 def submit_new_many(entries, actor_id=None, approve=False) -> list[dict]:
     """create_listing + submit (+ approve_revision when `approve`) for many new listings in
-    a few statements, for bulk imports: the same rows, states, audit entries and outbox jobs
-    as one listing at a time (keep it in step with those three). Table inserts, because the
-    ORM's bulk path costs more per row than the rest of an import together.
+    a few statements, for bulk imports: the same rows, states, audit entries and (through
+    the bulk signals) queue items and outbox jobs as one listing at a time (keep it in step
+    with those three). Table inserts, because the ORM's bulk path costs more per row than
+    the rest of an import together.
 
     Each entry is a dict with business_id, kind, content and external_id (required: it
     finds the new rows again without RETURNING, which SQLite answers one row at a time).
@@ -341,25 +306,13 @@ def submit_new_many(entries, actor_id=None, approve=False) -> list[dict]:
             .values(approved_revision_id=bindparam("revision")),
             [{"listing": listing_id, "revision": revision_for[listing_id]}
              for listing_id in listing_ids])
-    db.session.execute(insert(QueueItem.__table__), [
-        {"kind": ItemKind.LISTING, "state": ItemState.WAITING, "listing_id": listing_id,
-         "revision_id": revision_for[listing_id], "business_id": e["business_id"],
-         "submitted_at": now, "details": {}}
-        for e, listing_id in zip(entries, listing_ids)])
-    item_for = dict(db.session.execute(
-        select(QueueItem.listing_id, QueueItem.id).where(QueueItem.listing_id.in_(listing_ids))
-    ).all())
     made = [{"listing_id": listing_id, "revision_id": revision_for[listing_id],
-             "queue_item_id": item_for[listing_id], "business_id": e["business_id"]}
+             "business_id": e["business_id"]}
             for e, listing_id in zip(entries, listing_ids)]
-    # the rows record_audit, record_index_job and record_match_job add, as bulk inserts
-    db.session.execute(insert(AuditEntry.__table__), [
-        {"action": "submitted", "actor_id": actor_id, "listing_id": m["listing_id"],
-         "business_id": m["business_id"], "queue_item_id": m["queue_item_id"], "details": {}}
-        for m in made])
+    # moderation adds each one's queue item and "submitted" audit entry, and the item's id
+    # to `made` (what revision_submitted does for submit())
+    signals.revisions_submitted_in_bulk.send(None, made=made, actor_id=actor_id)
     if approve:
-        for job in (IndexJob, MatchJob):
-            db.session.execute(insert(job.__table__), [
-                {"listing_id": m["listing_id"], "reason": "approved"} for m in made])
-        db.session.info["drain"] = True
+        signals.listings_published_in_bulk.send(
+            None, listing_ids=[m["listing_id"] for m in made], reason="approved")
     return made

@@ -1,5 +1,6 @@
 """Who may see, edit, withdraw and submit a listing; used by views and templates alike."""
 from exchange.accounts.permissions import belongs_to, can_moderate, can_post
+from exchange.listings.lifecycle import can_renew as renewable, can_transition
 from exchange.listings.models import RevisionStatus, Status
 from exchange.listings.visibility import has_grant
 
@@ -28,7 +29,6 @@ def can_edit(member, listing) -> bool:
 
 
 def can_withdraw(member, listing) -> bool:
-    from exchange.listings.lifecycle import can_transition
     return can_post(member) and is_owner(member, listing) and can_transition(
         listing, Status.WITHDRAWN)
 
@@ -57,5 +57,4 @@ def can_see_file(member, listing, revision_file) -> bool:
 
 def can_renew(member, listing) -> bool:
     """The owner renews a published listing, or one expired less than 90 days ago."""
-    from exchange.listings.lifecycle import can_renew as renewable
     return can_post(member) and is_owner(member, listing) and renewable(listing)

@@ -23,6 +23,13 @@ def owner_listings(business_id: int, page: int = 1, per_page: int = OWNER_PAGE_S
     )
 
 
+def owner_listings_part(member, page) -> dict:
+    """The owner's listings on the member's dashboard (accounts.dashboard)."""
+    listings_page = owner_listings(member.business_id, page) if member.business_id else None
+    return {"owner_listings": listings_page.items if listings_page else [],
+            "owner_pages": listings_page}
+
+
 def public_listings_of(business_id: int) -> list[Listing]:
     """Published, unexpired listings of a business, for its public profile; anonymous ones
     are left out, since listing them there would name their publisher."""

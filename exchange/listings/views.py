@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.models import Business
+from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.permissions import can_post
 from exchange.core.pagecache import do_not_keep, note_shown, public_page
 from exchange.errors import DomainError
@@ -16,8 +17,17 @@ from exchange.listings.files import file_path, stored, thumbnail_path
 from exchange.listings.forms import ListingForm
 from exchange.listings.markdown import render_markdown
 from exchange.listings.models import Kind, Listing, RevisionFile, Status
+from exchange.timeutil import utcnow
 
 bp = Blueprint("listings", __name__, url_prefix="/listings")
+
+
+@bp.record_once
+def _dashboard_part(state):
+    # the owner's listings are this feature's part of the member's dashboard
+    state.app.extensions.setdefault(DASHBOARD_PARTS, []).append(queries.owner_listings_part)
+
+
 businesses_bp = Blueprint("businesses", __name__, url_prefix="/businesses")
 
 
@@ -30,7 +40,6 @@ def days_until(moment) -> int:
     """Whole days from now until `moment`, rounded up (negative once it has passed)."""
     from datetime import timedelta
 
-    from exchange.timeutil import utcnow
     return -(-(moment - utcnow()) // timedelta(days=1))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from exchange.accounts.models import Member
+from exchange.accounts.tokens import make_token, read_token
 from exchange.core.urls import site_url
 from exchange.core.messages import lazy_message
 from exchange.errors import DomainError, NotAllowed
@@ -191,13 +192,11 @@ def _queue_digests(per_member, members, until, figures) -> None:
 
 
 def alert_token(saved: SavedSearch) -> str:
-    from exchange.accounts.tokens import make_token
     return make_token(ALERT_UNSUBSCRIBE_PURPOSE, {"s": saved.id, "m": saved.member_id})
 
 
 def saved_search_from_token(token: str) -> SavedSearch | None:
     """The saved search a signed 'stop this alert' link names (None if already gone)."""
-    from exchange.accounts.tokens import read_token
     payload = read_token(ALERT_UNSUBSCRIBE_PURPOSE, token, 400 * 24 * 3600)
     saved = db.session.get(SavedSearch, payload.get("s")) if isinstance(payload, dict) else None
     if saved is not None and saved.member_id != payload.get("m"):

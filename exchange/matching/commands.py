@@ -4,7 +4,13 @@ import time
 import click
 from sqlalchemy import func, select
 
+from exchange.effects import drain
 from exchange.extensions import db
+from exchange.matching.alerts import send_alerts
+from exchange.matching.models import MatchJob, MatchJobState, SavedSearch
+from exchange.matching.notices import send_match_notices
+from exchange.matching.services import match_all_public, run_match_jobs
+from exchange.search.index import SearchUnavailable
 
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("matching")
@@ -14,11 +20,6 @@ commands = click.Group("matching")
 def send_alerts_command():
     """Mail each member the listings published since the last run that match their saved
     searches, one digest per member (safe to re-run: nothing is announced twice)."""
-    from exchange.effects import drain
-    from exchange.matching.alerts import send_alerts
-    from exchange.matching.models import SavedSearch
-    from exchange.search.index import SearchUnavailable
-
     total = db.session.scalar(select(func.count()).select_from(SavedSearch)) or 0
     started = time.monotonic()
     done = [0]
@@ -40,10 +41,6 @@ def send_alerts_command():
 @commands.command("rematch")
 def rematch_command():
     """Recompute the matches of every public listing (after a bulk import or tuning)."""
-    from exchange.matching.models import MatchJob, MatchJobState
-    from exchange.matching.notices import send_match_notices
-    from exchange.matching.services import match_all_public, run_match_jobs
-
     queued = match_all_public()
     with click.progressbar(length=queued, label="matching", show_pos=True) as bar:
         while True:

@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, select
 from exchange.accounts.models import MatchMailMode, Member
 from exchange.accounts.tokens import make_token, read_token
 from exchange.core.urls import site_url
+from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.mail import queue_mail
 from exchange.matching.models import Match, MatchNotice
@@ -26,8 +27,6 @@ def unsubscribe_token(member: Member) -> str:
 
 def member_from_unsubscribe_token(token: str) -> Member:
     """The member a signed unsubscribe link was made for; DomainError if it is not valid."""
-    from exchange.errors import DomainError
-
     payload = read_token(UNSUBSCRIBE_PURPOSE, token, UNSUBSCRIBE_MAX_AGE)
     member = db.session.get(Member, payload.get("m")) if isinstance(payload, dict) else None
     if member is None or member.email != payload.get("e"):

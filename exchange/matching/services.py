@@ -13,9 +13,11 @@ from exchange.budget import Budget, BudgetSpent
 from exchange.extensions import db
 from exchange.listings.models import Kind, Listing, Revision, Status
 from exchange.matching.matcher import Profile, find_counterparts
-from exchange.matching.models import Match, MatchJob, MatchJobState, MatchNotice
+from exchange.matching.models import Match, MatchJob, MatchJobState, MatchNotice, record_match_job
 from exchange.search import index
+from exchange.search.documents import public_listings
 from exchange.search.models import IndexJob, JobState
+from exchange.search.outbox import confirm_enqueued, unconfirmed_removals
 from exchange.timeutil import utcnow
 
 # a claimed job is the drain's until then; a drain that died leaves it to the next after it
@@ -43,8 +45,6 @@ def index_caught_up(wait: float | None = None) -> bool:
     match job" cannot be told apart by timestamps; any recent backlog counts.)
     Waits (briefly) for tasks already enqueued, since Meilisearch applies one document in
     milliseconds; jobs still pending mean Meilisearch is down or behind."""
-    from exchange.search.outbox import confirm_enqueued
-
     wait = current_app.config["MEILI_TIMEOUT"] if wait is None else wait
     since = utcnow() - INDEX_WAIT_LIMIT
     waiting = select(IndexJob.state, func.max(IndexJob.task_uid)).where(
@@ -110,8 +110,6 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
     of the last drains (none when not even one job fits), and a batch whose searches
     outrun the time is given back. A listing whose searches Meilisearch refuses has its
     job postponed; the rest of its batch is stored."""
-    from exchange.search.outbox import unconfirmed_removals
-
     budget = budget or Budget()
     pace = drain_pace() if budget.bounded else None
     # large batches: pairs within a batch need no reverse searches (matcher.py)
@@ -391,9 +389,6 @@ def record_notices(pairs: list[tuple[int, int]]) -> int:
 
 def match_all_public(batch: int = 200, progress=None) -> int:
     """Queue a match job for every public listing (after a bulk import or a tuning change)."""
-    from exchange.search.documents import public_listings
-    from exchange.matching.models import record_match_job
-
     ids = db.session.scalars(public_listings().with_only_columns(Listing.id)
                              .order_by(Listing.id)).all()
     for start in range(0, len(ids), batch):

@@ -5,11 +5,14 @@ from flask_login import current_user, login_required
 
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
-from exchange.matching import alerts, notices, services
+from exchange.matching import alerts, listeners, notices, services
 from exchange.matching.explain import why_matched
 from exchange.matching.forms import NotificationSettingsForm, SavedSearchForm
+from exchange.search.documents import build_document, listings_by_id
+from exchange.search.hits import hit_from_document
 
 bp = Blueprint("matching", __name__)
+bp.record_once(listeners.connect)  # match jobs and the drain step
 
 
 @bp.app_context_processor
@@ -114,10 +117,9 @@ def delete_saved_search(saved_id):
 
 @bp.route("/api/v1/listings/<int:listing_id>/matches")
 def api_matches(listing_id):
+    # api.views reaches the deals' models, whose mappers need every model loaded: imported
+    # when the route runs, so that importing matching alone configures no mapper half-way
     from exchange.api.views import NotFound, hit_json
-    from exchange.search.documents import build_document, listings_by_id
-    from exchange.search.hits import hit_from_document
-
     found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 63 else []
     if not found or not found[0].is_public:
         raise NotFound(_l("No published listing has this number."), code="not_found")

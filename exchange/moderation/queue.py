@@ -157,3 +157,13 @@ def audit_entries(listing_id=None, actor_id=None, business_id=None, page=1,
         .offset((page - 1) * per_page)
     ).all()
     return entries, total
+
+
+def latest_business_review(business_id: int) -> QueueItem | None:
+    """The business's newest verification item (its member's dashboard shows the outcome)."""
+    return db.session.scalar(
+        select(QueueItem)
+        .where(QueueItem.business_id == business_id, QueueItem.kind == ItemKind.BUSINESS)
+        .order_by(QueueItem.submitted_at.desc(), QueueItem.id.desc())
+        .limit(1)
+    )

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from exchange.accounts.models import Business, Member
 from exchange.core.urls import site_url
@@ -13,6 +13,7 @@ from exchange.extensions import db
 from exchange.listings import lifecycle
 from exchange.listings.models import Listing, Status
 from exchange.mail import queue_mail
+from exchange.moderation.decisions import claimable_by, record_decision
 from exchange.moderation.models import Decision, ItemKind, ItemState, QueueItem, record_audit
 from exchange.search.models import record_index_job
 from exchange.timeutil import utcnow
@@ -62,19 +63,6 @@ def claim_minutes() -> int:
     return int(current_app.config.get("CLAIM_MINUTES", 15))
 
 
-def _claimable_by(moderator_id, now):
-    """The rows a moderator may take: waiting, and free, expired or already theirs."""
-    return and_(
-        QueueItem.state == ItemState.WAITING,
-        or_(
-            QueueItem.claimed_by_id.is_(None),
-            QueueItem.claim_expires_at.is_(None),
-            QueueItem.claim_expires_at <= now,
-            QueueItem.claimed_by_id == moderator_id,
-        ),
-    )
-
-
 def get_item(item_id) -> QueueItem:
     try:
         item_id = int(item_id)
@@ -112,7 +100,7 @@ def claim_item(item_id, moderator_id, now=None) -> QueueItem:
     expires = now + timedelta(minutes=claim_minutes())
     result = db.session.execute(
         update(QueueItem)
-        .where(QueueItem.id == item.id, _claimable_by(moderator_id, now))
+        .where(QueueItem.id == item.id, claimable_by(moderator_id, now))
         .values(claimed_by_id=moderator_id, claim_expires_at=expires)
         .execution_options(synchronize_session=False)
     )
@@ -177,21 +165,13 @@ def _clean_decision(item, decision, reason):
 
 def decide_item(item_id, moderator_id, decision, reason=None, now=None) -> QueueItem:
     """Record a moderator's decision and apply it. The item is marked decided by a
-    conditional UPDATE first: of two moderators deciding at once exactly one row update
-    succeeds (PostgreSQL re-checks the condition after the first one commits); the other
-    gets a Conflict and changes nothing."""
+    conditional UPDATE first (record_decision): of two moderators deciding at once exactly
+    one row update succeeds; the other gets a Conflict and changes nothing."""
     now = now or utcnow()
     item = get_item(item_id)
     decision, reason = _clean_decision(item, decision, reason)
-    result = db.session.execute(
-        update(QueueItem)
-        .where(QueueItem.id == item.id, _claimable_by(moderator_id, now))
-        .values(state=ItemState.DECIDED, decided_by_id=moderator_id, decided_at=now,
-                decision=decision.value, reason=reason,
-                claimed_by_id=moderator_id, claim_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    if record_decision(QueueItem.id == item.id, decision, moderator_id, reason, via="queue",
+                       now=now) != 1:
         raise _refusal(item.id, moderator_id, now)
     db.session.refresh(item)
 

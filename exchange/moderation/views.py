@@ -15,13 +15,14 @@ from exchange.listings.lifecycle import can_transition
 from exchange.listings.markdown import render_markdown
 from exchange.listings.models import Status
 from exchange.moderation import queue as queue_reads
-from exchange.moderation import services
+from exchange.moderation import listeners, services
 from exchange.moderation.diff import revision_diff
 from exchange.moderation.forms import ClaimForm, DecisionForm, RestoreForm, SuspendForm
 from exchange.moderation.models import ItemKind
 from exchange.timeutil import utcnow
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+bp.record_once(listeners.connect)  # queue items, decisions, the dashboard's review
 
 DECIDED_MESSAGES = {
     "approve": lambda: _("Approved. The owner has been notified."),

@@ -1,7 +1,12 @@
 """`flask exchange seed-plans`, `expire-features` and `import-statement`."""
 import click
 
+from exchange.effects import drain
+from exchange.errors import DomainError
 from exchange.extensions import db
+from exchange.payments.plans import ensure_default_plans
+from exchange.payments.services import expire_features
+from exchange.payments.statement import import_statement
 
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("payments")
@@ -10,8 +15,6 @@ commands = click.Group("payments")
 @commands.command("seed-plans")
 def seed_plans():
     """Create the default featuring plans (7 and 30 days) if there are no plans yet."""
-    from exchange.payments.plans import ensure_default_plans
-
     created = ensure_default_plans()
     db.session.commit()
     click.echo(f"created {created} plan(s)" if created else "plans already exist")
@@ -20,9 +23,6 @@ def seed_plans():
 @commands.command("expire-features")
 def expire_features_command():
     """Re-index listings whose paid feature has ended (safe to re-run; part of `tick`)."""
-    from exchange.effects import drain
-    from exchange.payments.services import expire_features
-
     ended = expire_features()
     db.session.commit()
     drain()
@@ -34,10 +34,6 @@ def expire_features_command():
 def import_statement_command(path):
     """Record the credits of a bank statement (CSV or XLSX); re-running it changes nothing."""
     from pathlib import Path
-
-    from exchange.effects import drain
-    from exchange.errors import DomainError
-    from exchange.payments.statement import import_statement
 
     try:
         result = import_statement(path, Path(path).read_bytes(), None)

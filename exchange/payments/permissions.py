@@ -3,13 +3,13 @@ from flask import current_app
 
 from exchange.accounts.permissions import belongs_to, can_administer, can_post
 from exchange.payments.models import Provider
+from exchange.payments.vietqr import receiving_account
 
 
 def provider_enabled(provider: str) -> bool:
     if provider == Provider.STRIPE:
         return bool(current_app.config.get("STRIPE_SECRET_KEY"))
     if provider == Provider.VIETQR:
-        from exchange.payments.vietqr import receiving_account
         return receiving_account() is not None
     return False
 

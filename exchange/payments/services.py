@@ -11,10 +11,12 @@ from exchange.core.urls import site_url
 from exchange.errors import DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.listings.models import Listing
+from exchange.mail import queue_mail
 from exchange.payments.models import (CURRENCY, Order, OrderStatus, Plan, ProcessedEvent,
                                       Provider, Receipt)
 from exchange.payments.permissions import can_feature, payments_enabled, provider_enabled
 from exchange.payments.plans import plan_for_sale
+from exchange.payments.vietqr import new_reference
 from exchange.search.models import record_index_job
 from exchange.timeutil import utcnow
 
@@ -76,7 +78,6 @@ def _new_order(listing: Listing, member, plan: Plan | str, provider: Provider, *
 
 def create_transfer_order(listing: Listing, member, plan: Plan | str) -> Order:
     """A pending order paid by bank transfer: a fresh reference, open for VIETQR_ORDER_HOURS."""
-    from exchange.payments.vietqr import new_reference
     hours = current_app.config["VIETQR_ORDER_HOURS"]
     for _attempt in range(5):  # 36^7 references: a clash is rare, and retried
         try:
@@ -257,7 +258,6 @@ def _notify(order: Order, template: str, subject) -> None:
     member = order.member
     if member is None or not member.email:
         return
-    from exchange.mail import queue_mail
     queue_mail(member.email, subject, template, dedupe_key=f"{template}-{order.id}",
                locale=getattr(member, "locale", None) or "vi", order=order, member=member,
                title=order.listing.approved_revision.title if order.listing.approved_revision

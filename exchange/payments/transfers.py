@@ -16,6 +16,7 @@ from exchange.extensions import db
 from exchange.payments.models import (NEEDS_REVIEW, BankTransfer, Order, OrderStatus,
                                       TransferOutcome)
 from exchange.payments.services import fulfil_order
+from exchange.payments.vietqr import find_reference
 from exchange.timeutil import utcnow
 
 SOURCES = ("webhook", "statement", "manual")
@@ -78,7 +79,6 @@ def record_transfer(credit: Credit, *, source: str, order: Order | None = None,
 
 
 def _match(transfer: BankTransfer) -> Order | None:
-    from exchange.payments.vietqr import find_reference
     found = find_reference(transfer.description)
     if found is None:
         transfer.outcome = TransferOutcome.UNRELATED

@@ -3,6 +3,11 @@ import time
 
 import click
 
+from exchange.search.index import SearchUnavailable
+from exchange.search.outbox import refresh_lapsed_featuring, sync
+from exchange.search.rebuild import count_public, reindex
+from exchange.search.verify import verify_index
+
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("search")
 
@@ -12,8 +17,6 @@ commands = click.Group("search")
               help="Seconds to keep retrying before reporting what is left.")
 def sync_index(timeout):
     """Push pending index jobs until Meilisearch confirms them (safe to re-run)."""
-    from exchange.search.outbox import refresh_lapsed_featuring, sync
-
     refresh_lapsed_featuring()
     left = sync(timeout=timeout)
     if any(left.values()):
@@ -27,9 +30,6 @@ def sync_index(timeout):
 @click.option("--batch-size", default=5000, show_default=True)
 def reindex_command(batch_size):
     """Rebuild the listings index from the database and swap it in atomically."""
-    from exchange.search.index import SearchUnavailable
-    from exchange.search.rebuild import count_public, reindex
-
     total = count_public()
     started = time.monotonic()
     with click.progressbar(length=total, label="indexing", show_pos=True,
@@ -67,10 +67,6 @@ def verify_index_command(dry_run, timeout):
     Exit status: 0 index and database agree, or the differences were repaired; 4 with
     --dry-run when they differ; 1 Meilisearch does not answer.
     """
-    from exchange.search.index import SearchUnavailable
-    from exchange.search.outbox import sync
-    from exchange.search.verify import verify_index
-
     try:
         report = verify_index(fix=not dry_run)
     except SearchUnavailable as exc:

@@ -7,8 +7,9 @@ import orjson
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
+from exchange.accounts.models import Business
 from exchange.extensions import db
-from exchange.listings.models import Listing, Revision, Status
+from exchange.listings.models import Listing, Revision, RevisionFile, Status
 from exchange.search.names import province_names, split_business_name
 from exchange.timeutil import utcnow
 
@@ -117,9 +118,6 @@ _REVISION_COLUMNS = (
 def public_documents(ids) -> list[dict]:
     """Documents of the public listings among `ids`, read with plain rows: a rebuild of a
     large catalogue spends its time here, and ORM objects cost several times more."""
-    from exchange.accounts.models import Business
-    from exchange.listings.models import RevisionFile
-
     now = utcnow()
     rows = db.session.execute(
         select(Listing.id, Listing.kind, Listing.business_id, Listing.published_at,

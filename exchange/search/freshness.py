@@ -16,6 +16,9 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from exchange.extensions import db
+from exchange.matching.models import MatchJob, MatchJobState
+from exchange.search.models import IndexJob, JobState
+from exchange.search.outbox import unconfirmed_removals
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,6 @@ def _holder(app) -> _Holder:
 
 
 def _look() -> PublicState:
-    from exchange.matching.models import MatchJob, MatchJobState
-    from exchange.search.models import IndexJob, JobState
-    from exchange.search.outbox import unconfirmed_removals
-
     open_index = (select(func.count()).select_from(IndexJob)
                   .where(IndexJob.state.in_((JobState.PENDING, JobState.ENQUEUED)))
                   .scalar_subquery())

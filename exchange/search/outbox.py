@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select, update
 
 from exchange.extensions import db
+from exchange.listings.models import Listing, Status
 from exchange.search import index
 from exchange.search.documents import public_documents
 from exchange.search.models import IndexJob, JobState, record_index_job
@@ -257,7 +258,6 @@ def refresh_lapsed_featuring() -> int:
 @functools.cache
 def _unconfirmed_removals_statement():
     # built once: constructing the join costs more than running it on every search
-    from exchange.listings.models import Listing, Status
     return (
         select(IndexJob.listing_id).distinct()
         .join(Listing, Listing.id == IndexJob.listing_id)

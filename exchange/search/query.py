@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from exchange import taxonomy
 from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
+from exchange.listings.rules import MAX_VND
 from exchange.search.names import query_words
 from exchange.timeutil import utcnow
 
@@ -14,7 +15,7 @@ PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_QUERY_LENGTH = 200
-MAX_PRICE = 10 ** 15
+MAX_PRICE = MAX_VND  # no listing carries more (listings.rules); the API documents it
 MAX_VALUES = 20
 MAX_ID = 2**31 - 1  # ids are 32-bit columns on PostgreSQL
 SORTS = {

@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 from exchange import taxonomy
 from exchange.core.pagecache import note_shown, public_page
 from exchange.core.urls import site_url
+from exchange.search import listeners
 from exchange.search.feeds import atom_feed, feed_query
 from exchange.search.query import (FACETS, MAX_QUERY_LENGTH, SORTS, QueryError, SearchQuery,
                                    _clean_text, parse_query)
@@ -17,6 +18,7 @@ from exchange.search.suggest import suggest_titles
 from exchange.search.tabs import TABS
 
 bp = Blueprint("search", __name__)
+bp.record_once(listeners.connect)  # index jobs, the drain step, the page cache's state
 
 
 def _render(query_args, heading=None, category=None):

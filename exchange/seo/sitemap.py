@@ -14,6 +14,7 @@ from xml.sax.saxutils import escape
 from flask import current_app
 from sqlalchemy import select
 
+from exchange.core.urls import site_url
 from exchange.extensions import db
 
 MAX_URLS = 50_000  # the sitemap protocol's limit per file
@@ -79,7 +80,6 @@ def address_of(endpoint: str, argument: str) -> Callable[[int], str]:
     """id -> the page's address on SITE_URL, for `endpoint` taking one id `argument`. The
     router builds the address once (with a stand-in id); a sitemap file of 50,000 pages
     then costs string formatting, not 50,000 route builds."""
-    from exchange.core.urls import site_url
     head, _, tail = site_url(endpoint, **{argument: _SENTINEL}).rpartition(str(_SENTINEL))
     return lambda row_id: f"{head}{int(row_id)}{tail}"
 

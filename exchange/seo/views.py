@@ -1,8 +1,10 @@
 """/robots.txt, /sitemap.xml (an index) and its chunked sitemaps."""
 from flask import Blueprint, Response, abort, stream_with_context
 
+from exchange.core.jsonld import json_ld
 from exchange.core.urls import site_url
-from exchange.seo import sitemap
+from exchange.seo import sitemap, structured
+from exchange.seo.links import page_links
 from exchange.seo.sections import register_core_sections
 
 bp = Blueprint("seo", __name__)
@@ -22,9 +24,6 @@ def _sections(_state):
 
 @bp.app_context_processor
 def seo_helpers():
-    from exchange.core.jsonld import json_ld
-    from exchange.seo import structured
-    from exchange.seo.links import page_links
     return {"seo_links": page_links, "json_ld": json_ld, "structured": structured}
 
 

@@ -10,7 +10,9 @@ from exchange.accounts.models import Member
 from exchange.extensions import db
 from exchange.listings.forms import local_zone
 from exchange.listings.models import Status
-from exchange.transfer.csv_format import COLUMNS, FormatError
+from exchange.transfer.csv_format import COLUMNS, FormatError, checked_tax_code
+from exchange.transfer.exporter import iter_records, write_csv
+from exchange.transfer.importer import Importer, RejectsWriter
 
 # create_app() adds these to `flask exchange …` (exchange/cli.py); the names stay flat
 commands = click.Group("transfer")
@@ -81,9 +83,6 @@ def import_listings_command(path, status, moderator_email, dry_run, rejects_path
     Exit status: 0 done (rejected rows are in the report), 1 the file cannot be read,
     2 bad options, 3 done but index jobs still wait in the outbox.
     """
-    from exchange.transfer.csv_format import checked_tax_code
-    from exchange.transfer.importer import Importer, RejectsWriter
-
     allowed_businesses = set()
     for raw in allowed:
         if not (tax_code := checked_tax_code(raw)):
@@ -199,8 +198,6 @@ def _echo_existing_businesses(report, dry_run, shown=20) -> None:
               help="Only listings created or changed on or after this date (YYYY-MM-DD).")
 def export_listings_command(path, statuses, since):
     """Export listings to CSV in the import format ("-" writes to standard output)."""
-    from exchange.transfer.exporter import iter_records, write_csv
-
     since_at = datetime.combine(since.date(), time.min, tzinfo=local_zone()) if since else None
     if path == "-":
         write_csv(click.get_text_stream("stdout"), iter_records(statuses, since_at))

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale
 from stdnum.vn import mst
 
 from exchange import taxonomy
-from exchange.listings.forms import (_MONEY_NOISE, MAX_VND, add_months, default_expiry,
-                                     end_of_day, local_today)
+from exchange.listings import rules
 from exchange.listings.models import Kind
+from exchange.listings.rules import (DESCRIPTION_MAX, SUMMARY_MAX, TITLE_MAX, TITLE_MIN,
+                                     RuleError, default_expiry, end_of_day)
 
 # the order export writes; import reads them by name, in any order
 COLUMNS = (
@@ -25,7 +27,6 @@ REQUIRED_COLUMNS = (
     "external_id", "kind", "title", "category", "sector", "province", "business_tax_code",
 )
 LIST_SEPARATOR = ";"
-TITLE_MIN, TITLE_MAX, SUMMARY_MAX, DESCRIPTION_MAX = 5, 200, 300, 20000
 EXTERNAL_ID_MAX = 100
 # a cell starting with one of these is a formula to a spreadsheet; export quotes it with "'"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -196,17 +197,21 @@ def _single_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def parse_money(text: str) -> int | None:
-    """VND as digits, with the separators people type (1.500.000, 1 500 000, 1500000 ₫)."""
-    digits = _MONEY_NOISE.sub("", text)
-    if not digits:
-        return None
-    if not digits.isdigit():
-        raise ValueError("not a number: write the amount in VND with digits only")
-    amount = int(digits)
-    if amount > MAX_VND:
-        raise ValueError("amount too large")
-    return amount
+# the report's own wording for these refusals, kept as operators have always read it;
+# every other refusal of the content rules is reported in the rule's words, in English
+REPORT_WORDING = {
+    "not_a_number": "not a number: write the amount in VND with digits only",
+    "in_the_past": "expiry date in the past",
+    "unit_missing": "unit missing for the quantity",
+}
+
+
+def report_reason(error: RuleError) -> str:
+    """Why a content rule refused a cell, as the rejects report says it."""
+    if error.code in REPORT_WORDING:
+        return REPORT_WORDING[error.code]
+    with force_locale("en"):
+        return str(error.message)
 
 
 def parse_date(text: str) -> date | None:
@@ -231,17 +236,6 @@ def parse_bool(text: str) -> bool | None:
 
 def split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(LIST_SEPARATOR) if part.strip()]
-
-
-def keyword_list(text: str) -> list[str]:
-    """Like the listing form: trimmed, de-duplicated, at most 20 words of 50 characters."""
-    seen, words = set(), []
-    for word in split_list(text):
-        word = _single_line(word)[:50]
-        if word.lower() not in seen:
-            seen.add(word.lower())
-            words.append(word)
-    return words[:20]
 
 
 def _summary_from(description: str, title: str) -> str:
@@ -329,9 +323,12 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
     amounts = {}
     for name in ("price_vnd", "budget_min_vnd"):
         try:
-            amounts[name] = parse_money(_text(cells, name))
-        except ValueError as exc:
-            errors.append(RowError(name, f"price {exc}" if name == "price_vnd" else str(exc)))
+            amounts[name] = rules.parse_money(_text(cells, name))
+        except RuleError as error:
+            reason = report_reason(error)
+            if name == "price_vnd" and error.code == "not_a_number":
+                reason = f"price {reason}"
+            errors.append(RowError(name, reason))
             amounts[name] = None
     try:
         negotiable = parse_bool(_text(cells, "price_negotiable"))
@@ -339,10 +336,14 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
         errors.append(RowError("price_negotiable", str(exc)))
         negotiable = None
 
-    trl = _whole_number(cells, errors, "trl", 1, 9)
-    quantity = _whole_number(cells, errors, "quantity", 1, 1_000_000_000)
-    if quantity and not unit and not any(e.column == "unit" for e in errors):
-        errors.append(RowError("unit", "unit missing for the quantity"))
+    trl = _whole_number(cells, errors, "trl", rules.TRL_MIN, rules.TRL_MAX)
+    quantity = _whole_number(cells, errors, "quantity", rules.QUANTITY_MIN,
+                             rules.QUANTITY_MAX)
+    if not any(e.column == "unit" for e in errors):
+        try:
+            rules.check_unit(quantity, unit)
+        except RuleError as error:
+            errors.append(RowError("unit", report_reason(error)))
 
     expires_at = None
     try:
@@ -351,10 +352,10 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
         errors.append(RowError("expires_at", str(exc)))
     else:
         if expiry is not None:
-            if expiry < local_today():
-                errors.append(RowError("expires_at", "expiry date in the past"))
-            elif expiry > add_months(local_today(), 24):
-                errors.append(RowError("expires_at", "a listing runs at most 24 months"))
+            try:
+                rules.check_expiry(expiry, category)
+            except RuleError as error:
+                errors.append(RowError("expires_at", report_reason(error)))
             else:
                 expires_at = end_of_day(expiry)
 
@@ -378,9 +379,12 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
 
     is_offer = kind == Kind.OFFER
     price, budget_min = amounts["price_vnd"], amounts["budget_min_vnd"]
-    if not is_offer and budget_min is not None and price is not None and budget_min > price:
-        return RejectedRow(line, [RowError("budget_min_vnd", "budget_min_vnd above price_vnd "
-                                                              "(the upper budget)")], cells)
+    if not is_offer:
+        # a request's price_vnd is the upper end of its budget
+        try:
+            rules.check_budget(budget_min, price)
+        except RuleError as error:
+            return RejectedRow(line, [RowError("budget_min_vnd", report_reason(error))], cells)
     has_amount = price is not None or (not is_offer and budget_min is not None)
     content = {
         "title": title,
@@ -399,7 +403,7 @@ def validate_row(line: int, cells: dict) -> ListingRow | RejectedRow:
         "price_negotiable": (not has_amount) if negotiable is None else negotiable,
         "quantity": quantity,
         "unit": unit,
-        "keywords": keyword_list(_text(cells, "keywords")),
+        "keywords": rules.keyword_list(split_list(_text(cells, "keywords"))),
     }
     if expires_at is not None:
         content["expires_at"] = expires_at

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from exchange.accounts.models import Business, Member
 from exchange.accounts.tokens import make_token
+from exchange.core.audit import AuditEntry, record_audit
 from exchange.core.urls import site_endpoint, site_url
 from exchange.dbstats import analyze
 from exchange.core.messages import lazy_message
@@ -19,9 +20,11 @@ from exchange.listings import lifecycle
 from exchange.listings.forms import local_zone
 from exchange.listings.models import Listing, RevisionStatus, Status
 from exchange.mail import OutboxMail, queue_mail
-from exchange.moderation.models import AuditEntry, ItemState, QueueItem, record_audit
+from exchange.moderation.decisions import record_decision
+from exchange.moderation.models import Decision, ItemState, QueueItem
 from exchange.moderation.services import enqueue_business
-from exchange.timeutil import utcnow
+from exchange.search.index import search_health
+from exchange.search.outbox import backlog, push_pending, sync
 from exchange.transfer.csv_format import (ListingRow, RejectedRow, RowError, new_listing_expiry,
                                           read_rows, safe_cell, validate_row)
 
@@ -185,8 +188,6 @@ class Importer:
         CPU meanwhile. Then wait until it has confirmed them, at most `index_wait` seconds
         (IMPORT_INDEX_TIMEOUT) and not at all while Meilisearch does not answer: the jobs
         wait in the outbox for `tick` or `sync-index`, the database part is done."""
-        from exchange.search.index import search_health
-        from exchange.search.outbox import backlog, push_pending, sync
         if not search_health():
             self.report.index_unreachable = True
             self.report.index = backlog()
@@ -362,13 +363,8 @@ class Importer:
         made = lifecycle.submit_new_many(entries, actor_id=self.moderator_id, approve=approve)
         if not approve or not made:
             return
-        now = utcnow()
-        items = QueueItem.__table__
-        db.session.execute(
-            update(items).where(items.c.id == bindparam("item")).values(
-                state=ItemState.DECIDED, decision="approve", decided_by_id=self.moderator_id,
-                decided_at=now),
-            [{"item": m["queue_item_id"]} for m in made])
+        record_decision(QueueItem.id.in_([m["queue_item_id"] for m in made]),
+                        Decision.APPROVE, self.moderator_id, via="import")
         db.session.execute(insert(AuditEntry.__table__), [
             {"action": "import_decision", "actor_id": self.moderator_id,
              "listing_id": m["listing_id"], "business_id": m["business_id"],
@@ -413,11 +409,10 @@ class Importer:
     def _approve(self, listing, item, row) -> None:
         """Publish as reviewed by the moderator who runs the import, recorded as such."""
         revision = listing.latest_revision
-        lifecycle.approve_revision(revision)
-        now = utcnow()
         if item is not None:
-            item.state, item.decision = ItemState.DECIDED, "approve"
-            item.decided_by_id, item.decided_at = self.moderator_id, now
+            record_decision(QueueItem.id == item.id, Decision.APPROVE, self.moderator_id,
+                            via="import")
+        lifecycle.approve_revision(revision)
         record_audit("import_decision", actor_id=self.moderator_id, listing_id=listing.id,
                      business_id=listing.business_id,
                      queue_item_id=item.id if item is not None else None,
