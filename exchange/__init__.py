@@ -123,6 +123,8 @@ def create_app(config=None, **overrides):
 
     from exchange.core.http import register_http
     register_http(app)
+    from exchange.core.unitofwork import register_unit_of_work
+    register_unit_of_work(app)
 
     from exchange.core.pagecache import PageCache
     app.wsgi_app = PageCache(app, app.wsgi_app)
