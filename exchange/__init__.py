@@ -130,6 +130,8 @@ def create_app(config=None, **overrides):
         transfer_commands, backup_commands, content_commands]))
 
     register_http(app)
+    from exchange.core.unitofwork import register_unit_of_work
+    register_unit_of_work(app)
 
     app.wsgi_app = PageCache(app, app.wsgi_app)
 

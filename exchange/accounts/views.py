@@ -42,7 +42,6 @@ def register():
             field = form.tax_code if exc.code == "tax_code_taken" else form.email
             field.errors = [*field.errors, exc.message]
         else:
-            db.session.commit()
             # the same answer whether the address was new or already had an account (its
             # owner is told by mail): nobody is signed in here, so the page does not reveal
             # which addresses are registered
@@ -59,7 +58,6 @@ def verify(token):
         member = services.verify_email(token)
     except DomainError as exc:
         return render_template("accounts/link_problem.html", message=exc.message), 400
-    db.session.commit()
     flash(_("Thank you, your email address is confirmed."), "success")
     if current_user.is_authenticated and current_user.id == member.id:
         return redirect(url_for("accounts.dashboard"))
@@ -74,7 +72,6 @@ def resend_verification():
     form = ResendVerificationForm()
     if form.validate_on_submit() and not current_user.is_email_verified:
         services.send_verification(current_user)
-        db.session.commit()
         flash(message(_("We sent a new confirmation link to %(email)s."),
                       email=current_user.email), "info")
     return redirect(url_for("accounts.dashboard"))
@@ -125,7 +122,6 @@ def _end_sessions():
     rather than leave a copied cookie working for the rest of its lifetime."""
     if current_user.is_authenticated:
         services.end_all_sessions(current_user)
-        db.session.commit()
     logout_user()
 
 
@@ -136,7 +132,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         flash(_("If an account exists for this email, a reset link is on its way."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
@@ -151,7 +146,6 @@ def reset_password(token):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)
-        db.session.commit()
         logout_user()
         flash(_("Your password has been changed. Please sign in."), "success")
         return redirect(url_for("accounts.login"))
@@ -175,7 +169,6 @@ def invite():
             db.session.rollback()
             form.email.errors = [*form.email.errors, exc.message]
         else:
-            db.session.commit()
             flash(message(_("Invitation sent to %(email)s."), email=form.email.data), "success")
             return redirect(url_for("accounts.dashboard"))
     return render_template("accounts/invite.html", form=form)
@@ -190,7 +183,6 @@ def accept_invite(token):
     form = AcceptInviteForm()
     if form.validate_on_submit():
         member = services.accept_invitation(token, form.full_name.data, form.password.data)
-        db.session.commit()
         logout_user()
         login_user(member)
         flash(message(_("Welcome to %(name)s!"), name=invitation["business"].name), "success")

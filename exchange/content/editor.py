@@ -48,7 +48,6 @@ def _save_article(form, article):
         with files.stored(prepared) as rows:
             article = services.save_article(article, form.values(), current_user.id,
                                             cover_sha256=rows[0].sha256 if rows else None)
-            db.session.commit()
     except DomainError as error:
         flash(str(error.message), "error")
         return None
@@ -88,7 +87,6 @@ def _save_event(form, event):
     try:
         event = services.save_event(event, form.values(), current_user.id,
                                     listing_ids=form.listing_id_list())
-        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -132,7 +130,6 @@ def _publish(item, back):
         return redirect(back)
     at = to_utc(form.publish_at.data)
     services.publish(item, at)
-    db.session.commit()
     if at is not None and at > utcnow():
         flash(_("Scheduled. It appears on the site at the time you chose."), "success")
     else:
@@ -144,7 +141,6 @@ def _archive(item, back):
     if not ActionForm().validate_on_submit():
         abort(400)
     services.archive(item)
-    db.session.commit()
     flash(_("Archived: it is no longer shown on the site."), "success")
     return redirect(back)
 

@@ -150,7 +150,6 @@ def register(event_id):
     try:
         take_place(item, form.name.data, form.email.data, form.organisation.data or "",
                    locale=_locale())
-        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")

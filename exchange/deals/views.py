@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.permissions import moderator_required
+from exchange.core.unitofwork import attempt
 from exchange.deals import permissions, proposals, services, trust
 from exchange.deals.forms import (ActionForm, ConfirmDealForm, DealForm, DeclineForm,
                                   DisputeForm, MessageForm, OfflineDealForm, ProposalForm,
@@ -73,19 +74,6 @@ def _deal(deal_id) -> Deal:
     return deal
 
 
-def _run(operation, *args, done: str, **kwargs) -> bool:
-    """One service call in the request's unit of work; a refusal is flashed."""
-    try:
-        result = operation(*args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return False
-    db.session.commit()
-    flash(done, "success")
-    return result if result is not None else True
-
-
 # --- the proposer ---
 
 @bp.route("/listings/<int:listing_id>/proposals/new", methods=["GET", "POST"])
@@ -104,7 +92,6 @@ def propose(listing_id):
         try:
             with stored(form.prepared_pdfs) as rows:
                 proposal = proposals.submit_proposal(current_user, listing, form.details(), rows)
-                db.session.commit()
         except DomainError as error:
             flash(str(error.message), "error")
         else:
@@ -132,7 +119,6 @@ def revise(proposal_id):
             with stored(form.prepared_pdfs) as rows:
                 proposals.revise_proposal(current_user, proposal, form.details(), rows,
                                           form.remove_files.data)
-                db.session.commit()
         except DomainError as error:
             flash(str(error.message), "error")
         else:
@@ -147,9 +133,9 @@ def revise(proposal_id):
 def withdraw(proposal_id):
     proposal = _proposal(proposal_id)
     if ActionForm().validate_on_submit():
-        _run(proposals.withdraw_proposal, current_user, proposal,
-             done=_("Your proposal was withdrawn. You can send it again while the request "
-                    "is open."))
+        attempt(proposals.withdraw_proposal, current_user, proposal,
+               done=_("Your proposal was withdrawn. You can send it again while the request "
+                      "is open."))
     return redirect(url_for("deals.proposal", proposal_id=proposal_id))
 
 
@@ -161,8 +147,9 @@ def proposal(proposal_id):
     proposal = _proposal(proposal_id)
     form = MessageForm()
     if request.method == "POST":
-        if form.validate_on_submit() and _run(proposals.post_message, current_user, proposal,
-                                              form.message.data, done=_("Your message was sent.")):
+        if form.validate_on_submit() and attempt(proposals.post_message, current_user, proposal,
+                                                 form.message.data,
+                                                 done=_("Your message was sent.")):
             return redirect(url_for("deals.proposal", proposal_id=proposal_id, _anchor="thread"))
         proposal = _proposal(proposal_id)
     is_open = proposals.is_open(proposal.request)
@@ -212,7 +199,7 @@ def compare(listing_id):
 
 def _decision(proposal_id, operation, done, *args):
     proposal = _proposal(proposal_id)
-    _run(operation, current_user, proposal, *args, done=done)
+    attempt(operation, current_user, proposal, *args, done=done)
     return redirect(url_for("deals.compare", listing_id=proposal.request_id,
                             _anchor=f"proposal-{proposal.id}"))
 
@@ -254,9 +241,9 @@ def close(listing_id):
     if not permissions.is_requester(current_user, listing):
         abort(403)
     if ActionForm().validate_on_submit():
-        _run(proposals.close_request, listing, actor=current_user,
-             done=_("The request takes no more proposals; every business that answered is "
-                    "told."))
+        attempt(proposals.close_request, listing, actor=current_user,
+               done=_("The request takes no more proposals; every business that answered is "
+                      "told."))
     return redirect(url_for("deals.compare", listing_id=listing_id))
 
 
@@ -283,12 +270,12 @@ def _record(form_listings, source_kwargs, back_url, title):
     if request.method == "GET":
         form.listing_ids.data = [x.id for x in form_listings]
     if form.validate_on_submit():
-        deal = _run(services.record_deal, current_user, **source_kwargs, kind=form.kind.data,
-                    value_vnd=form.value_vnd, concluded_on=form.concluded_on.data,
-                    listing_ids=form.listing_ids.data, story=form.story.data,
-                    story_public=form.story_public.data,
-                    done=_("The deal was recorded. It counts once the other business "
-                           "confirms it."))
+        deal = attempt(services.record_deal, current_user, **source_kwargs, kind=form.kind.data,
+                      value_vnd=form.value_vnd, concluded_on=form.concluded_on.data,
+                      listing_ids=form.listing_ids.data, story=form.story.data,
+                      story_public=form.story_public.data,
+                      done=_("The deal was recorded. It counts once the other business "
+                             "confirms it."))
         if deal:
             return redirect(url_for("deals.deal", deal_id=deal.id))
     return render_template("deals/record.html", form=form, back_url=back_url,
@@ -340,8 +327,8 @@ def confirm(deal_id):
     deal = _deal(deal_id)
     form = ConfirmDealForm()
     if form.validate_on_submit():
-        _run(services.confirm_deal, current_user, deal, form.story_public.data,
-             done=_("Thank you: the deal is confirmed and now counts."))
+        attempt(services.confirm_deal, current_user, deal, form.story_public.data,
+               done=_("Thank you: the deal is confirmed and now counts."))
     return redirect(url_for("deals.deal", deal_id=deal_id))
 
 
@@ -351,8 +338,8 @@ def dispute(deal_id):
     deal = _deal(deal_id)
     form = DisputeForm()
     if form.validate_on_submit():
-        _run(services.dispute_deal, current_user, deal, form.reason.data,
-             done=_("The record is marked as disputed; it does not count."))
+        attempt(services.dispute_deal, current_user, deal, form.reason.data,
+               done=_("The record is marked as disputed; it does not count."))
     else:
         flash(_("Say what is wrong with this record."), "error")
     return redirect(url_for("deals.deal", deal_id=deal_id))
@@ -378,12 +365,12 @@ def staff_deals():
 def record_offline():
     form = OfflineDealForm()
     if form.validate_on_submit():
-        deal = _run(services.record_offline, current_user,
-                    recorder_tax_code=form.recorder_tax_code.data,
-                    counterpart_tax_code=form.counterpart_tax_code.data, kind=form.kind.data,
-                    value_vnd=form.value_vnd, concluded_on=form.concluded_on.data,
-                    source=form.source.data, listing_ids=form.parsed_listing_ids,
-                    story=form.story.data, done=_("The deal was recorded and counts."))
+        deal = attempt(services.record_offline, current_user,
+                      recorder_tax_code=form.recorder_tax_code.data,
+                      counterpart_tax_code=form.counterpart_tax_code.data, kind=form.kind.data,
+                      value_vnd=form.value_vnd, concluded_on=form.concluded_on.data,
+                      source=form.source.data, listing_ids=form.parsed_listing_ids,
+                      story=form.story.data, done=_("The deal was recorded and counts."))
         if deal:
             return redirect(url_for("deals.deal", deal_id=deal.id))
     return render_template("deals/record_offline.html", form=form), \

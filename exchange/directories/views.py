@@ -7,6 +7,7 @@ from exchange import taxonomy
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
 from exchange.accounts.permissions import moderator_required
 from exchange.core.pagecache import public_page
+from exchange.core.unitofwork import attempt
 from exchange.directories import queries, services
 from exchange.directories.forms import ExpertForm, ReviewForm, ServiceRequestForm, StaffExpertForm
 from exchange.directories.models import SERVICES, Expert
@@ -123,7 +124,6 @@ def request_service(expert_id):
                 flash(exc.message, "warning")
                 return redirect(url_for("inquiries.thread", thread_id=existing.id))
         return _expert_page(entry, form, error=exc.message, status=exc.status_code)
-    db.session.commit()
     flash(_("Your request was sent. You will find the answer in your inquiries."), "success")
     return redirect(url_for("inquiries.thread", thread_id=thread.id))
 
@@ -147,7 +147,6 @@ def register():
             db.session.rollback()
             error = exc.message
         else:
-            db.session.commit()
             flash(_("The entry is in the directory.") if staff else
                   _("Thank you. Your entry is public once a moderator has reviewed it."),
                   "success")
@@ -176,7 +175,6 @@ def edit(expert_id):
             db.session.rollback()
             error = exc.message
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("directories.expert", expert_id=entry.id))
     return render_template("directories/expert_form.html", form=form, expert=entry,
@@ -200,14 +198,7 @@ def review(expert_id):
     if not form.validate_on_submit():
         flash(_("Choose a decision."), "error")
         return redirect(url_for("directories.review_list"))
-    try:
-        services.review_expert(current_user, entry, form.decision.data == "approve",
-                               form.reason.data or "")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Decision saved."), "success")
+    attempt(services.review_expert, current_user, entry, form.decision.data == "approve",
+            form.reason.data or "", done=_("Decision saved."))
     return redirect(url_for("directories.review_list"))
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.permissions import belongs_to, can_post
+from exchange.core.unitofwork import attempt
 from exchange.disclosure import services, visibility
 from exchange.disclosure.agreement import DEFAULT_TEMPLATE, agreement_for, text_version
 from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm, RefuseForm,
@@ -58,7 +59,6 @@ def request_access(listing_id):
                 services.request_access(current_user, listing, form.statement.data,
                                         accepted_version=form.agreement_version.data or None,
                                         ip_address=request.remote_addr or "")
-                db.session.commit()
             except DomainError as error:
                 db.session.rollback()
                 flash(str(error.message), "error")
@@ -103,17 +103,8 @@ def _decision(request_id, step, done, form=None):
         for errors in form.errors.values():
             flash(str(errors[0]), "error")
         return redirect(url_for("disclosure.owner_requests"))
-    try:
-        if form is None:
-            step(current_user, access)
-        else:
-            step(current_user, access, form.reason.data)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(done, "success")
+    reason = () if form is None else (form.reason.data,)
+    attempt(step, current_user, access, *reason, done=done)
     return redirect(url_for("disclosure.owner_requests"))
 
 
@@ -145,7 +136,6 @@ def business_agreement():
     form = BusinessAgreementForm(data={"agreement_text": business.agreement_text or ""})
     if form.validate_on_submit():
         services.set_business_agreement(business, form.agreement_text.data)
-        db.session.commit()
         flash(_("Your confidentiality agreement was saved."), "success")
         return redirect(url_for("disclosure.business_agreement"))
     return render_template("disclosure/agreement.html", form=form, template=DEFAULT_TEMPLATE)

@@ -30,7 +30,6 @@ def renew(token):
                                revision=listing.approved_revision,
                                new_expiry=lifecycle.renewed_expiry(listing))
     renewed = lifecycle.renew(listing, member.id)
-    db.session.commit()
     return render_template("expiry/renewed.html", error=None, listing=listing,
                            renewed=renewed, revision=listing.approved_revision)
 
@@ -48,7 +47,6 @@ def admin_lifetimes():
             flash(exc.message, "error")
             status = 400
         else:
-            db.session.commit()
             if changed:
                 flash(_("Saved. New listings and renewals in this category use it; "
                         "listings already published keep their expiry date."), "success")

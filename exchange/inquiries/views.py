@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
 from exchange.accounts.permissions import moderator_required
+from exchange.core.unitofwork import attempt
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -98,7 +99,6 @@ def inquire(listing_id):
                     flash(exc.message, "warning")
                     return redirect(url_for("inquiries.thread", thread_id=existing.id))
         else:
-            db.session.commit()
             flash(_("Your inquiry was sent. You will find the answer here and on your account "
                     "page."), "success")
             return redirect(url_for("inquiries.thread", thread_id=thread.id))
@@ -127,7 +127,6 @@ def mail_settings():
     form = MailSettingForm()
     if form.validate_on_submit():
         notifications.set_mail_preference(current_user, form.notify_by_email.data)
-        db.session.commit()
         flash(_("Your mail settings were saved."), "success")
     return redirect(url_for("inquiries.inbox"))
 
@@ -151,7 +150,6 @@ def thread(thread_id):
     form = ReplyForm()
     if request.method == "GET":
         services.mark_read(current_user, thread)
-        db.session.commit()
         return _render_thread(thread, form)
     if not form.validate_on_submit():
         return _render_thread(thread, form, 400)
@@ -162,7 +160,6 @@ def thread(thread_id):
         db.session.rollback()
         form.message.errors = [*form.message.errors, exc.message]
         return _render_thread(_my_thread(thread_id), form, exc.status_code, exc.message)
-    db.session.commit()
     flash(_("Your message was sent."), "success")
     return redirect(url_for("inquiries.thread", thread_id=thread_id, _anchor="latest"))
 
@@ -171,7 +168,6 @@ def _thread_action(thread_id, action, done_message):
     thread = _my_thread(thread_id)
     if ActionForm().validate_on_submit():
         action(current_user, thread)
-        db.session.commit()
         flash(done_message, "success")
     return thread
 
@@ -222,14 +218,8 @@ def _file_report(operation, subject, thanks):
     if not form.validate_on_submit():
         flash(_("Please choose why you report this."), "error")
         return
-    try:
-        operation(current_user, subject, form.reason.data, form.text.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-    else:
-        db.session.commit()
-        flash(thanks, "success")
+    attempt(operation, current_user, subject, form.reason.data, form.text.data, done=thanks,
+            refused="warning")
 
 
 # --- moderator hooks ---
@@ -244,7 +234,6 @@ def moderator_thread(thread_id):
         if exc.code == "not_found":
             abort(404)
         raise
-    db.session.commit()  # the read stays in the audit log
     return render_template("inquiries/thread.html", thread=thread, moderator_view=True,
                            suspend_form=SuspendForm(formdata=None), contacts=None,
                            my_business_id=None)
@@ -264,7 +253,6 @@ def _moderate_member(member_id, operation, done_message):
             abort(404)
         flash(exc.message, "error")
     else:
-        db.session.commit()
         flash(done_message, "success")
     return redirect(back)
 

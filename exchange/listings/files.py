@@ -1,4 +1,5 @@
 """Upload verification (images decoded with Pillow, PDFs parsed with pypdf) and storage by hash."""
+import functools
 import hashlib
 import io
 import os
@@ -14,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 
 from exchange.core.messages import lazy_message
+from exchange.core.unitofwork import when_rolled_back
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import RevisionFile, StoredFile
@@ -282,9 +284,10 @@ def _store(prepared: list[PreparedFile], written: list[Path], first_position: in
 
 @contextmanager
 def stored(prepared: list[PreparedFile], first_position: int = 0):
-    """Write verified files and yield their RevisionFile rows. If the block fails, the
-    transaction is rolled back and every file written here that no committed row
-    refers to is deleted again, so a refused form leaves nothing on disk."""
+    """Write verified files and yield their RevisionFile rows. If the block fails, or the
+    request's commit after it, the transaction is rolled back and every file written here
+    that no committed row refers to is deleted again, so a refused form leaves nothing on
+    disk."""
     written: list[Path] = []
     try:
         yield _store(prepared, written, first_position)
@@ -292,6 +295,7 @@ def stored(prepared: list[PreparedFile], first_position: int = 0):
         db.session.rollback()
         _discard(written)
         raise
+    when_rolled_back(functools.partial(_discard, written))  # the request's commit may fail
 
 
 def _discard(paths: list[Path]) -> None:

@@ -10,6 +10,7 @@ from exchange.accounts.models import Business
 from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.permissions import can_post
 from exchange.core.pagecache import do_not_keep, note_shown, public_page
+from exchange.core.unitofwork import attempt
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings import lifecycle, permissions, queries, visibility, watermark
@@ -85,7 +86,6 @@ def new():
                 listing.set_agreement(form.agreement_mode.data, form.agreement_text.data)
                 if not form.is_draft:
                     lifecycle.submit(listing, current_user.id)
-                db.session.commit()
         except DomainError as error:
             flash(str(error.message), "error")
         else:
@@ -155,7 +155,6 @@ def edit(listing_id):
                 lifecycle.save_edit(listing, current_user.id, form.content(), copies + added)
                 if was_draft and not form.is_draft:
                     lifecycle.submit(listing, current_user.id)
-                db.session.commit()
         except DomainError as error:
             flash(str(error.message), "error")
         else:
@@ -192,7 +191,6 @@ def renew(listing_id):
     listing = _owned(listing_id, permissions.can_renew)
     try:
         renewed = lifecycle.renew(listing, current_user.id)
-        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -206,14 +204,7 @@ def renew(listing_id):
 def _owner_step(listing_id, allowed, step, done: str):
     """One lifecycle step the owner takes from the listing's page, then back to it."""
     listing = _owned(listing_id, allowed)
-    try:
-        step(listing, current_user.id)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        flash(done, "success")
+    attempt(step, listing, current_user.id, done=done)
     return redirect(url_for("listings.show", listing_id=listing_id))
 
 

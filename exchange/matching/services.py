@@ -38,8 +38,9 @@ def _due(force: bool, now=None):
     return conditions
 
 
-def index_caught_up(wait: float | None = None) -> bool:
-    """True when every recent index job is applied by Meilisearch.
+def wait_for_index(wait: float | None = None) -> bool:
+    """Confirm the index jobs Meilisearch has applied (search/outbox.confirm_enqueued,
+    which commits), waiting up to `wait`; True when every recent one is applied.
 
     (Index and match jobs are written in the same transaction, so "recorded before the
     match job" cannot be told apart by timestamps; any recent backlog counts.)
@@ -121,7 +122,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
         wait = current_app.config["MEILI_TIMEOUT"]
         if budget.bounded:
             wait = min(wait, budget.remaining())
-        if not index_caught_up(wait):
+        if not wait_for_index(wait):
             break
         size = budget.batch(batch)
         if pace is not None:

@@ -31,7 +31,6 @@ def notification_settings():
     form = NotificationSettingsForm(match_mail_mode=str(current_user.match_mail_mode))
     if form.validate_on_submit():
         notices.set_match_mail_mode(current_user, form.match_mail_mode.data)
-        db.session.commit()
         flash(_("Your notification settings were saved."), "success")
         return redirect(url_for(".notification_settings"))
     return render_template("matching/notifications.html", form=form,
@@ -50,7 +49,6 @@ def unsubscribe(token):
     if request.method == "GET":
         return render_template("matching/unsubscribe_confirm.html", stopped_alert=False)
     notices.set_match_mail_mode(member, "off")
-    db.session.commit()
     return render_template("matching/unsubscribed.html", error=None, member=member)
 
 
@@ -68,7 +66,6 @@ def stop_alert(token):
         saved = alerts.stop_alert_by_token(token)
     except DomainError as exc:
         return render_template("matching/unsubscribed.html", error=exc.message), 400
-    db.session.commit()
     return render_template("matching/unsubscribed.html", error=None, saved=saved,
                            stopped_alert=True)
 
@@ -90,7 +87,6 @@ def saved_searches():
                 form.name.errors.append(exc.message)
                 status = 400
             else:
-                db.session.commit()
                 flash(_("Search saved. New listings that match it will be emailed to you."),
                       "success")
                 return redirect(url_for(".saved_searches"))
@@ -110,7 +106,6 @@ def _query_from_fields(form) -> str:
 @login_required
 def delete_saved_search(saved_id):
     alerts.delete_search(current_user, saved_id)
-    db.session.commit()
     flash(_("Saved search deleted."), "success")
     return redirect(url_for(".saved_searches"))
 

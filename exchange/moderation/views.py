@@ -102,7 +102,6 @@ def claim(item_id):
         db.session.rollback()
         flash(str(exc.message), "warning")
         return redirect(url_for(".queue"))
-    db.session.commit()
     flash(message(_("The item is yours for %(minutes)d minutes."),
                   minutes=services.claim_minutes()),
           "success")
@@ -116,7 +115,6 @@ def release(item_id):
     if not form.validate_on_submit():
         abort(400)
     services.release_item(item_id, current_user.id)
-    db.session.commit()
     flash(_("The item is back in the queue."), "info")
     return redirect(url_for(".queue"))
 
@@ -174,7 +172,6 @@ def decide(item_id):
         db.session.refresh(item)
         flash(str(exc.message), "error")
         return _render_review(item, form, exc.status_code)
-    db.session.commit()
     flash(DECIDED_MESSAGES[form.decision.data](), "success")
     return redirect(url_for(".queue"))
 
@@ -211,7 +208,6 @@ def _listing_action(listing_id, form, operation, done_message):
         db.session.rollback()
         flash(str(exc.message), "error")
         return _render_listing(services.get_listing(listing_id), status=exc.status_code, **forms)
-    db.session.commit()
     flash(done_message, "success")
     return redirect(url_for(".listing", listing_id=listing.id))
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from exchange.accounts.permissions import admin_required
 from exchange.core.messages import message
+from exchange.core.unitofwork import attempt
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.payments import receipts, transfers
@@ -33,7 +34,6 @@ def admin_transfers():
             db.session.rollback()
             flash(exc.message, "error")
         else:
-            db.session.commit()
             flash(message(_("Statement read: %(rows)s credits, %(new)s new, %(dup)s already "
                             "recorded, %(paid)s orders paid, %(queued)s for review."),
                           rows=result.rows, new=result.recorded, dup=result.duplicates,
@@ -66,15 +66,8 @@ def resolve_transfer(transfer_id):
     if form.order_id.data and order is None:
         flash(_("There is no such order."), "error")
         return redirect(back, 303)
-    try:
-        transfers.resolve(transfer, _staff(), form.action.data, note=form.note.data or "",
-                          order=order)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Transfer settled."), "success")
+    attempt(transfers.resolve, transfer, _staff(), form.action.data, note=form.note.data or "",
+            order=order, done=_("Transfer settled."))
     return redirect(back, 303)
 
 
@@ -97,7 +90,6 @@ def mark_paid(order_id):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back, 303)
-    db.session.commit()
     if transfer.needs_review:
         flash(_("The transfer was recorded and waits in the review queue."), "warning")
     else:

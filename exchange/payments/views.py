@@ -75,14 +75,13 @@ def feature(listing_id):
             listing, current_user._get_current_object(), form.plan.data, provider,
             locale=str(get_locale() or "vi"))
     except PaymentUnavailable as exc:
-        db.session.commit()  # keep the cancelled order: it shows what was attempted
+        # not rolled back: the cancelled order is kept, it shows what was attempted
         flash(exc.message, "error")
         return redirect(back, 303)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(back, 303)
-    db.session.commit()
     if session_url is None:
         return redirect(url_for("payments.pay", order_id=order.id), 303)
     return redirect(session_url, 303)
@@ -170,24 +169,22 @@ def admin_orders():
 @bp.route("/admin/plans", methods=["GET", "POST"])
 @admin_required
 def admin_plans():
-    if plans.ensure_default_plans():
-        db.session.commit()
+    plans.ensure_default_plans()
     form = PlanForm()
     if form.validate_on_submit():
         plan = db.session.get(Plan, int(form.plan_id.data)) if form.plan_id.data else None
         if form.plan_id.data and plan is None:
             abort(404)
         try:
-            plans.save_plan(
-                plan, code=plan.code if plan else form.code.data, days=form.days.data,
-                price_vnd=form.price_vnd.data, label_vi=form.label_vi.data,
-                label_en=form.label_en.data, active=form.active.data,
-                position=form.position.data or 0)
+            with db.session.begin_nested():  # a refusal keeps the default plans just seeded
+                plans.save_plan(
+                    plan, code=plan.code if plan else form.code.data, days=form.days.data,
+                    price_vnd=form.price_vnd.data, label_vi=form.label_vi.data,
+                    label_en=form.label_en.data, active=form.active.data,
+                    position=form.position.data or 0)
         except DomainError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
         else:
-            db.session.commit()
             flash(_("Plan saved. Orders already placed keep their price."), "success")
             return redirect(url_for("payments.admin_plans"), 303)
     elif request.method == "POST":
@@ -228,7 +225,6 @@ def stripe_webhook():
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         return _malformed_webhook("payload is not a Stripe event (an object with a type)")
     outcome = handle_event(stripe.Event.construct_from(data, None))
-    db.session.commit()
     return jsonify(received=True, outcome=outcome)
 
 
@@ -264,7 +260,6 @@ def vietqr_webhook():
     if credit is None:
         return jsonify(received=True, outcome="ignored")
     transfer = transfers.record_transfer(credit, source="webhook")
-    db.session.commit()
     outcome = "duplicate" if transfer is None else str(transfer.outcome)
     current_app.logger.info("VietQR notice %s: %s", credit.bank_transaction_id, outcome)
     return jsonify(received=True, outcome=outcome)

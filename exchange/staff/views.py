@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from exchange.accounts.models import Member
 from exchange.accounts.permissions import admin_required
-from exchange.errors import DomainError
+from exchange.core.unitofwork import attempt
 from exchange.extensions import db
 from exchange.staff import services
 from exchange.staff.forms import GrantForm, RoleForm, role_label
@@ -26,14 +26,7 @@ def index():
 
 
 def _done(action):
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Role saved."), "success")
+    attempt(action, done=_("Role saved."))
     return redirect(url_for("staff.index"))
 
 
