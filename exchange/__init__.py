@@ -12,6 +12,7 @@ from exchange.core.http import register_http
 from exchange.core.jsonprovider import OrjsonProvider
 from exchange.core.pagecache import PageCache
 from exchange.core.production import configure_production
+from exchange.core.unitofwork import register_unit_of_work
 from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -130,7 +131,6 @@ def create_app(config=None, **overrides):
         transfer_commands, backup_commands, content_commands]))
 
     register_http(app)
-    from exchange.core.unitofwork import register_unit_of_work
     register_unit_of_work(app)
 
     app.wsgi_app = PageCache(app, app.wsgi_app)
