@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
-from exchange.accounts.permissions import moderator_required
+from exchange.accounts.requirements import can, requires
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -12,7 +12,7 @@ from exchange.inquiries import notifications, reports, services
 from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
                                       ReportForm, SuspendForm)
 from exchange.inquiries.models import Thread
-from exchange.listings.models import Listing
+from exchange.listings.visibility import visible_listing
 
 bp = Blueprint("inquiries", __name__)
 
@@ -32,8 +32,8 @@ def _unread_count():
 def _panel(listing) -> dict:
     """What the inquiry panel on a listing page needs."""
     return {
-        "can_inquire": services.can_inquire(current_user, listing),
-        "can_report": services.can_report_listing(current_user, listing),
+        "can_inquire": can.inquire(current_user, listing),
+        "can_report": can.report_listing(current_user, listing),
         "existing": services.existing_thread(current_user, listing),
         "form": InquiryForm(formdata=None),
         "report_form": ReportForm(formdata=None),
@@ -47,17 +47,7 @@ def inquiry_helpers():
         "inquiry_panel": _panel,
         "inquiry_recent": lambda limit=5: services.recent_threads(current_user, limit),
         "inquiry_unread_by_thread": lambda: services.unread_by_thread(current_user),
-        "inquiry_perm": services,
     }
-
-
-def _visible_listing(listing_id) -> Listing:
-    """A listing this visitor may see; anything else is a 404 so hidden listings stay unknown."""
-    from exchange.listings.permissions import can_view
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or not can_view(current_user, listing):
-        abort(404)
-    return listing
 
 
 def _my_thread(thread_id) -> Thread:
@@ -77,7 +67,7 @@ def _listing_url(listing_id):
 @limit("INQUIRY_RATE_LIMIT", by_account, too_fast_message)
 @member_actions(too_fast_message)
 def inquire(listing_id):
-    listing = _visible_listing(listing_id)
+    listing = visible_listing(listing_id)
     form = InquiryForm()
     error = None
     status = 400
@@ -211,7 +201,7 @@ def report_thread(thread_id):
 @bp.route("/listings/<int:listing_id>/report", methods=["POST"])
 @login_required
 def report_listing(listing_id):
-    listing = _visible_listing(listing_id)
+    listing = visible_listing(listing_id)
     _file_report(reports.report_listing, listing,
                  _("Thank you. The exchange staff will review this listing."))
     return redirect(_listing_url(listing_id))
@@ -235,7 +225,7 @@ def _file_report(operation, subject, thanks):
 # --- moderator hooks ---
 
 @bp.route("/moderation/inquiries/<int:thread_id>")
-@moderator_required
+@requires(can.moderate)
 def moderator_thread(thread_id):
     """A read-only view of a reported conversation for the exchange staff."""
     try:
@@ -270,14 +260,14 @@ def _moderate_member(member_id, operation, done_message):
 
 
 @bp.route("/moderation/members/<int:member_id>/suspend-inquiries", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def suspend_inquiries(member_id):
     return _moderate_member(member_id, reports.suspend_member_inquiries,
                             _("The member can no longer send inquiries or messages."))
 
 
 @bp.route("/moderation/members/<int:member_id>/restore-inquiries", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def restore_inquiries(member_id):
     return _moderate_member(member_id, reports.restore_member_inquiries,
                             _("The member can send inquiries again."))
