@@ -135,6 +135,10 @@ def create_app(config=None, **overrides):
 
     app.wsgi_app = PageCache(app, app.wsgi_app)
 
+    from exchange.accounts.requirements import can
+    # the one permission vocabulary templates read (`can.moderate(current_user)`)
+    app.add_template_global(can, "can")
+
     @app.context_processor
     def inject_globals():
         from exchange.accounts import permissions  # (see above: features when an app is built)
@@ -145,7 +149,7 @@ def create_app(config=None, **overrides):
             "format_decimal": format_decimal,
             "format_date": format_date,
             "format_datetime": format_datetime,
-            "perm": permissions,
+            "perm": permissions,  # the header of base.html still reads it (being moved to a panel)
             "current_locale": str(get_locale() or "vi"),
         }
 

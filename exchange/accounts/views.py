@@ -4,8 +4,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from exchange.accounts import permissions, services
+from exchange.accounts import services
 from exchange.accounts.dashboard import dashboard_context
+from exchange.accounts.requirements import can
 from exchange.accounts.forms import (AcceptInviteForm, ForgotPasswordForm, InviteForm, LoginForm,
                                      RegisterForm, ResendVerificationForm, ResetPasswordForm)
 from exchange.accounts.limits import (by_account, by_address, by_email, invite_message, limit,
@@ -158,7 +159,7 @@ def reset_password(token):
 @limit("INVITE_EMAIL_RATE_LIMIT", by_email, invite_message)
 @member_actions(invite_message)
 def invite():
-    if not permissions.can_invite(current_user):
+    if not can.invite(current_user):
         return render_template("accounts/invite.html", form=None,
                                refused=services.INVITE_REFUSED), 403
     form = InviteForm()

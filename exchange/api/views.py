@@ -7,11 +7,13 @@ from sqlalchemy import func, select
 
 from exchange.accounts.models import Business
 from exchange.api.openapi import openapi_document
+from exchange.accounts.requirements import can
 from exchange.core.pagecache import note_shown, public_page
 from exchange.deals.services import confirmed_total
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.models import Listing, Revision, Status
+from exchange.listings.visibility import find_visible_listing
 from exchange.search.documents import build_document, listings_by_id
 from exchange.search.hits import hit_from_document
 from exchange.search.query import parse_output, parse_query
@@ -32,6 +34,16 @@ def hit_json(hit: dict) -> dict:
         "highlight": {name: str(value) for name, value in hit["highlight"].items()},
         "published_at": published.isoformat() if published else None,
     }
+
+
+def public_listing(listing_id: int) -> Listing:
+    """A published listing with what its document needs loaded; a JSON 404 otherwise (the
+    API is the same for everyone, so owners and staff see no more here)."""
+    item = find_visible_listing(listing_id, can.see_public_listing,
+                                load=lambda key: next(iter(listings_by_id([key])), None))
+    if item is None:
+        raise NotFound(_l("No published listing has this number."), code="not_found")
+    return item
 
 
 @bp.route("/search")
@@ -55,11 +67,7 @@ def search():
 @bp.route("/listings/<int:listing_id>")
 @public_page
 def listing(listing_id):
-    # ids are 32-bit columns on PostgreSQL: a larger number would be a database error
-    found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 31 else []
-    if not found or not found[0].is_public:
-        raise NotFound(_l("No published listing has this number."), code="not_found")
-    item = found[0]
+    item = public_listing(listing_id)
     revision = item.approved_revision
     return jsonify({
         **hit_json(hit_from_document(build_document(item))),

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from exchange.accounts.permissions import editor_required
+from exchange.accounts.requirements import can, requires
 from exchange.content import services
 from exchange.content.forms import ActionForm, ArticleForm, EventForm, ScheduleForm, to_local
 from exchange.content.forms import to_utc
@@ -26,7 +26,7 @@ def _get(model, item_id):
 
 
 @bp.route("/editor/")
-@editor_required
+@requires(can.edit_content)
 def editor_home():
     articles = db.session.scalars(select(Article).order_by(Article.updated_at.desc())
                                   .limit(LIST_LIMIT)).all()
@@ -55,7 +55,7 @@ def _save_article(form, article):
 
 
 @bp.route("/editor/articles/new", methods=["GET", "POST"])
-@editor_required
+@requires(can.edit_content)
 def new_article():
     form = ArticleForm(author_name=current_user.full_name)
     if form.validate_on_submit():
@@ -67,7 +67,7 @@ def new_article():
 
 
 @bp.route("/editor/articles/<int:article_id>", methods=["GET", "POST"])
-@editor_required
+@requires(can.edit_content)
 def edit_article(article_id):
     article = _get(Article, article_id)
     form = ArticleForm(obj=article if request.method == "GET" else None)
@@ -95,7 +95,7 @@ def _save_event(form, event):
 
 
 @bp.route("/editor/events/new", methods=["GET", "POST"])
-@editor_required
+@requires(can.edit_content)
 def new_event():
     form = EventForm()
     if form.validate_on_submit():
@@ -107,7 +107,7 @@ def new_event():
 
 
 @bp.route("/editor/events/<int:event_id>", methods=["GET", "POST"])
-@editor_required
+@requires(can.edit_content)
 def edit_event(event_id):
     event = _get(Event, event_id)
     if request.method == "GET":
@@ -146,28 +146,28 @@ def _archive(item, back):
 
 
 @bp.route("/editor/articles/<int:article_id>/publish", methods=["POST"])
-@editor_required
+@requires(can.edit_content)
 def publish_article(article_id):
     article = _get(Article, article_id)
     return _publish(article, url_for("content.edit_article", article_id=article.id))
 
 
 @bp.route("/editor/articles/<int:article_id>/archive", methods=["POST"])
-@editor_required
+@requires(can.edit_content)
 def archive_article(article_id):
     article = _get(Article, article_id)
     return _archive(article, url_for("content.edit_article", article_id=article.id))
 
 
 @bp.route("/editor/events/<int:event_id>/publish", methods=["POST"])
-@editor_required
+@requires(can.edit_content)
 def publish_event(event_id):
     event = _get(Event, event_id)
     return _publish(event, url_for("content.edit_event", event_id=event.id))
 
 
 @bp.route("/editor/events/<int:event_id>/archive", methods=["POST"])
-@editor_required
+@requires(can.edit_content)
 def archive_event(event_id):
     event = _get(Event, event_id)
     return _archive(event, url_for("content.edit_event", event_id=event.id))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from exchange.accounts.permissions import can_edit_content
+from exchange.accounts.requirements import can
 from exchange.content import feeds, indexing
 from exchange.content.forms import RegistrationForm, category_choices, kind_choices
 from exchange.content.models import Article, ArticleCategory, Event
@@ -18,7 +18,7 @@ from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.listings.files import file_path
 from exchange.listings.models import Listing, StoredFile
-from exchange.listings.queries import listing_for_page
+from exchange.listings.visibility import find_visible_listing
 from exchange.search.index import SearchUnavailable
 from exchange.search.tabs import Tab, register_tab
 from exchange.timeutil import utcnow
@@ -42,7 +42,7 @@ def _page() -> int:
 def _visible(model, item_id):
     """The item if public now, or for editors in any state (their preview); 404 otherwise."""
     item = db.session.get(model, item_id)
-    if item is None or not (item.is_public() or can_edit_content(current_user)):
+    if item is None or not (item.is_public() or can.edit_content(current_user)):
         abort(404)
     return item
 
@@ -125,8 +125,9 @@ def _shown_listings(event: Event) -> list[Listing]:
     ids = [row.listing_id for row in event.shown_listings]
     if not ids:
         return []
-    listings = [listing_for_page(listing_id) for listing_id in ids]
-    return [listing for listing in listings if listing is not None and listing.is_public]
+    # the event page is kept for everyone: only what any visitor may see
+    listings = [find_visible_listing(listing_id, can.see_public_listing) for listing_id in ids]
+    return [listing for listing in listings if listing is not None]
 
 
 def _event_page(event: Event, form: RegistrationForm, status: int = 200):

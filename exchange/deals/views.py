@@ -3,9 +3,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.permissions import moderator_required
 from exchange.core.unitofwork import attempt
-from exchange.deals import permissions, proposals, services, trust
+from exchange.accounts.requirements import can, requirement, requires
+from exchange.deals import proposals, services, trust
 from exchange.deals.forms import (ActionForm, ConfirmDealForm, DealForm, DeclineForm,
                                   DisputeForm, MessageForm, OfflineDealForm, ProposalForm,
                                   ShortlistForm)
@@ -15,7 +15,7 @@ from exchange.extensions import db
 from exchange.inquiries.models import Thread
 from exchange.listings.files import file_path, stored
 from exchange.listings.models import Kind, Listing
-from exchange.listings.permissions import can_view
+from exchange.listings.visibility import can_view, visible_listing
 
 bp = Blueprint("deals", __name__)
 
@@ -32,7 +32,6 @@ def deal_helpers():
         "proposal_panel": _proposal_panel,
         "deal_stories": services.public_stories,
         "track_record": trust.track_record,
-        "deal_perm": permissions,
         "deal_for_thread": services.deal_for_thread,
     }
 
@@ -46,30 +45,32 @@ def _proposal_panel(listing) -> dict:
     return {"count": proposals.public_count(listing.id), "is_open": open_,
             "closes_at": proposals.closes_at(listing),
             "closure": proposals.closure_of(listing.id),
-            "can_propose": permissions.can_propose(current_user, listing, open_),
-            "can_see_all": permissions.can_see_proposals(current_user, listing),
+            "can_propose": can.propose(current_user, listing, open_),
+            "can_see_all": can.see_proposals(current_user, listing),
             "mine": mine}
 
 
 # --- loaders: what this visitor may see, else 404 ---
 
+@requirement
+def _a_request(member, listing) -> bool:
+    return listing.kind == Kind.REQUEST
+
+
 def _request(listing_id) -> Listing:
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or listing.kind != Kind.REQUEST or not can_view(current_user, listing):
-        abort(404)
-    return listing
+    return visible_listing(listing_id, _a_request & can_view)
 
 
 def _proposal(proposal_id) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
-    if proposal is None or not permissions.can_view_proposal(current_user, proposal):
+    if proposal is None or not can.view_proposal(current_user, proposal):
         abort(404)
     return proposal
 
 
 def _deal(deal_id) -> Deal:
     deal = db.session.get(Deal, deal_id)
-    if deal is None or not permissions.can_view_deal(current_user, deal):
+    if deal is None or not can.view_deal(current_user, deal):
         abort(404)
     return deal
 
@@ -83,7 +84,7 @@ def propose(listing_id):
     mine = proposals.proposal_of(current_user.business_id, listing.id)
     if mine is not None and mine.state != "withdrawn":
         return redirect(url_for("deals.revise", proposal_id=mine.id))
-    if not permissions.can_propose(current_user, listing, proposals.is_open(listing)):
+    if not can.propose(current_user, listing, proposals.is_open(listing)):
         return render_template("deals/cannot_propose.html", listing=listing), 403
     form = ProposalForm(offers=proposals.offers_to_link(current_user.business_id),
                         data=ProposalForm.data_from(mine) if mine and request.method == "GET"
@@ -106,7 +107,7 @@ def propose(listing_id):
 @login_required
 def revise(proposal_id):
     proposal = _proposal(proposal_id)
-    if not permissions.can_revise(current_user, proposal, proposals.is_open(proposal.request)):
+    if not can.revise_proposal(current_user, proposal, proposals.is_open(proposal.request)):
         abort(403)
     offers = proposals.offers_to_link(current_user.business_id)
     if request.method == "GET":
@@ -185,7 +186,7 @@ def proposal_file(proposal_id, file_id):
 @login_required
 def compare(listing_id):
     listing = _request(listing_id)
-    if not permissions.can_see_proposals(current_user, listing):
+    if not can.see_proposals(current_user, listing):
         abort(403)
     sort = request.args.get("sort", "received")
     rows = sorted(proposals.proposals_for(listing.id), key=SORTS.get(sort, SORTS["received"]))
@@ -238,7 +239,7 @@ def decline(proposal_id):
 @login_required
 def close(listing_id):
     listing = _request(listing_id)
-    if not permissions.is_requester(current_user, listing):
+    if not can.own_listing(current_user, listing):
         abort(403)
     if ActionForm().validate_on_submit():
         attempt(proposals.close_request, listing, actor=current_user,
@@ -286,9 +287,9 @@ def _record(form_listings, source_kwargs, back_url, title):
 @login_required
 def record_from_thread(thread_id):
     thread = db.session.get(Thread, thread_id)
-    if thread is None or not thread.involves(current_user.business_id):
+    if thread is None or not can.read_thread(current_user, thread):
         abort(404)
-    if not permissions.can_record_from_thread(current_user, thread):
+    if not can.record_deal_from_thread(current_user, thread):
         abort(403)
     existing = services.deal_for_thread(thread.id)
     if existing is not None:
@@ -301,7 +302,7 @@ def record_from_thread(thread_id):
 @login_required
 def record_from_proposal(proposal_id):
     proposal = _proposal(proposal_id)
-    if not permissions.can_record_from_proposal(current_user, proposal):
+    if not can.record_deal_from_proposal(current_user, proposal):
         abort(403)
     existing = services.deal_for_proposal(proposal.id)
     if existing is not None:
@@ -353,7 +354,7 @@ def my_deals():
 
 
 @bp.route("/moderation/deals")
-@moderator_required
+@requires(can.moderate)
 def staff_deals():
     from sqlalchemy import select
     deals = db.session.scalars(select(Deal).order_by(Deal.created_at.desc()).limit(200)).all()
@@ -361,7 +362,7 @@ def staff_deals():
 
 
 @bp.route("/moderation/deals/new", methods=["GET", "POST"])
-@moderator_required
+@requires(can.moderate)
 def record_offline():
     form = OfflineDealForm()
     if form.validate_on_submit():

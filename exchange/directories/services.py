@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from exchange import taxonomy
 from exchange.accounts.models import Business
+from exchange.accounts.permissions import can_moderate
+from exchange.accounts.requirements import can
 from exchange.directories.models import (SERVICES, Expert, ExpertSector, ExpertService,
                                          ExpertState)
 from exchange.errors import DomainError, NotAllowed
@@ -19,12 +21,14 @@ CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 FIELDS = ("name", "province", "description", "website", "services", "sectors")
 
 
-def can_register_expert(member) -> bool:
+@can.rule("register_expert")
+def can_register_expert(member, *_) -> bool:
     """A member of a business with a confirmed email may put the business in the directory."""
     return bool(member and member.is_authenticated and member.is_active
                 and member.business_id and member.is_email_verified)
 
 
+@can.rule("edit_expert")
 def can_edit_expert(member, expert) -> bool:
     return bool(member and member.is_authenticated and (
         member.is_moderator or (member.business_id == expert.business_id
@@ -79,7 +83,7 @@ def register_expert(member, data: dict) -> Expert:
 
 def staff_add_expert(staff, tax_code: str, data: dict) -> Expert:
     """Staff keep an entry for a business found by its tax code; public at once."""
-    if not staff.is_moderator:
+    if not can_moderate(staff):
         raise NotAllowed(_l("Only staff can add entries directly."), code="not_staff")
     business = db.session.scalar(select(Business).where(
         Business.tax_code == (tax_code or "").strip().replace("-", "")))
@@ -102,7 +106,7 @@ def update_expert(member, expert: Expert, data: dict) -> Expert:
         raise NotAllowed(_l("This entry is not yours."), code="not_owner")
     _apply(expert, _clean(data))
     expert.updated_at = utcnow()
-    if member.is_moderator:
+    if can_moderate(member):
         record_audit("expert_edited", actor_id=member.id, business_id=expert.business_id,
                      expert_id=expert.id)
     else:
@@ -114,7 +118,7 @@ def update_expert(member, expert: Expert, data: dict) -> Expert:
 
 
 def review_expert(moderator, expert: Expert, approve: bool, reason: str = "") -> Expert:
-    if not moderator.is_moderator:
+    if not can_moderate(moderator):
         raise NotAllowed(_l("Only moderators review directory entries."), code="not_staff")
     reason = CONTROL_CHARS_RE.sub("", reason or "").strip()
     if len(reason) > REASON_MAX:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from exchange import taxonomy
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
-from exchange.accounts.permissions import moderator_required
+from exchange.accounts.requirements import can, requires
 from exchange.core.pagecache import public_page
 from exchange.core.unitofwork import attempt
 from exchange.directories import queries, services
@@ -29,7 +29,7 @@ def _sitemap(_state):
 
 @bp.app_context_processor
 def directory_helpers():
-    return {"expert_perm": services, "expert_services": SERVICES,
+    return {"expert_services": SERVICES,
             "expert_structured_data": _structured}
 
 
@@ -80,8 +80,7 @@ def experts():
 def _expert(expert_id) -> Expert:
     """The entry if this visitor may see it: public, or their business's, or staff."""
     expert = db.session.get(Expert, expert_id)
-    if expert is None or not (expert.is_public
-                              or services.can_edit_expert(current_user, expert)):
+    if expert is None or not (expert.is_public or can.edit_expert(current_user, expert)):
         abort(404)
     return expert
 
@@ -129,11 +128,9 @@ def request_service(expert_id):
 
 
 @bp.route("/experts/new", methods=["GET", "POST"])
-@login_required
+@requires(can.moderate | can.register_expert)
 def register():
-    staff = current_user.is_moderator
-    if not staff and not services.can_register_expert(current_user):
-        abort(403)
+    staff = can.moderate(current_user)
     form = StaffExpertForm() if staff else ExpertForm()
     error = None
     if form.validate_on_submit():
@@ -162,7 +159,7 @@ def edit(expert_id):
     entry = db.session.get(Expert, expert_id)
     if entry is None:
         abort(404)
-    if not services.can_edit_expert(current_user, entry):
+    if not can.edit_expert(current_user, entry):
         abort(403)
     form = ExpertForm(obj=entry if request.method == "GET" else None)
     if request.method == "GET":
@@ -182,14 +179,14 @@ def edit(expert_id):
 
 
 @bp.route("/experts/review")
-@moderator_required
+@requires(can.moderate)
 def review_list():
     return render_template("directories/review.html", entries=queries.experts_to_review(),
                            form=ReviewForm())
 
 
 @bp.route("/experts/<int:expert_id>/review", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def review(expert_id):
     entry = db.session.get(Expert, expert_id)
     if entry is None:

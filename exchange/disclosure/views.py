@@ -3,8 +3,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.permissions import belongs_to, can_post
 from exchange.core.unitofwork import attempt
+from exchange.accounts.requirements import can, requires
 from exchange.disclosure import services, visibility
 from exchange.disclosure.agreement import DEFAULT_TEMPLATE, agreement_for, text_version
 from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm, RefuseForm,
@@ -12,7 +12,7 @@ from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm,
 from exchange.disclosure.models import AccessRequest
 from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.listings import queries
+from exchange.listings.visibility import visible_listing
 
 bp = Blueprint("disclosure", __name__)
 
@@ -34,18 +34,11 @@ def disclosure_helpers():
             "pending_access_count": pending_access_count}
 
 
-def _public_listing(listing_id):
-    listing = queries.listing_for_page(listing_id)
-    if listing is None or not listing.is_public:
-        abort(404)
-    return listing
-
-
 @bp.route("/listings/<int:listing_id>/access", methods=["GET", "POST"])
 @login_required
 def request_access(listing_id):
-    listing = _public_listing(listing_id)
-    if not visibility.can_request_access(current_user, listing):
+    listing = visible_listing(listing_id, can.see_public_listing)
+    if not can.request_access(current_user, listing):
         abort(403)
     agreement = agreement_for(listing)
     form = AccessRequestForm()
@@ -73,26 +66,22 @@ def request_access(listing_id):
 
 
 @bp.route("/account/access-requests")
-@login_required
+@requires(can.represent_business)
 def owner_requests():
-    if not current_user.business_id:
-        abort(403)
     return render_template("disclosure/owner_requests.html",
                            requests=services.requests_for_owner(current_user.business_id))
 
 
 @bp.route("/account/my-access-requests")
-@login_required
+@requires(can.represent_business)
 def my_requests():
-    if not current_user.business_id:
-        abort(403)
     return render_template("disclosure/my_requests.html",
                            requests=services.requests_of(current_user.business_id))
 
 
 def _owned_request(request_id) -> AccessRequest:
     access = db.session.get(AccessRequest, request_id)
-    if access is None or not belongs_to(current_user, access.listing.business_id):
+    if access is None or not can.own_listing(current_user, access.listing):
         abort(404)
     return access
 
@@ -128,10 +117,8 @@ def revoke(request_id):
 
 
 @bp.route("/account/agreement", methods=["GET", "POST"])
-@login_required
+@requires(can.post)
 def business_agreement():
-    if not can_post(current_user):
-        abort(403)
     business = current_user.business
     form = BusinessAgreementForm(data={"agreement_text": business.agreement_text or ""})
     if form.validate_on_submit():

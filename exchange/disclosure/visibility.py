@@ -2,6 +2,7 @@
 from flask import g, has_app_context
 from sqlalchemy import select
 
+from exchange.accounts.requirements import can
 from exchange.disclosure.models import AccessRequest, AccessState
 from exchange.extensions import db
 from exchange.listings.visibility import (  # noqa: F401  (what callers read from here)
@@ -33,6 +34,7 @@ def has_grant(member, listing) -> bool:
     return cache[key]
 
 
+@can.rule("request_access")
 def can_request_access(member, listing) -> bool:
     """A signed-in member of another business, about a public listing with something held back."""
     revision = listing.approved_revision

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from exchange import taxonomy
-from exchange.accounts.permissions import admin_required
+from exchange.accounts.requirements import can, requires
 from exchange.errors import DomainError
 from exchange.expiry import reminders
 from exchange.expiry.forms import LifetimeForm
@@ -35,7 +35,7 @@ def renew(token):
 
 
 @bp.route("/admin/lifetimes", methods=["GET", "POST"])
-@admin_required
+@requires(can.administer)
 def admin_lifetimes():
     form, status = LifetimeForm(), 200
     if form.validate_on_submit():

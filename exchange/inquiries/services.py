@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from exchange.accounts.models import Member
+from exchange.accounts.requirements import can
 from exchange.core.messages import lazy_message
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
@@ -25,26 +26,31 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 # --- who may do what (used by views and templates alike) ---
 
-def can_send_messages(member) -> bool:
+@can.rule("send_messages")
+def can_send_messages(member, *_) -> bool:
     return bool(
         member and member.is_authenticated and member.is_active and member.business_id
         and member.is_email_verified and member.can_send_inquiries
     )
 
 
+@can.rule("inquire")
 def can_inquire(member, listing) -> bool:
     return (can_send_messages(member) and listing.is_public
             and member.business_id != listing.business_id)
 
 
+@can.rule("read_thread")
 def can_read(member, thread) -> bool:
     return bool(member and member.is_authenticated and thread.involves(member.business_id))
 
 
+@can.rule("reply")
 def can_reply(member, thread) -> bool:
     return can_read(member, thread) and thread.is_open and can_send_messages(member)
 
 
+@can.rule("report_listing")
 def can_report_listing(member, listing) -> bool:
     return bool(member and member.is_authenticated and member.business_id
                 and listing.is_public and member.business_id != listing.business_id)

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
-from exchange.accounts.permissions import moderator_required
 from exchange.core.unitofwork import attempt
+from exchange.accounts.requirements import can, requires
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -13,8 +13,7 @@ from exchange.inquiries import notifications, reports, services
 from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
                                       ReportForm, SuspendForm)
 from exchange.inquiries.models import Thread
-from exchange.listings.models import Listing
-from exchange.listings.permissions import can_view
+from exchange.listings.visibility import visible_listing
 
 bp = Blueprint("inquiries", __name__)
 
@@ -34,8 +33,8 @@ def _unread_count():
 def _panel(listing) -> dict:
     """What the inquiry panel on a listing page needs."""
     return {
-        "can_inquire": services.can_inquire(current_user, listing),
-        "can_report": services.can_report_listing(current_user, listing),
+        "can_inquire": can.inquire(current_user, listing),
+        "can_report": can.report_listing(current_user, listing),
         "existing": services.existing_thread(current_user, listing),
         "form": InquiryForm(formdata=None),
         "report_form": ReportForm(formdata=None),
@@ -49,16 +48,7 @@ def inquiry_helpers():
         "inquiry_panel": _panel,
         "inquiry_recent": lambda limit=5: services.recent_threads(current_user, limit),
         "inquiry_unread_by_thread": lambda: services.unread_by_thread(current_user),
-        "inquiry_perm": services,
     }
-
-
-def _visible_listing(listing_id) -> Listing:
-    """A listing this visitor may see; anything else is a 404 so hidden listings stay unknown."""
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or not can_view(current_user, listing):
-        abort(404)
-    return listing
 
 
 def _my_thread(thread_id) -> Thread:
@@ -78,7 +68,7 @@ def _listing_url(listing_id):
 @limit("INQUIRY_RATE_LIMIT", by_account, too_fast_message)
 @member_actions(too_fast_message)
 def inquire(listing_id):
-    listing = _visible_listing(listing_id)
+    listing = visible_listing(listing_id)
     form = InquiryForm()
     error = None
     status = 400
@@ -207,7 +197,7 @@ def report_thread(thread_id):
 @bp.route("/listings/<int:listing_id>/report", methods=["POST"])
 @login_required
 def report_listing(listing_id):
-    listing = _visible_listing(listing_id)
+    listing = visible_listing(listing_id)
     _file_report(reports.report_listing, listing,
                  _("Thank you. The exchange staff will review this listing."))
     return redirect(_listing_url(listing_id))
@@ -225,7 +215,7 @@ def _file_report(operation, subject, thanks):
 # --- moderator hooks ---
 
 @bp.route("/moderation/inquiries/<int:thread_id>")
-@moderator_required
+@requires(can.moderate)
 def moderator_thread(thread_id):
     """A read-only view of a reported conversation for the exchange staff."""
     try:
@@ -258,14 +248,14 @@ def _moderate_member(member_id, operation, done_message):
 
 
 @bp.route("/moderation/members/<int:member_id>/suspend-inquiries", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def suspend_inquiries(member_id):
     return _moderate_member(member_id, reports.suspend_member_inquiries,
                             _("The member can no longer send inquiries or messages."))
 
 
 @bp.route("/moderation/members/<int:member_id>/restore-inquiries", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def restore_inquiries(member_id):
     return _moderate_member(member_id, reports.restore_member_inquiries,
                             _("The member can send inquiries again."))

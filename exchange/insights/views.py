@@ -1,12 +1,13 @@
 """The counters' hooks and the owner's page of one listing's figures."""
-from flask import Blueprint, abort, current_app, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template, request
+from flask_login import login_required
 
 from exchange.core.pagecache import SHOWN
 from exchange.extensions import db
 from exchange.insights import counting, queries
-from exchange.listings import permissions
+from exchange.accounts.requirements import can
 from exchange.listings.models import Listing
+from exchange.listings.visibility import visible_listing
 
 bp = Blueprint("insights", __name__)
 
@@ -33,9 +34,8 @@ def _insight_helpers():
 @bp.route("/listings/<int:listing_id>/stats")
 @login_required
 def listing_stats(listing_id):
-    listing = db.session.get(Listing, listing_id)
-    if listing is None or not permissions.is_owner(current_user, listing):
-        abort(404)
+    listing = visible_listing(listing_id, can.own_listing,
+                              load=lambda key: db.session.get(Listing, key))
     return render_template("insights/listing_stats.html", listing=listing,
                            revision=listing.approved_revision or listing.latest_revision,
                            figures=queries.listing_figures(listing.id),

@@ -1,8 +1,12 @@
-"""Who may see, edit, withdraw and submit a listing; used by views and templates alike."""
-from exchange.accounts.permissions import belongs_to, can_moderate, can_post
+"""Who may see, edit, withdraw and submit a listing: requirements of the `can` vocabulary,
+used by views and templates alike."""
 from exchange.listings.lifecycle import can_renew as renewable, can_transition
+from exchange.accounts.permissions import can_post
+from exchange.accounts.requirements import can
 from exchange.listings.models import RevisionStatus, Status
-from exchange.listings.visibility import has_grant
+from exchange.listings.visibility import (  # noqa: F401  (what callers read from here)
+    can_view, can_view_private, has_grant, is_owner, listing_is_public,
+)
 
 EDITABLE = (
     Status.DRAFT, Status.PENDING_REVIEW, Status.CHANGES_REQUESTED, Status.PUBLISHED,
@@ -10,29 +14,18 @@ EDITABLE = (
 )
 
 
-def is_owner(member, listing) -> bool:
-    return belongs_to(member, listing.business_id)
-
-
-def can_view(member, listing) -> bool:
-    """The public sees published, unexpired listings; owners and moderators see any state."""
-    return listing.is_public or is_owner(member, listing) or can_moderate(member)
-
-
-def can_view_private(member, listing) -> bool:
-    """Unapproved content (drafts, pending revisions, their files)."""
-    return is_owner(member, listing) or can_moderate(member)
-
-
+@can.rule("edit_listing")
 def can_edit(member, listing) -> bool:
     return can_post(member) and is_owner(member, listing) and listing.status in EDITABLE
 
 
+@can.rule("withdraw_listing")
 def can_withdraw(member, listing) -> bool:
     return can_post(member) and is_owner(member, listing) and can_transition(
         listing, Status.WITHDRAWN)
 
 
+@can.rule("submit_listing")
 def can_submit(member, listing) -> bool:
     """A draft, or a listing sent back for changes, can be sent to review as it is."""
     return (
@@ -43,6 +36,7 @@ def can_submit(member, listing) -> bool:
     )
 
 
+@can.rule("see_file")
 def can_see_file(member, listing, revision_file) -> bool:
     """Files of the approved revision of a public listing are public, except confidential
     ones, which only businesses granted access see; others are private."""
@@ -55,6 +49,7 @@ def can_see_file(member, listing, revision_file) -> bool:
     return True
 
 
+@can.rule("renew_listing")
 def can_renew(member, listing) -> bool:
     """The owner renews a published listing, or one expired less than 90 days ago."""
     return can_post(member) and is_owner(member, listing) and renewable(listing)

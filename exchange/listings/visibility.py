@@ -1,17 +1,67 @@
-"""What of a listing a visitor may see: confidential parts and the publisher's identity.
+"""What of a listing a visitor may see: the listing itself (and the one loader of a listing
+for a visitor), its confidential parts and the publisher's identity.
 
 Beyond the owner and staff, who may read a listing's confidential parts is decided by the
 feature that grants access (exchange.disclosure): it registers its check here, so listings
 never import it."""
 from collections.abc import Callable
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from exchange import taxonomy
 from exchange.accounts.permissions import belongs_to, can_moderate
+from exchange.accounts.requirements import can, requirement
 from exchange.core.messages import lazy_message
+from exchange.listings import queries
+from exchange.listings.models import Listing
 
 _grant_checks: list[Callable] = []
+# listing ids are 32-bit columns on PostgreSQL: a larger number would be a database error
+MAX_ID = 2 ** 31
+
+
+@can.rule("own_listing")
+def is_owner(member, listing, *_) -> bool:
+    """A member of the business that posted the listing."""
+    return belongs_to(member, listing.business_id)
+
+
+@requirement
+def listing_is_public(member, listing, *_) -> bool:
+    """Published and unexpired: what anyone may see."""
+    return listing.is_public
+
+
+can.register("see_public_listing", listing_is_public)
+# the public sees published, unexpired listings; owners and moderators see any state
+can_view = can.register("view_listing", listing_is_public | is_owner | can_moderate)
+# unapproved content (drafts, pending revisions, their files)
+can_view_private = can.register("view_private_listing", is_owner | can_moderate)
+
+
+def find_visible_listing(listing_id: int, may_see: Callable = can_view, member=None,
+                         load: Callable = queries.listing_for_page) -> Listing | None:
+    """The listing if `may_see(member, listing)` (the current user by default), else None."""
+    if not 0 < listing_id < MAX_ID:
+        return None
+    listing = load(listing_id)
+    member = current_user if member is None else member
+    if listing is None or not may_see(member, listing):
+        return None
+    return listing
+
+
+def visible_listing(listing_id: int, may_see: Callable = can_view, member=None,
+                    load: Callable = queries.listing_for_page) -> Listing:
+    """A listing this visitor may see; anything else is a 404, so hidden listings stay
+    unknown. `may_see` narrows it (e.g. `can.see_public_listing` for pages kept for
+    everyone, `can.own_listing` for the owner's own pages)."""
+    listing = find_visible_listing(listing_id, may_see, member, load)
+    if listing is None:
+        abort(404)
+    return listing
 
 
 def register_grant_check(check: Callable) -> Callable:
@@ -21,16 +71,17 @@ def register_grant_check(check: Callable) -> Callable:
     return check
 
 
-def has_grant(member, listing) -> bool:
+@can.rule("hold_grant")
+def has_grant(member, listing, *_) -> bool:
+    """The member's business was granted access to the listing's confidential parts."""
     return any(check(member, listing) for check in _grant_checks)
 
 
-def can_see_confidential(member, listing) -> bool:
-    """The owner, staff and businesses granted access read the confidential parts."""
-    return belongs_to(member, listing.business_id) or can_moderate(member) or has_grant(
-        member, listing)
+# the owner, staff and businesses granted access read the confidential parts
+can_see_confidential = can.register("see_confidential", is_owner | can_moderate | has_grant)
 
 
+@can.rule("see_identity")
 def can_see_identity(member, listing, revision=None) -> bool:
     revision = revision or listing.approved_revision
     return revision is None or not revision.is_anonymous or can_see_confidential(member, listing)

@@ -1,6 +1,6 @@
 """Matches on listing pages, the dashboard and the API; mail settings; saved searches."""
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.errors import DomainError
@@ -8,7 +8,7 @@ from exchange.extensions import csrf, db
 from exchange.matching import alerts, listeners, notices, services
 from exchange.matching.explain import why_matched
 from exchange.matching.forms import NotificationSettingsForm, SavedSearchForm
-from exchange.search.documents import build_document, listings_by_id
+from exchange.search.documents import build_document
 from exchange.search.hits import hit_from_document
 
 bp = Blueprint("matching", __name__)
@@ -114,11 +114,9 @@ def delete_saved_search(saved_id):
 def api_matches(listing_id):
     # api.views reaches the deals' models, whose mappers need every model loaded: imported
     # when the route runs, so that importing matching alone configures no mapper half-way
-    from exchange.api.views import NotFound, hit_json
-    found = listings_by_id([listing_id]) if 0 < listing_id < 2 ** 63 else []
-    if not found or not found[0].is_public:
-        raise NotFound(_l("No published listing has this number."), code="not_found")
-    rows = services.listing_matches(found[0], limit=50)
+    from exchange.api.views import hit_json, public_listing
+
+    rows = services.listing_matches(public_listing(listing_id), limit=50)
     return jsonify(listing_id=listing_id, matches=[
         {"score": score, "listing": hit_json(hit_from_document(build_document(other)))}
         for other, score in rows

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from exchange import taxonomy
 from exchange.accounts.models import Member
-from exchange.accounts.permissions import moderator_required
+from exchange.accounts.requirements import can, requires
 from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -69,7 +69,7 @@ def _arg_choice(name, allowed):
 
 
 @bp.route("")
-@moderator_required
+@requires(can.moderate)
 def queue():
     kind = _arg_choice("kind", {k.value for k in ItemKind})
     sector = _arg_choice("sector", set(taxonomy.codes(taxonomy.SECTORS)))
@@ -89,7 +89,7 @@ def queue():
 
 
 @bp.route("/<int:item_id>/claim", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def claim(item_id):
     form = ClaimForm()
     if not form.validate_on_submit():
@@ -109,7 +109,7 @@ def claim(item_id):
 
 
 @bp.route("/<int:item_id>/release", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def release(item_id):
     form = ClaimForm()
     if not form.validate_on_submit():
@@ -148,14 +148,14 @@ def _render_review(item, form, status=200):
 
 
 @bp.route("/<int:item_id>")
-@moderator_required
+@requires(can.moderate)
 def review(item_id):
     item = services.get_item(item_id)
     return _render_review(item, DecisionForm())
 
 
 @bp.route("/<int:item_id>/decision", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def decide(item_id):
     item = services.get_item(item_id)
     form = DecisionForm()
@@ -188,7 +188,7 @@ def _render_listing(listing, suspend_form=None, restore_form=None, status=200):
 
 
 @bp.route("/listings/<int:listing_id>")
-@moderator_required
+@requires(can.moderate)
 def listing(listing_id):
     """A listing as moderators see it, with suspend/restore and its audit trail."""
     return _render_listing(services.get_listing(listing_id))
@@ -213,21 +213,21 @@ def _listing_action(listing_id, form, operation, done_message):
 
 
 @bp.route("/listings/<int:listing_id>/suspend", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def suspend(listing_id):
     return _listing_action(listing_id, SuspendForm(), services.suspend_listing,
                            _("The listing is suspended and hidden from the public."))
 
 
 @bp.route("/listings/<int:listing_id>/restore", methods=["POST"])
-@moderator_required
+@requires(can.moderate)
 def restore(listing_id):
     return _listing_action(listing_id, RestoreForm(), services.restore_listing,
                            _("The listing is published again."))
 
 
 @bp.route("/audit")
-@moderator_required
+@requires(can.moderate)
 def audit():
     listing_id = request.args.get("listing_id", type=int)
     actor_id = request.args.get("actor_id", type=int)

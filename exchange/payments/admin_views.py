@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from exchange.accounts.permissions import admin_required
+from exchange.accounts.requirements import can, requires
 from exchange.core.messages import message
 from exchange.core.unitofwork import attempt
 from exchange.errors import DomainError
@@ -22,7 +22,7 @@ def _staff():
 
 
 @bp.route("/admin/transfers", methods=["GET", "POST"])
-@admin_required
+@requires(can.administer)
 def admin_transfers():
     """The queue of transfers staff must settle, and the statement import."""
     form = StatementForm()
@@ -52,7 +52,7 @@ def admin_transfers():
 
 
 @bp.post("/admin/transfers/<int:transfer_id>/resolve")
-@admin_required
+@requires(can.administer)
 def resolve_transfer(transfer_id):
     transfer = db.session.get(BankTransfer, transfer_id)
     if transfer is None:
@@ -72,7 +72,7 @@ def resolve_transfer(transfer_id):
 
 
 @bp.post("/admin/orders/<int:order_id>/mark-paid")
-@admin_required
+@requires(can.administer)
 def mark_paid(order_id):
     order = db.session.get(Order, order_id)
     if order is None:
@@ -98,7 +98,7 @@ def mark_paid(order_id):
 
 
 @bp.get("/admin/export")
-@admin_required
+@requires(can.administer)
 def admin_export():
     """Orders and receipts of a period, for the accountant."""
     form = ExportForm(request.args)

@@ -1,7 +1,12 @@
-"""Who may feature a listing and see its orders, and which providers take payment."""
+"""Who may feature a listing and see its orders, and which providers take payment.
+
+Featuring is decided here, once (`can.feature`): the listing page's button, the checkout
+route and the service that places the order all ask it."""
 from flask import current_app
 
 from exchange.accounts.permissions import belongs_to, can_administer, can_post
+from exchange.accounts.requirements import can, requirement
+from exchange.listings.permissions import is_owner, listing_is_public
 from exchange.payments.models import Provider
 from exchange.payments.vietqr import receiving_account
 
@@ -24,15 +29,18 @@ def payments_enabled() -> bool:
     return bool(enabled_providers())
 
 
-def can_feature(member, listing) -> bool:
-    """A posting member of the owner business may pay to feature a public listing."""
-    return (
-        payments_enabled()
-        and can_post(member)
-        and belongs_to(member, listing.business_id)
-        and listing.is_public
-    )
+@requirement
+def payments_on(member, *_) -> bool:
+    return payments_enabled()
 
 
+# the owner's featuring panel (its orders, refunds due) and the checkout route: the owner
+# business, whatever the listing's state
+can_manage_featuring = can.register("manage_featuring", payments_on & is_owner)
+# a posting member of the owner business may pay to feature a public listing
+can_feature = can.register("feature", payments_on & can_post & is_owner & listing_is_public)
+
+
+@can.rule("see_order")
 def can_see_order(member, order) -> bool:
     return belongs_to(member, order.business_id) or can_administer(member)

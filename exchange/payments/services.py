@@ -58,6 +58,7 @@ def place_order(listing: Listing, member, plan: Plan | str, provider: str, *,
 
 
 def _new_order(listing: Listing, member, plan: Plan | str, provider: Provider, **fields):
+    # can_feature decides, as for the listing page's button; the checks before it name why
     if not payments_enabled() or not provider_enabled(provider):
         raise NotAllowed(_l("Featuring is not available."), code="payments_disabled")
     if not listing.is_public:

@@ -9,18 +9,16 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.permissions import admin_required, belongs_to, can_administer
+from exchange.accounts.requirements import can, requires
 from exchange.core.messages import message
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
-from exchange.listings import queries
-from exchange.listings import permissions as listing_permissions
+from exchange.listings.visibility import visible_listing
 from exchange.payments import plans, receipts, reports, transfers, vietqr
 from exchange.payments.blueprint import bp
 from exchange.payments.forms import FeatureForm, PlanForm
 from exchange.payments.models import Order, OrderStatus, Plan, Provider
-from exchange.payments.permissions import (can_feature, can_see_order, enabled_providers,
-                                           payments_enabled)
+from exchange.payments.permissions import enabled_providers, payments_enabled
 from exchange.payments.services import PaymentUnavailable, handle_event, place_order
 
 
@@ -34,7 +32,6 @@ def config_defaults(state):
 def payment_helpers():
     return {
         "payments_enabled": payments_enabled,
-        "can_feature": can_feature,
         "feature_plans": plans.plans_on_offer,
         "payment_providers": enabled_providers,
         "listing_orders": reports.listing_orders,
@@ -51,7 +48,7 @@ def hidden_without_providers():
 def _order(order_id) -> Order:
     """The order if this member may see it; 404 otherwise, so others' orders stay unknown."""
     order = db.session.get(Order, order_id) if order_id else None
-    if order is None or not can_see_order(current_user, order):
+    if order is None or not can.see_order(current_user, order):
         abort(404)
     return order
 
@@ -59,10 +56,8 @@ def _order(order_id) -> Order:
 @bp.post("/feature/<int:listing_id>")
 @login_required
 def feature(listing_id):
-    listing = queries.listing_for_page(listing_id)
-    if listing is None or not listing_permissions.can_view(current_user, listing):
-        abort(404)
-    if not belongs_to(current_user, listing.business_id):
+    listing = visible_listing(listing_id)
+    if not can.manage_featuring(current_user, listing):
         abort(403)
     back = url_for("listings.show", listing_id=listing.id)
     form = FeatureForm(plans.plans_on_offer(), enabled_providers())
@@ -136,7 +131,7 @@ def receipt(order_id):
     order = _order(order_id)
     lines = receipts.receipt_lines(order) if order.receipt else []
     # staff see every transfer recorded against the order (an underpayment, a second one)
-    recorded = transfers.order_transfers(order.id) if can_administer(current_user) else []
+    recorded = transfers.order_transfers(order.id) if can.administer(current_user) else []
     return render_template("payments/receipt.html", order=order, lines=lines,
                            seller=receipts.seller(), transfers=recorded)
 
@@ -154,7 +149,7 @@ def receipt_pdf(order_id):
 
 
 @bp.get("/admin/orders")
-@admin_required
+@requires(can.administer)
 def admin_orders():
     page = max(request.args.get("page", 1, type=int), 1)
     status = request.args.get("status")
@@ -167,7 +162,7 @@ def admin_orders():
 
 
 @bp.route("/admin/plans", methods=["GET", "POST"])
-@admin_required
+@requires(can.administer)
 def admin_plans():
     plans.ensure_default_plans()
     form = PlanForm()

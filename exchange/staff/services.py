@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from exchange.accounts.models import Member, Role
+from exchange.accounts.permissions import can_administer
 from exchange.errors import DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.moderation.models import AuditEntry, record_audit
@@ -25,7 +26,7 @@ def _active_admins() -> int:
 
 
 def set_role(admin, member, role: str) -> Member:
-    if not (admin and admin.is_authenticated and admin.is_admin):
+    if not can_administer(admin):
         raise NotAllowed(_l("Only administrators change roles."), code="not_admin")
     if role not in role_values():
         raise DomainError(_l("Unknown role."), code="role")

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from exchange.accounts.models import Member
-from exchange.accounts.permissions import admin_required
 from exchange.core.unitofwork import attempt
+from exchange.accounts.requirements import can, requires
 from exchange.extensions import db
 from exchange.staff import services
 from exchange.staff.forms import GrantForm, RoleForm, role_label
@@ -19,7 +19,7 @@ def staff_helpers():
 
 
 @bp.route("")
-@admin_required
+@requires(can.administer)
 def index():
     return render_template("staff/index.html", staff=services.staff_members(),
                            grant_form=GrantForm(), role_form=RoleForm())
@@ -31,7 +31,7 @@ def _done(action):
 
 
 @bp.route("/grant", methods=["POST"])
-@admin_required
+@requires(can.administer)
 def grant():
     form = GrantForm()
     if not form.validate_on_submit():
@@ -42,7 +42,7 @@ def grant():
 
 
 @bp.route("/<int:member_id>/role", methods=["POST"])
-@admin_required
+@requires(can.administer)
 def set_role(member_id):
     member = db.session.get(Member, member_id)
     if member is None:
@@ -55,7 +55,7 @@ def set_role(member_id):
 
 
 @bp.route("/<int:member_id>")
-@admin_required
+@requires(can.administer)
 def activity(member_id):
     member = db.session.get(Member, member_id)
     if member is None:

@@ -2,7 +2,7 @@
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_date
 
-from exchange.accounts.permissions import moderator_required
+from exchange.accounts.requirements import can, requires
 from exchange.stats import export
 from exchange.stats.charts import bar_chart
 from exchange.stats.figures import compute
@@ -19,7 +19,7 @@ def _label(row, daily: bool) -> str:
 
 
 @bp.route("")
-@moderator_required
+@requires(can.moderate)
 def report():
     form = StatsForm(request.args)
     if not form.validate():
@@ -38,7 +38,7 @@ def report():
 
 
 @bp.route("/<any(summary, series, sectors):table>.<any(csv, xlsx):fmt>")
-@moderator_required
+@requires(can.moderate)
 def export_table(table, fmt):
     form = StatsForm(request.args)
     if not form.validate():

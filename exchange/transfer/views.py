@@ -4,7 +4,7 @@ from datetime import datetime, time
 from flask import Blueprint, Response, request, stream_with_context
 from flask_babel import lazy_gettext as _l
 
-from exchange.accounts.permissions import moderator_required
+from exchange.accounts.requirements import can, requires
 from exchange.core.messages import lazy_message
 from exchange.errors import DomainError
 from exchange.listings.forms import local_zone
@@ -37,7 +37,7 @@ def _since():
 
 
 @bp.route("/moderation/export.csv")
-@moderator_required
+@requires(can.moderate)
 def staff_export():
     statuses = request.args.getlist("status")
     unknown = set(statuses) - {s.value for s in Status}
