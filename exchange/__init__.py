@@ -135,8 +135,9 @@ def create_app(config=None, **overrides):
 
     app.wsgi_app = PageCache(app, app.wsgi_app)
 
+    # the one permission vocabulary templates read (`can.moderate(current_user)`); a
+    # feature's module (see above: features when an app is built)
     from exchange.accounts.requirements import can
-    # the one permission vocabulary templates read (`can.moderate(current_user)`)
     app.add_template_global(can, "can")
 
     @app.context_processor
