@@ -10,6 +10,7 @@ from exchange.deals.notifications import deal_recorded
 from exchange.errors import Conflict, DomainError, NotAllowed
 from exchange.extensions import db
 from exchange.listings.models import Listing
+from exchange.listings.rules import local_today
 from exchange.timeutil import utcnow
 
 MAX_VALUE_VND = 10**15
@@ -29,7 +30,7 @@ def _check_terms(kind, value_vnd, concluded_on, story) -> str:
         raise DomainError(_l("Choose the type of deal."), code="kind")
     if value_vnd is not None and not 0 < value_vnd <= MAX_VALUE_VND:
         raise DomainError(_l("The value must be a positive amount in VND."), code="value")
-    if concluded_on is None or concluded_on > utcnow().date():
+    if concluded_on is None or concluded_on > local_today():
         raise DomainError(_l("The deal must have been concluded on or before today."),
                           code="date")
     return " ".join((story or "").split())[:200]

@@ -1,6 +1,4 @@
 """Staff pages of payments: the transfer queue, statement import, marking paid, export."""
-from datetime import date
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +8,7 @@ from exchange.core.messages import message
 from exchange.core.unitofwork import attempt
 from exchange.errors import DomainError
 from exchange.extensions import db
+from exchange.listings.rules import local_today
 from exchange.payments import receipts, transfers
 from exchange.payments.blueprint import bp
 from exchange.payments.forms import ExportForm, MarkPaidForm, ResolveForm, StatementForm
@@ -103,7 +102,7 @@ def admin_export():
     """Orders and receipts of a period, for the accountant."""
     form = ExportForm(request.args)
     if not request.args or not form.validate():
-        today = date.today()
+        today = local_today()
         form = ExportForm(formdata=None, start=today.replace(day=1), end=today)
         return render_template("payments/admin_export.html", form=form)
     orders = receipts.period_orders(form.start.data, form.end.data)
