@@ -1,14 +1,13 @@
 """Numbered receipts (HTML and PDF, in Vietnamese) and the accountant's export of a period."""
 import csv
 import io
-from datetime import date
-
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from exchange.accounts.models import Role
 from exchange.extensions import db
+from exchange.listings.rules import local_today
 from exchange.payments.models import Order, Receipt
 from tests.factories import csrf_token, make_member
 from tests.payments.conftest import (checkout_event, deliver, notice, notify, signed_in,
@@ -86,7 +85,7 @@ def test_admins_export_orders_and_receipts_of_a_period(app, vietqr, owner_client
     unpaid = transfer_order(owner_client, listing, "month")
     admin = signed_in(app, make_member(business=None, role=Role.ADMIN))
     assert admin.get("/payments/admin/export").status_code == 200
-    today = date.today().isoformat()
+    today = local_today().isoformat()  # the period is in Vietnam's dates
     response = admin.get(f"/payments/admin/export?start={today}&end={today}&format={fmt}")
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
@@ -121,7 +120,7 @@ def test_a_business_name_cannot_become_a_spreadsheet_formula(app, vietqr, owner_
     db.session.commit()
     order = transfer_order(owner_client, listing)
     admin = signed_in(app, make_member(business=None, role=Role.ADMIN))
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     data = admin.get(f"/payments/admin/export?start={today}&end={today}&format={fmt}").data
     if fmt == "csv":
         rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
