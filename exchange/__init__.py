@@ -11,6 +11,7 @@ from exchange.core.dbtimeouts import register_timeouts
 from exchange.core.http import register_http
 from exchange.core.jsonprovider import OrjsonProvider
 from exchange.core.pagecache import PageCache
+from exchange.core.panels import register_panels
 from exchange.core.production import configure_production
 from exchange.core.unitofwork import register_unit_of_work
 from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -131,6 +132,7 @@ def create_app(config=None, **overrides):
         transfer_commands, backup_commands, content_commands]))
 
     register_http(app)
+    register_panels(app)
     register_unit_of_work(app)
 
     app.wsgi_app = PageCache(app, app.wsgi_app)
@@ -142,7 +144,6 @@ def create_app(config=None, **overrides):
 
     @app.context_processor
     def inject_globals():
-        from exchange.accounts import permissions  # (see above: features when an app is built)
         from flask_babel import format_date, format_datetime, format_decimal, get_locale
         return {
             "taxonomy": taxonomy,
@@ -150,7 +151,6 @@ def create_app(config=None, **overrides):
             "format_decimal": format_decimal,
             "format_date": format_date,
             "format_datetime": format_datetime,
-            "perm": permissions,  # the header of base.html still reads it (being moved to a panel)
             "current_locale": str(get_locale() or "vi"),
         }
 

@@ -12,12 +12,25 @@ degraded way (`do_not_keep()`) are never kept. PAGE_CACHE_SECONDS = 0 turns the 
 
 The entries are files under PAGE_CACHE_DIR, shared by the workers of one instance, so a
 page is rendered once per instance rather than once per worker.
+
+Signed-in members (any request with a session cookie) are served from a second kind of
+entry when the view allows it (`share_with_members()`): the page as rendered before its
+panels (`exchange.core.panels`) were filled, the same for every member it is shared with.
+Each member's request then only opens their session, loads them and renders their panels
+into it. A view whose page differs for some members beyond its panels (an owner reading
+their own listing) names a guard, a function registered under GUARDS and asked on every
+answer with the member: when it says no, the page is rendered for them as usual. A session
+carrying flashed messages, a language switch or a remembered sign-in to restore is always
+rendered.
 """
 import functools
 
 from cachelib import FileSystemCache
-from flask import g, request
+from flask import g, request, session
+from flask_login import current_user
 from werkzeug.wrappers import Request
+
+from exchange.core.panels import SHARED_BODY, compose
 
 MAX_BODY = 512 * 1024
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
@@ -27,6 +40,12 @@ SHOWN = "exchange.page_cache.shown"
 # app.extensions key: a function returning the public state (its .generation and
 # .settled), registered by the search feature; without one nothing is kept
 PUBLIC_STATE = "exchange.page_cache.public_state"
+# app.extensions key: guards a shared page names, name -> function(member, **arguments)
+# telling whether this member reads the shared page (see the module's docstring)
+GUARDS = "exchange.page_cache.guards"
+MEMBERS = "exchange.page_cache.members"  # WSGI environ: the guards of a page members share
+# headers of a kept page that are the answer's own, not the page's
+_OWN_HEADERS = ("content-length", "set-cookie", "cache-control", "vary")
 
 
 def do_not_keep() -> None:
@@ -45,6 +64,18 @@ def public_page(view):
         return response
 
     return wrapper
+
+
+def share_with_members(*guards: tuple[str, dict]) -> None:
+    """Let the page, before its panels are rendered, be kept for signed-in members too:
+    whatever of it is not a panel is the same for each member every guard admits. A guard
+    is (name, arguments): the function registered under GUARDS[name], asked with the
+    member and the arguments on every answer from the kept page."""
+    request.environ[MEMBERS] = list(guards)
+
+
+def add_guard(app, name: str, guard) -> None:
+    app.extensions.setdefault(GUARDS, {})[name] = guard
 
 
 def note_shown(kind: str, listing_ids) -> None:
@@ -76,9 +107,9 @@ class PageCache:
                                          default_timeout=config["PAGE_CACHE_SECONDS"])
         return self.store
 
-    def _key(self, environ) -> str | None:
-        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE")
-                or not self.app.config["PAGE_CACHE_SECONDS"]
+    def _state(self, environ):
+        """The public state when a GET may be answered from the cache, else None."""
+        if (environ.get("REQUEST_METHOD") != "GET" or not self.app.config["PAGE_CACHE_SECONDS"]
                 or environ.get("PATH_INFO", "").startswith(self.passed_over)):
             return None
         public_state = self.app.extensions.get(PUBLIC_STATE)
@@ -89,16 +120,68 @@ class PageCache:
                 state = public_state()
         except Exception:  # noqa: BLE001 - the database is down: the app answers as it can
             return None
-        if not state.settled:
+        return state if state.settled else None
+
+    def _key(self, environ) -> str | None:
+        if environ.get("HTTP_COOKIE"):
+            return None
+        state = self._state(environ)
+        if state is None:
             return None
         request = Request(environ)
         return repr((request.host, request.full_path,
                      bool(environ.get("HTTP_HX_REQUEST")), state.generation))
 
+    def _member_key(self, environ) -> str | None:
+        """The key of the shared page for a request with cookies, if it may read one."""
+        if not environ.get("HTTP_COOKIE"):
+            return None
+        request = Request(environ)
+        config = self.app.config
+        if "lang" in request.args:
+            return None  # a language switch writes the session
+        cookie = request.cookies.get(config["SESSION_COOKIE_NAME"])
+        saved = self.app.session_interface.open_session(self.app, request) if cookie else {}
+        if saved is None or "_flashes" in saved:
+            return None
+        if "_user_id" not in saved and request.cookies.get(
+                config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+            return None  # a remembered sign-in is restored (and the session written)
+        state = self._state(environ)
+        if state is None:
+            return None
+        return repr(("members", request.host, request.full_path,
+                     bool(environ.get("HTTP_HX_REQUEST")), state.generation,
+                     saved.get("lang", "vi")))
+
+    def _serve_shared(self, environ, start_response, kept):
+        """The kept shared page with this member's panels, or None when it is not theirs."""
+        status, headers, body, shown, guards = kept
+        guard_for = self.app.extensions.get(GUARDS, {})
+        with self.app.request_context(environ):
+            member = current_user._get_current_object()
+            for name, arguments in guards:
+                if not guard_for[name](member, **arguments):
+                    return None
+            page = compose(body.decode()).encode()
+            if session.modified:
+                return None  # the panels wrote the session (a first form token): rendered
+        if shown:
+            tell_counters(self.app, environ, shown)
+        headers = [(name, value) for name, value in headers
+                   if name.lower() not in _OWN_HEADERS]
+        headers += [("Content-Length", str(len(page))), ("Vary", "Cookie"),
+                    ("Cache-Control", "private, no-store")]
+        start_response(status, headers)
+        return [page]
+
     def __call__(self, environ, start_response):
         key = self._key(environ)
         if key is None:
-            return self.wsgi_app(environ, start_response)
+            member_key = self._member_key(environ)
+            if member_key is None:
+                return self.wsgi_app(environ, start_response)
+            return self._for_member(member_key, environ, start_response)
         kept = self._store().get(key)
         if kept is not None:
             status, headers, body, *rest = kept  # entries kept before SHOWN have 3 parts
@@ -127,3 +210,27 @@ class PageCache:
                                              for name, _value in headers):
             self._store().set(key, (answer["status"], headers, body, environ.get(SHOWN)))
         return [body]
+
+    def _for_member(self, key, environ, start_response):
+        kept = self._store().get(key)
+        if kept is not None:
+            served = self._serve_shared(environ, start_response, kept)
+            if served is not None:
+                return served
+        answer = {}
+
+        def remember(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        app_iter = self.wsgi_app(environ, remember)
+        shared = environ.get(SHARED_BODY)
+        if (kept is not None or not environ.get(KEEP) or MEMBERS not in environ
+                or shared is None or not answer.get("status", "").startswith("200")
+                or any(name.lower() == "set-cookie" for name, _value in answer["headers"])):
+            return app_iter
+        body = shared.encode()
+        if len(body) <= MAX_BODY:
+            self._store().set(key, (answer["status"], answer["headers"], body,
+                                    environ.get(SHOWN), environ[MEMBERS]))
+        return app_iter

@@ -8,7 +8,8 @@ from sqlalchemy import text
 from exchange.core.dbtimeouts import is_timeout
 from exchange.core.home import home_context
 from exchange.core.http import discard_transaction
-from exchange.core.pagecache import public_page
+from exchange.core.pagecache import public_page, share_with_members
+from exchange.core.panels import panel
 from exchange.extensions import db
 from exchange.search.index import search_health
 
@@ -25,7 +26,24 @@ VENDOR = {
 @bp.route("/")
 @public_page
 def home():
+    share_with_members()
     return render_template("core/home.html", **home_context())
+
+
+# the parts of every page's frame that depend on the visitor (see exchange.core.panels)
+@panel(bp, "menu")
+def menu_panel():
+    return render_template("core/_panel_menu.html")
+
+
+@panel(bp, "account")
+def account_panel():
+    return render_template("core/_panel_account.html")
+
+
+@panel(bp, "messages")
+def messages_panel():
+    return render_template("core/_panel_messages.html")
 
 
 @bp.route("/vendor/<package>/<path:filename>")

@@ -3,8 +3,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.core.unitofwork import attempt
 from exchange.accounts.requirements import can, requirement, requires
+from exchange.core.panels import add_page_part, panel
+from exchange.core.unitofwork import attempt
 from exchange.deals import proposals, services, trust
 from exchange.deals.forms import (ActionForm, ConfirmDealForm, DealForm, DeclineForm,
                                   DisputeForm, MessageForm, OfflineDealForm, ProposalForm,
@@ -15,7 +16,7 @@ from exchange.extensions import db
 from exchange.inquiries.models import Thread
 from exchange.listings.files import file_path, stored
 from exchange.listings.models import Kind, Listing
-from exchange.listings.visibility import can_view, visible_listing
+from exchange.listings.visibility import can_view, listing_for_panel, visible_listing
 
 bp = Blueprint("deals", __name__)
 
@@ -26,28 +27,32 @@ SORTS = {
 }
 
 
-@bp.app_context_processor
-def deal_helpers():
-    return {
-        "proposal_panel": _proposal_panel,
-        "deal_stories": services.public_stories,
-        "track_record": trust.track_record,
-        "deal_for_thread": services.deal_for_thread,
-    }
+# what the deals add to other features' pages (core.panels.page_parts)
+add_page_part(bp, "listing", lambda listing: {
+    "deal_stories": services.public_stories(listing.id)})
+add_page_part(bp, "business", lambda business: {
+    "track_record": trust.track_record(business.id)})
+add_page_part(bp, "inquiry_thread", lambda thread: {
+    "thread_deal": services.deal_for_thread(thread.id)})
 
 
-def _proposal_panel(listing) -> dict:
+@panel(bp, "listing_proposals")
+def proposal_panel(listing_id):
     """What a request's page shows about proposals: the count for everyone, and what
-    the signed-in visitor may do."""
+    the visitor may do."""
+    listing = listing_for_panel(listing_id)
+    if listing is None or listing.kind != Kind.REQUEST or not listing.is_public:
+        return ""
     open_ = proposals.is_open(listing)
     mine = proposals.proposal_of(getattr(current_user, "business_id", None), listing.id) \
         if current_user.is_authenticated else None
-    return {"count": proposals.public_count(listing.id), "is_open": open_,
-            "closes_at": proposals.closes_at(listing),
-            "closure": proposals.closure_of(listing.id),
-            "can_propose": can.propose(current_user, listing, open_),
-            "can_see_all": can.see_proposals(current_user, listing),
-            "mine": mine}
+    return render_template("deals/_request_panel.html", listing=listing, panel={
+        "count": proposals.public_count(listing.id), "is_open": open_,
+        "closes_at": proposals.closes_at(listing),
+        "closure": proposals.closure_of(listing.id),
+        "can_propose": can.propose(current_user, listing, open_),
+        "can_see_all": can.see_proposals(current_user, listing),
+        "mine": mine})
 
 
 # --- loaders: what this visitor may see, else 404 ---

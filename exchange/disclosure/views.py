@@ -3,8 +3,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.core.unitofwork import attempt
+from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.requirements import can, requires
+from exchange.core.panels import panel
+from exchange.core.unitofwork import attempt
 from exchange.disclosure import services, visibility
 from exchange.disclosure.agreement import DEFAULT_TEMPLATE, agreement_for, text_version
 from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm, RefuseForm,
@@ -12,26 +14,45 @@ from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm,
 from exchange.disclosure.models import AccessRequest
 from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.listings.visibility import visible_listing
+from exchange.listings.visibility import listing_for_panel, visible_listing
 
 bp = Blueprint("disclosure", __name__)
 
 
 @bp.app_context_processor
 def disclosure_helpers():
-    def access_for(listing):
-        """The signed-in member's business's latest request about the listing."""
-        if not (current_user.is_authenticated and current_user.business_id):
-            return None
-        return services.latest_request(listing, current_user.business_id)
+    # pure functions of what the template already holds (publisher names, labels)
+    return {"disclosure": visibility}
 
-    def pending_access_count():
-        if not (current_user.is_authenticated and current_user.business_id):
-            return 0
-        return services.pending_count(current_user.business_id)
 
-    return {"disclosure": visibility, "access_for": access_for,
-            "pending_access_count": pending_access_count}
+@panel(bp, "listing_access")
+def access_panel(listing_id):
+    """Staged disclosure on a listing's page: what this visitor may see or ask for."""
+    listing = listing_for_panel(listing_id)
+    if listing is None or not listing.is_public:
+        return ""
+    approved = listing.approved_revision
+    revision = (approved or listing.latest_revision) \
+        if can.view_private_listing(current_user, listing) else approved
+    if not (revision and (revision.has_confidential_parts or revision.is_anonymous)):
+        return ""
+    latest = None
+    if (current_user.is_authenticated and current_user.business_id
+            and can.request_access(current_user, listing)):
+        latest = services.latest_request(listing, current_user.business_id)
+    return render_template("disclosure/_listing_panel.html", listing=listing,
+                           owner=can.own_listing(current_user, listing),
+                           confidential=can.see_confidential(current_user, listing),
+                           latest=latest)
+
+
+def dashboard_access(member, _page, _gathered) -> dict:
+    return {"pending_access_count":
+            services.pending_count(member.business_id) if member.business_id else 0}
+
+
+bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
+               .append(dashboard_access))
 
 
 @bp.route("/listings/<int:listing_id>/access", methods=["GET", "POST"])

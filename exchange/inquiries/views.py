@@ -1,11 +1,13 @@
 """Inquiry pages: send an inquiry, the inbox, a thread, close/archive/report, moderator hooks."""
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
-from exchange.core.unitofwork import attempt
 from exchange.accounts.requirements import can, requires
+from exchange.core.panels import page_parts, panel
+from exchange.core.unitofwork import attempt
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -13,7 +15,7 @@ from exchange.inquiries import notifications, reports, services
 from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
                                       ReportForm, SuspendForm)
 from exchange.inquiries.models import Thread
-from exchange.listings.visibility import visible_listing
+from exchange.listings.visibility import listing_for_panel, visible_listing
 
 bp = Blueprint("inquiries", __name__)
 
@@ -23,32 +25,42 @@ def _config_defaults(state):
     state.app.config.setdefault("INQUIRY_DAILY_LIMIT", services.DEFAULT_DAILY_LIMIT)
 
 
-def _unread_count():
-    """Cached per request: the badge may be rendered more than once on a page."""
-    if "inquiry_unread" not in g:
-        g.inquiry_unread = services.unread_count(current_user)
-    return g.inquiry_unread
+@panel(bp, "inquiry_badge")
+def unread_badge():
+    """The header's count of unread messages of the member's business."""
+    if not (current_user.is_authenticated and current_user.business_id):
+        return ""
+    return render_template("inquiries/_nav_badge.html",
+                           unread=services.unread_count(current_user))
 
 
-def _panel(listing) -> dict:
-    """What the inquiry panel on a listing page needs."""
-    return {
-        "can_inquire": can.inquire(current_user, listing),
-        "can_report": can.report_listing(current_user, listing),
-        "existing": services.existing_thread(current_user, listing),
-        "form": InquiryForm(formdata=None),
-        "report_form": ReportForm(formdata=None),
-    }
+@panel(bp, "listing_inquiry")
+def listing_panel(listing_id):
+    """The inquiry card of a listing's page, for this visitor."""
+    listing = listing_for_panel(listing_id)
+    if listing is None or not listing.is_public:
+        return ""
+    if not current_user.is_authenticated:
+        return render_template("inquiries/_listing_panel.html", listing=listing)
+    if can.own_listing(current_user, listing):
+        return render_template("inquiries/_listing_panel.html", listing=listing, mine=True)
+    can_inquire = can.inquire(current_user, listing)
+    can_report = can.report_listing(current_user, listing)
+    return render_template(
+        "inquiries/_listing_panel.html", listing=listing, mine=False,
+        can_inquire=can_inquire, can_report=can_report,
+        existing=services.existing_thread(current_user, listing),
+        form=InquiryForm(formdata=None) if can_inquire else None,
+        report_form=ReportForm(formdata=None) if can_report else None)
 
 
-@bp.app_context_processor
-def inquiry_helpers():
-    return {
-        "inquiry_unread_count": _unread_count,
-        "inquiry_panel": _panel,
-        "inquiry_recent": lambda limit=5: services.recent_threads(current_user, limit),
-        "inquiry_unread_by_thread": lambda: services.unread_by_thread(current_user),
-    }
+def dashboard_inquiries(member, _page, _gathered) -> dict:
+    return {"inquiry_recent": services.recent_threads(member, 5),
+            "inquiry_unread_by_thread": services.unread_by_thread(member)}
+
+
+bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
+               .append(dashboard_inquiries))
 
 
 def _my_thread(thread_id) -> Thread:
@@ -127,7 +139,7 @@ def _render_thread(thread, form, status=200, error=None):
         error=error,
         report_form=ReportForm(formdata=None), moderator_view=False,
         contacts=services.visible_contacts(current_user, thread),
-        my_business_id=current_user.business_id,
+        my_business_id=current_user.business_id, **page_parts("inquiry_thread", thread),
     ), status
 
 

@@ -2,10 +2,11 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
 
+from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.requirements import can
 from exchange.core.pagecache import SHOWN
 from exchange.extensions import db
 from exchange.insights import counting, queries
-from exchange.accounts.requirements import can
 from exchange.listings.models import Listing
 from exchange.listings.visibility import visible_listing
 
@@ -26,9 +27,14 @@ def _count_answer(response):
     return response
 
 
-@bp.app_context_processor
-def _insight_helpers():
-    return {"listing_figures": queries.figures_for}
+def dashboard_figures(_member, _page, gathered) -> dict:
+    """The last 30 days' figures of the listings the dashboard lists."""
+    listings = gathered.get("owner_listings") or []
+    return {"listing_figures": queries.figures_for([item.id for item in listings], 30)}
+
+
+bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
+               .append(dashboard_figures))
 
 
 @bp.route("/listings/<int:listing_id>/stats")

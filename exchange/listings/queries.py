@@ -23,7 +23,7 @@ def owner_listings(business_id: int, page: int = 1, per_page: int = OWNER_PAGE_S
     )
 
 
-def owner_listings_part(member, page) -> dict:
+def owner_listings_part(member, page, _gathered) -> dict:
     """The owner's listings on the member's dashboard (accounts.dashboard)."""
     listings_page = owner_listings(member.business_id, page) if member.business_id else None
     return {"owner_listings": listings_page.items if listings_page else [],

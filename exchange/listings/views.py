@@ -9,11 +9,14 @@ from flask_login import current_user, login_required
 from exchange.accounts.models import Business
 from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.requirements import can
-from exchange.core.pagecache import do_not_keep, note_shown, public_page
+from exchange.core.pagecache import (add_guard, do_not_keep, note_shown, public_page,
+                                     share_with_members)
+from exchange.core.panels import page_parts
 from exchange.core.unitofwork import attempt
 from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.listings import lifecycle, permissions, queries, visibility, watermark
+from exchange.listings import lifecycle, queries, visibility, watermark
+from exchange.listings import permissions  # noqa: F401  (the listing rules of `can`)
 from exchange.listings.files import file_path, stored, thumbnail_path
 from exchange.listings.forms import ListingForm
 from exchange.listings.markdown import render_markdown
@@ -29,13 +32,16 @@ def _dashboard_part(state):
     state.app.extensions.setdefault(DASHBOARD_PARTS, []).append(queries.owner_listings_part)
 
 
+@bp.record_once
+def _shared_page_guard(state):
+    add_guard(state.app, "listings", visibility.shared_page_guard)
+
 businesses_bp = Blueprint("businesses", __name__, url_prefix="/businesses")
 
 
 @bp.app_context_processor
 def listing_helpers():
-    # listing_perm: the listing page's owner block still reads it (being moved to a panel)
-    return {"listing_perm": permissions, "days_until": days_until}
+    return {"days_until": days_until}
 
 
 def days_until(moment) -> int:
@@ -107,14 +113,32 @@ def show(listing_id):
         # owners and staff reading it are not the audience the owner wants to hear about
         note_shown("views", [listing.id])
     confidential = can.see_confidential(current_user, listing)
+    visibility.keep_for_panels(listing)
+    # what features add (core.panels.page_parts); a part that lists other listings names
+    # them (visibility.note_listed), so the shared page goes to members who read them as
+    # the public does
+    parts = page_parts("listing", listing)
     page = render_template("listings/show.html", listing=listing, revision=main,
                            pending=other, private=private, confidential=confidential,
                            show_identity=can.see_identity(current_user, listing, main),
-                           owner=can.own_listing(current_user, listing))
+                           owner=can.own_listing(current_user, listing), **parts)
+    if visibility.reads_as_public(current_user, listing) and not can.moderate(current_user):
+        # what is not a panel is what any visitor reads: shared with the members who read
+        # this listing and the ones it lists as the public does (a listed listing that
+        # hides its publisher names it to its own business and those granted access)
+        sensitive = [item for item in visibility.listed()
+                     if item.approved_revision and item.approved_revision.is_anonymous]
+        if visibility.is_sensitive(listing):
+            sensitive.append(listing)
+        share_with_members(("listings", {
+            "business_ids": sorted({listing.business_id} | {item.business_id
+                                                             for item in sensitive}),
+            "sensitive_ids": sorted({item.id for item in sensitive})}))
+    else:
+        # the owner's, staff's or a granted business's view: never kept anywhere
+        do_not_keep()
     if not current_user.is_authenticated:
         return page
-    # a signed-in view may carry confidential parts or a hidden name: never kept anywhere
-    do_not_keep()
     response = make_response(page)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -268,4 +292,5 @@ def profile(business_id):
     listings = queries.public_listings_of(business_id)
     return render_template("listings/business.html", business=business,
                            offers=[x for x in listings if x.kind == Kind.OFFER],
-                           requests=[x for x in listings if x.kind == Kind.REQUEST])
+                           requests=[x for x in listings if x.kind == Kind.REQUEST],
+                           **page_parts("business", business))

@@ -6,7 +6,7 @@ feature that grants access (exchange.disclosure): it registers its check here, s
 never import it."""
 from collections.abc import Callable
 
-from flask import abort
+from flask import abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -64,6 +64,28 @@ def visible_listing(listing_id: int, may_see: Callable = can_view, member=None,
     return listing
 
 
+def listing_for_panel(listing_id: int) -> Listing | None:
+    """The listing a page's panels are about, loaded once per request (the page's view
+    hands over the one it loaded: `keep_for_panels`); None if this visitor may not see it."""
+    loaded = g.setdefault("listings_for_panels", {})
+    if listing_id not in loaded:
+        loaded[listing_id] = find_visible_listing(listing_id)
+    return loaded[listing_id]
+
+
+def keep_for_panels(listing: Listing) -> None:
+    g.setdefault("listings_for_panels", {})[listing.id] = listing
+
+
+def note_listed(listings) -> None:
+    """The page being rendered lists these listings (their publishers' names, say)."""
+    g.setdefault("listings_listed", []).extend(listings)
+
+
+def listed() -> list[Listing]:
+    return list(g.get("listings_listed", ()))
+
+
 def register_grant_check(check: Callable) -> Callable:
     """`check(member, listing) -> bool`: whether the member's business was granted access."""
     if check not in _grant_checks:
@@ -105,6 +127,38 @@ def publisher_name(listing, member=None, revision=None):
         return anonymous_label(revision.province, revision.sector,
                                bool(listing.business.is_verified))
     return listing.business.name
+
+
+def reads_as_public(member, listing) -> bool:
+    """Whether `member` reads the listing's page as any visitor does: not its owner or
+    staff, and not holding access to what it keeps from the public."""
+    if not (member and member.is_authenticated):
+        return True
+    if can_view_private(member, listing):
+        return False
+    return not (is_sensitive(listing) and has_grant(member, listing))
+
+
+def is_sensitive(listing) -> bool:
+    """Its approved version hides the publisher or keeps parts from the public."""
+    revision = listing.approved_revision
+    return revision is not None and (revision.is_anonymous or revision.has_confidential_parts)
+
+
+def shared_page_guard(member, business_ids: list[int], sensitive_ids: list[int]) -> bool:
+    """The guard of a page shared with members (`pagecache.share_with_members`) that shows
+    listings of `business_ids`, `sensitive_ids` among them: the member reads the page as any
+    visitor does — not staff, not of one of those businesses, without access to a
+    sensitive one."""
+    if not (member and member.is_authenticated):
+        return True
+    if can_moderate(member) or member.business_id in business_ids:
+        return False
+    for listing_id in sensitive_ids:
+        listing = queries.listing_for_page(listing_id)
+        if listing is not None and has_grant(member, listing):
+            return False
+    return True
 
 
 def shown_files(member, listing, revision) -> list:

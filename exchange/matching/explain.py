@@ -44,16 +44,32 @@ def _everything(revision) -> set[str]:
     return {fold(word) for word in _words(" ".join(parts))}
 
 
+def explainer(own):
+    """`why(other)` for many counterparts of one revision: its own words are folded once."""
+    own_words = _everything(own)
+    own_fields = {name: _words(_field_text(own, name)) for name, _label in FIELDS}
+
+    def why(other) -> Explanation:
+        return _explain(own, own_words, own_fields, other)
+
+    return why
+
+
 def why_matched(own, other) -> Explanation:
     """What two revisions (the approved ones of a matched pair) have in common. A pair is
     scored both ways (each listing's fields searched in the other's text), so a field
     lists the words of either listing's field found in the other listing."""
-    own_words, other_words = _everything(own), _everything(other)
+    return explainer(own)(other)
+
+
+def _explain(own, own_words, own_fields, other) -> Explanation:
+    other_words = _everything(other)
     fields = []
     for name, label in FIELDS:
         shared: dict[str, str] = {}
-        for revision, against in ((other, own_words), (own, other_words)):
-            for word in _words(_field_text(revision, name)):
+        for words, against in ((_words(_field_text(other, name)), own_words),
+                               (own_fields[name], other_words)):
+            for word in words:
                 key = fold(word)
                 if key in against and key not in shared:
                     shared[key] = word

@@ -3,26 +3,55 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.core.panels import add_page_part, panel
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
+from exchange.listings.visibility import note_listed
 from exchange.matching import alerts, listeners, notices, services
-from exchange.matching.explain import why_matched
+from exchange.matching.explain import explainer
 from exchange.matching.forms import NotificationSettingsForm, SavedSearchForm
 from exchange.search.documents import build_document
 from exchange.search.hits import hit_from_document
+from exchange.search.views import page_query
 
 bp = Blueprint("matching", __name__)
 bp.record_once(listeners.connect)  # match jobs and the drain step
 
 
-@bp.app_context_processor
-def _matching_helpers():
-    return {"listing_matches": services.listing_matches,
-            "matches_for_business": services.matches_for_business}
+def listing_page_matches(listing) -> dict:
+    """A public listing's page: its counterparts, best first, each with why it matched."""
+    rows = services.listing_matches(listing)
+    note_listed(other for other, _score in rows)
+    why = explainer(listing.approved_revision) if rows else None
+    return {"listing_matches": [(other, score, why(other.approved_revision))
+                                for other, score in rows]}
 
 
-# a pure function of two revisions already loaded (no query): why a pair was matched
-bp.add_app_template_global(why_matched, "why_matched")
+def dashboard_matches(member, _page, _gathered) -> dict:
+    """The business's matches on the dashboard, each with why it matched."""
+    rows = services.matches_for_business(member.business_id)
+    explainers = {}
+    for row in rows:
+        own = row["own"]
+        if own.id not in explainers:
+            explainers[own.id] = explainer(own.approved_revision)
+        row["why"] = explainers[own.id](row["counterpart"].approved_revision)
+    return {"business_matches": rows}
+
+
+@panel(bp, "save_search")
+def save_search_panel():
+    """"Save this search" on /search and category pages, for a signed-in member."""
+    query = page_query() if current_user.is_authenticated else None
+    if query is None or not (query.q or query.has_filters):
+        return ""
+    return render_template("matching/_save_search.html", query=query)
+
+
+add_page_part(bp, "listing", listing_page_matches)
+bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
+               .append(dashboard_matches))
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])

@@ -70,7 +70,7 @@ def business_registered(business, **_):
     enqueue_business(business)
 
 
-def business_review_part(member, page) -> dict:
+def business_review_part(member, page, _gathered) -> dict:
     business_id = member.business_id
     return {"business_review": latest_business_review(business_id) if business_id else None}
 

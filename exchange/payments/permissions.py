@@ -5,7 +5,7 @@ route and the service that places the order all ask it."""
 from flask import current_app
 
 from exchange.accounts.permissions import belongs_to, can_administer, can_post
-from exchange.accounts.requirements import can, requirement
+from exchange.accounts.requirements import can
 from exchange.listings.permissions import is_owner, listing_is_public
 from exchange.payments.models import Provider
 from exchange.payments.vietqr import receiving_account
@@ -29,8 +29,9 @@ def payments_enabled() -> bool:
     return bool(enabled_providers())
 
 
-@requirement
+@can.rule("take_payments")
 def payments_on(member, *_) -> bool:
+    """Featuring is offered (a payment provider is configured), whoever asks."""
     return payments_enabled()
 
 

@@ -9,11 +9,13 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.requirements import can, requires
 from exchange.core.messages import message
+from exchange.core.panels import panel
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
-from exchange.listings.visibility import visible_listing
+from exchange.listings.visibility import listing_for_panel, visible_listing
 from exchange.payments import plans, receipts, reports, transfers, vietqr
 from exchange.payments.blueprint import bp
 from exchange.payments.forms import FeatureForm, PlanForm
@@ -28,15 +30,26 @@ def config_defaults(state):
     state.app.config.setdefault("STRIPE_TIMEOUT", 20.0)
 
 
-@bp.app_context_processor
-def payment_helpers():
-    return {
-        "payments_enabled": payments_enabled,
-        "feature_plans": plans.plans_on_offer,
-        "payment_providers": enabled_providers,
-        "listing_orders": reports.listing_orders,
-        "business_orders": reports.business_orders,
-    }
+@panel(bp, "listing_featuring")
+def featuring_panel(listing_id):
+    """The owner's way to feature their listing, on its page."""
+    listing = listing_for_panel(listing_id)
+    if listing is None or not can.manage_featuring(current_user, listing):
+        return ""
+    return render_template("payments/_listing_panel.html", listing=listing,
+                           refunds=reports.listing_orders(listing.id, ["refund_due"]),
+                           plans=plans.plans_on_offer(), providers=enabled_providers())
+
+
+def dashboard_orders(member, _page, _gathered) -> dict:
+    """The business's latest orders on the dashboard, while featuring is offered."""
+    if not (payments_enabled() and member.business_id):
+        return {"business_orders": []}
+    return {"business_orders": reports.business_orders(member.business_id, 5)}
+
+
+bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
+               .append(dashboard_orders))
 
 
 @bp.before_request

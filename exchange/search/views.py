@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from exchange import taxonomy
-from exchange.core.pagecache import note_shown, public_page
+from exchange.core.pagecache import note_shown, public_page, share_with_members
 from exchange.core.urls import site_url
 from exchange.search import listeners
 from exchange.search.feeds import atom_feed, feed_query
@@ -37,6 +37,7 @@ def _render(query_args, heading=None, category=None):
     if result is not None and query.q and not result.total and not result.limited:
         respelled = did_you_mean(query)
     template = "search/_body.html" if request.headers.get("HX-Request") else "search/index.html"
+    share_with_members()  # the results are everyone's; "save this search" is a panel
     context = {
         "query": query, "result": result, "error": error, "heading": heading,
         "category": category, "facet_params": list(FACETS), "sorts": list(SORTS),
@@ -53,6 +54,18 @@ def search():
     if tab is not None:
         return tab.view()
     return _render(request.args)
+
+
+def page_query() -> SearchQuery | None:
+    """The search the current /search or category page shows (None: not a valid one)."""
+    args = MultiDict(request.args)
+    code = (request.view_args or {}).get("code")
+    if code:
+        args.setlist("category", [code])
+    try:
+        return parse_query(args)
+    except QueryError:
+        return None
 
 
 @bp.route("/categories/<code>")

@@ -64,13 +64,14 @@ def test_nav_badge_shows_unread_count(app, seller, buyer, listing):
     from flask import render_template
     from flask_login import login_user
     send_inquiry(signed_in(app, buyer), listing.id)
+    from exchange.inquiries.views import unread_badge
     with app.app_context(), app.test_request_context("/"):
         login_user(seller)
-        html = render_template("inquiries/_nav_badge.html")
+        html = unread_badge()
     assert 'id="inquiry-unread"' in html and ">1<" in html
     with app.app_context(), app.test_request_context("/"):
         login_user(buyer)
-        assert "inquiry-unread" not in render_template("inquiries/_nav_badge.html")
+        assert "inquiry-unread" not in unread_badge()
 
 
 def test_contact_details_are_shown_only_after_the_owner_replies(app, seller, buyer, listing):
@@ -137,14 +138,15 @@ def test_close_stops_replies_and_archive_moves_between_tabs(app, seller, buyer, 
 
 def test_listing_panel_offers_the_form_to_other_businesses_and_sign_in_to_visitors(
         app, seller, buyer, listing):
-    from flask import render_template
     from flask_login import login_user
+
+    from exchange.inquiries.views import listing_panel
 
     def panel(member=None):
         with app.app_context(), app.test_request_context(f"/listings/{listing.id}"):
             if member is not None:
                 login_user(member)
-            return render_template("inquiries/_listing_panel.html", listing=listing)
+            return listing_panel(listing.id)
 
     visitor = panel()
     assert "/auth/login?next=" in visitor and "inquire" not in visitor
@@ -164,8 +166,9 @@ def test_dashboard_partial_lists_recent_threads_with_unread_counts(app, seller, 
     from flask_login import login_user
     send_inquiry(signed_in(app, buyer), listing.id)
     thread = db.session.scalars(select(Thread)).one()
+    from exchange.inquiries.views import dashboard_inquiries
     with app.app_context(), app.test_request_context("/account"):
         login_user(seller)
-        html = render_template("inquiries/_dashboard.html")
+        html = render_template("inquiries/_dashboard.html", **dashboard_inquiries(seller, 1, {}))
     assert f"/account/inquiries/{thread.id}" in html and thread.listing_title in html
     assert buyer.business.name in html and 'id="inquiry-unread"' in html

@@ -29,17 +29,19 @@ def test_partials_show_published_counterparts(app, post, owner_factory):
     seller = owner_factory()
     offer = post(owner=seller, kind="offer", **DRYER_OFFER)
     request = post(kind="request", **DRYER_REQUEST)
+    from exchange.matching.views import dashboard_matches, listing_page_matches
+
     with app.test_request_context("/"):
         html = render_template_string('{% include "matching/_listing_matches.html" %}',
-                                      listing=request)
+                                      listing=request, **listing_page_matches(request))
         assert "Matching offers" in html or "Tin chào bán phù hợp" in html or \
             f"/listings/{offer.id}" in html
         assert f"/listings/{offer.id}" in html
         html = render_template_string('{% include "matching/_listing_matches.html" %}',
-                                      listing=offer)
+                                      listing=offer, **listing_page_matches(offer))
         assert f"/listings/{request.id}" in html
         html = render_template_string('{% include "matching/_dashboard_matches.html" %}',
-                                      business=seller.business)
+                                      **dashboard_matches(seller, 1, {}))
         assert f"/listings/{request.id}" in html
     rows = matches_for_business(seller.business_id)
     assert [(r["own"].id, r["counterpart"].id, r["is_new"]) for r in rows] == [

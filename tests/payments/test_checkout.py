@@ -140,21 +140,24 @@ def test_without_a_secret_key_the_feature_is_hidden(app, owner_client, listing, 
 
 def test_listing_panel_is_shown_to_the_owner_of_a_public_listing_only(stripe_api, app, listing,
                                                                       owner):
-    from flask import render_template_string
     from flask_login import login_user, logout_user
 
-    panel = '{% include "payments/_listing_panel.html" %}'
+    from exchange.payments.views import featuring_panel
+
+    def panel():
+        return featuring_panel(listing.id)
+
     with app.test_request_context(f"/listings/{listing.id}?lang=en"):
         login_user(owner)
-        html = render_template_string(panel, listing=listing)
+        html = panel()
         assert "Feature this listing" in html
         assert f'action="/payments/feature/{listing.id}"' in html
         assert 'name="plan" id="plan-week" value="week"' in html
         assert 'value="month"' in html and "csrf_token" in html
         logout_user()
         login_user(make_member())
-        assert "Feature this listing" not in render_template_string(panel, listing=listing)
+        assert "Feature this listing" not in panel()
     app.config["STRIPE_SECRET_KEY"] = ""
     with app.test_request_context(f"/listings/{listing.id}?lang=en"):
         login_user(owner)
-        assert "Feature this listing" not in render_template_string(panel, listing=listing)
+        assert "Feature this listing" not in panel()

@@ -65,9 +65,10 @@ def test_owner_sees_orders_and_a_receipt(stripe_api, client, owner_client, listi
 def test_account_panel_lists_the_latest_orders(stripe_api, app, owner_client, listing, owner):
     from flask import render_template_string
     order = place_order(owner_client, listing)
+    from exchange.payments.views import dashboard_orders
     with app.test_request_context("/account?lang=en"):
         html = render_template_string('{% include "payments/_account_orders.html" %}',
-                                      member=owner)
+                                      **dashboard_orders(owner, 1, {}))
     assert f"#{order.id}" in html and "/payments/orders" in html
 
 

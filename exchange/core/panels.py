@@ -1,0 +1,130 @@
+"""Per-visitor parts of a page ("panels"), rendered apart from the page around them.
+
+A page that may be kept for everyone (`exchange.core.pagecache`) must hold nothing of one
+visitor. What depends on who asks — the header's account menu, the messages flashed to
+them, a listing's inquiry form or feature button, "save this search" — is a panel: a small
+view of its own, registered by its feature with `@panel(bp, "name")`, which gathers its
+data and renders its template. A page places it with `{{ panel("name", listing_id=…) }}`,
+which writes a marker; when the response leaves the app, `compose()` renders each marker's
+panel for the visitor of the request. The page around the markers is the same for every
+member it is shown to, so it can be kept once and served to each of them with only their
+panels rendered (see `pagecache.PageCache`).
+
+A marker carries a key derived from the secret key, so text in a listing can never pose as
+one, and only integer arguments, which the view knows (listing and thread ids).
+"""
+import hashlib
+import json
+import re
+
+from flask import current_app, request
+from markupsafe import Markup
+
+PANELS = "exchange.panels"  # app.extensions: name -> function(**int arguments) -> str
+
+
+def panel(bp, name: str):
+    """Register the decorated function as the panel `name` of the app `bp` is part of."""
+
+    def decorator(render):
+        bp.record_once(lambda state: state.app.extensions.setdefault(PANELS, {})
+                       .__setitem__(name, render))
+        return render
+
+    return decorator
+
+
+def _marker_key(app) -> str:
+    key = app.extensions.get("exchange.panels.key")
+    if key is None:
+        secret = str(app.config.get("SECRET_KEY") or "").encode()
+        key = hashlib.sha256(b"exchange panels\0" + secret).hexdigest()[:16]
+        app.extensions["exchange.panels.key"] = key
+    return key
+
+
+def _pattern(app) -> re.Pattern:
+    pattern = app.extensions.get("exchange.panels.pattern")
+    if pattern is None:
+        pattern = re.compile(rf"<!--panel:{_marker_key(app)}:([a-z_]+):(\{{[^<>]*?\}})-->")
+        app.extensions["exchange.panels.pattern"] = pattern
+    return pattern
+
+
+def slot(name: str, optional: bool = False, **arguments) -> Markup:
+    """The template global `panel`: where the panel `name` goes in the page (nothing for
+    an `optional` one no feature registered)."""
+    app = current_app
+    if name not in app.extensions.get(PANELS, {}):
+        if optional:
+            return Markup("")
+        raise LookupError(f"no panel named {name!r}")
+    for value in arguments.values():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"panel {name!r}: arguments are integers")
+    encoded = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
+    return Markup(f"<!--panel:{_marker_key(app)}:{name}:{encoded}-->")
+
+
+def has_panels(app, body: str) -> bool:
+    return f"<!--panel:{_marker_key(app)}:" in body
+
+
+def compose(body: str) -> str:
+    """`body` with each panel marker replaced by the panel rendered for this request."""
+    app = current_app._get_current_object()
+    if not has_panels(app, body):
+        return body
+    panels = app.extensions.get(PANELS, {})
+
+    def render(match) -> str:
+        arguments = json.loads(match.group(2))
+        return str(panels[match.group(1)](**arguments))
+
+    # a panel may place another (the header's account links, an unread count)
+    for _depth in range(3):
+        body = _pattern(app).sub(render, body)
+        if not has_panels(app, body):
+            break
+    return body
+
+
+def register_panels(app) -> None:
+    app.add_template_global(slot, "panel")
+
+    @app.after_request
+    def compose_response(response):
+        # the view's page, with its panels rendered for the visitor; the page as it was
+        # rendered (markers in place) is what the page cache may keep for other members
+        if response.direct_passthrough or response.is_streamed or \
+                response.mimetype != "text/html":
+            return response
+        body = response.get_data(as_text=True)
+        if not has_panels(app, body):
+            return response
+        request.environ[SHARED_BODY] = body
+        response.set_data(compose(body))
+        return response
+
+
+SHARED_BODY = "exchange.panels.shared_body"  # WSGI environ: the page before composing
+
+
+# app.extensions key: what features add to another feature's page, by page name: each a
+# function of the page's object returning the names its part of the template reads (the
+# listing page: matching's counterparts, the deals' stories; a business's profile: its
+# track record). The page's view gathers them with `page_parts`, so templates get their
+# data from the view.
+PAGE_PARTS = "exchange.page_parts"
+
+
+def add_page_part(bp, page: str, part) -> None:
+    bp.record_once(lambda state: state.app.extensions.setdefault(PAGE_PARTS, {})
+                   .setdefault(page, []).append(part))
+
+
+def page_parts(page: str, *objects) -> dict:
+    names = {}
+    for part in current_app.extensions.get(PAGE_PARTS, {}).get(page, ()):
+        names.update(part(*objects))
+    return names
