@@ -43,6 +43,10 @@ CONNECTIONS = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "16"))
 PROCESSES = int(os.environ.get("BENCH_LOAD_PROCESSES", "2"))
 WORKERS = os.environ.get("BENCH_WORKERS")  # default: gunicorn.conf.py's, sized to the machine
 PROFILE = bool(os.environ.get("BENCH_PROFILE"))
+MEMBERS = int(os.environ.get("BENCH_MEMBERS", "3"))  # signed-in members the member rows rotate
+# the member rows' clients say who they are as the browser they signed in with did (the
+# session is tied to it, as Flask-Login's session protection ties it)
+MEMBER_AGENT = "exchange-bench-load"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARK_START = "<!-- bench:load:start -->"
 MARK_END = "<!-- bench:load:end -->"
@@ -104,19 +108,25 @@ def _connect(port: int) -> socket.socket:
 
 
 class _Connection:
-    def __init__(self, port, number):
-        self.port, self.number = port, number
+    def __init__(self, port, number, member=0):
+        self.port, self.number, self.member = port, number, member
         self.sock, self.buffer, self.began = _connect(port), bytearray(), 0.0
         self.sock.setblocking(False)
 
 
-def _client(port, paths, connections, offset, start_at, warmup, seconds, results):
+def _client(port, paths, connections, offset, start_at, warmup, seconds, results,
+            cookies=()):
     """A closed loop on each of `connections` keep-alive connections, driven by one selector
-    so the client's CPU grows with the request rate, not with the connection count."""
+    so the client's CPU grows with the request rate, not with the connection count. With
+    `cookies` (signed-in members' session cookies), each connection is one of them."""
     import selectors
 
-    requests = [f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-                for path in paths]
+    def head(path, cookie=None):
+        extra = f"Cookie: {cookie}\r\nUser-Agent: {MEMBER_AGENT}\r\n" if cookie else ""
+        return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}\r\n".encode()
+
+    by_member = [[head(path, cookie) for path in paths] for cookie in cookies] or \
+        [[head(path) for path in paths]]
     latencies, errors, sizes, statuses = [], 0, 0, {}
     measure_from, stop_at = start_at + warmup, start_at + warmup + seconds
     selector = selectors.DefaultSelector()
@@ -125,6 +135,7 @@ def _client(port, paths, connections, offset, start_at, warmup, seconds, results
 
     def send(conn):
         conn.began = time.monotonic()
+        requests = by_member[conn.member % len(by_member)]
         conn.sock.sendall(requests[conn.number % len(requests)])
         conn.number += 1
 
@@ -141,12 +152,12 @@ def _client(port, paths, connections, offset, start_at, warmup, seconds, results
     def reopen(conn):
         selector.unregister(conn.sock)
         conn.sock.close()
-        fresh = _Connection(port, conn.number)
+        fresh = _Connection(port, conn.number, conn.member)
         selector.register(fresh.sock, selectors.EVENT_READ, fresh)
         return fresh
 
     for number in range(connections):
-        conn = _Connection(port, offset + number * 13)
+        conn = _Connection(port, offset + number * 13, number)
         selector.register(conn.sock, selectors.EVENT_READ, conn)
         send(conn)
     while selector.get_map():
@@ -183,15 +194,17 @@ def _client(port, paths, connections, offset, start_at, warmup, seconds, results
 
 
 def load(port: int, paths: list[str], seconds: float = SECONDS,
-         connections: int = CONNECTIONS, processes: int = PROCESSES) -> dict:
-    """`connections` keep-alive connections spread over `processes` client processes."""
+         connections: int = CONNECTIONS, processes: int = PROCESSES, cookies=()) -> dict:
+    """`connections` keep-alive connections spread over `processes` client processes (each
+    signed in as one of the members whose session `cookies` are given, if any)."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     start_at = time.monotonic() + 1.5  # after every client process has started
     shares = [connections // processes + (n < connections % processes)
               for n in range(processes)]
     clients = [context.Process(target=_client, args=(port, paths, share, number * 101,
-                                                     start_at, WARMUP, seconds, results))
+                                                     start_at, WARMUP, seconds, results,
+                                                     tuple(cookies[number:]) + tuple(cookies[:number])))
                for number, share in enumerate(shares) if share]
     for process in clients:
         process.start()
@@ -341,6 +354,38 @@ def pages(listing_ids: list[int]) -> dict[str, list[str]]:
     }
 
 
+def member_cookies(app, count: int) -> list[str]:
+    """Session cookies of `count` demo business members, signed in through the app's own
+    sign-in form (same secret key as the served app), with the sign-in's message read."""
+    import re
+
+    from sqlalchemy import select
+
+    from exchange.accounts.demo import DEMO_PASSWORD
+    from exchange.accounts.models import Member
+    from exchange.extensions import db
+
+    with app.app_context():
+        emails = db.session.scalars(select(Member.email).where(Member.business_id.isnot(None))
+                                    .order_by(Member.id).limit(count)).all()
+    cookies = []
+    for email in emails:
+        client = app.test_client()
+        # production cookies are https-only and its forms check the referrer over https
+        client.environ_base.update(HTTP_USER_AGENT=MEMBER_AGENT, REMOTE_ADDR="127.0.0.1",
+                                   HTTP_REFERER="https://localhost/auth/login")
+        client.environ_base["wsgi.url_scheme"] = "https"
+        form = client.get("/auth/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        signed = client.post("/auth/login", data={"email": email, "password": DEMO_PASSWORD,
+                                                  "csrf_token": token})
+        assert signed.status_code == 302, (email, signed.status_code)
+        client.get("/")  # the welcome message is read: the session carries nothing to show
+        name = app.config["SESSION_COOKIE_NAME"]
+        cookies.append(f"{name}={client.get_cookie(name).value}")
+    return cookies
+
+
 # --- in-process look: SQL queries per request, sizes, optional profile -------------------
 
 def inspect(app, paths_by_page: dict[str, list[str]]) -> dict[str, dict]:
@@ -402,16 +447,23 @@ def write_report(figures: dict) -> Path:
             f"| {page} | {run['rps']:,.0f} | {run['rps'] / ceiling * 100:.0f}% | "
             f"{run['p50']:.1f} | {run['p95']:.1f} | {run['errors']} | "
             f"{look.get('queries', 0):.1f} | {look.get('size', 0) / 1024:.1f} |")
+    for page, run in figures["members"].items():
+        rows.append(
+            f"| {page}, **signed-in member** | {run['rps']:,.0f} | "
+            f"{run['rps'] / ceiling * 100:.0f}% | "
+            f"{run['p50']:.1f} | {run['p95']:.1f} | {run['errors']} | – | – |")
     for page, run in figures["uncached"].items():
         rows.append(
             f"| {page}, page cache off | {run['rps']:,.0f} | {run['rps'] / ceiling * 100:.0f}% | "
             f"{run['p50']:.1f} | {run['p95']:.1f} | {run['errors']} | – | – |")
+    member_share = " / ".join(f"{run['rps'] / ceiling * 100:.0f}%"
+                              for run in figures["members"].values())
     table = "\n".join(rows)
     api = figures["pages"]["`/api/v1/search`, a query and two filters"]["rps"] / ceiling * 100
     listing = figures["pages"]["listing page `/listings/<id>`"]["rps"] / ceiling * 100
     api_off = figures["uncached"]["`/api/v1/search`, a query and two filters"]["rps"] / ceiling * 100
     listing_off = figures["uncached"]["listing page `/listings/<id>`"]["rps"] / ceiling * 100
-    errors = sum(run["errors"] for kind in ("pages", "uncached")
+    errors = sum(run["errors"] for kind in ("pages", "members", "uncached")
                  for run in figures[kind].values())
     text = REPORT.read_text() if REPORT.exists() else ""
     notes = ""
@@ -444,7 +496,12 @@ pages rotate over {figures['listing_pages']} listings.
 
 `/api/v1/search` reaches **{api:.0f}%** of the bare endpoint's throughput (target: at least
 40%), listing pages **{listing:.0f}%** (target: at least 30%), with {errors} error(s);
-with the page cache off, {api_off:.0f}% and {listing_off:.0f}%.
+with the page cache off, {api_off:.0f}% and {listing_off:.0f}%. Signed-in members
+({figures['member_count']} demo business members, each connection one of them, signed in
+through the sign-in form) get home, `/search` and listing pages at **{member_share}** of the
+bare endpoint (target: at least 30% each): the page kept once for the members who read it
+as the public does, and their own panels (header, messages, inquiry form, "save this
+search", …) rendered into it per request (`exchange/core/panels.py`).
 
 {notes}
 {MARK_END}"""
@@ -473,11 +530,13 @@ def main() -> dict:
         env = {"DATABASE_URL": database.url, "MEILI_URL": meili.url,
                "MEILI_MASTER_KEY": meili.master_key, "MEILI_INDEX_PREFIX": "load_",
                "EXCHANGE_ENV": "production", "SECRET_KEY": BENCH_SECRET_KEY,
-               "EXCHANGE_INSTANCE_DIR": workdir, "UPLOAD_DIR": f"{workdir}/uploads"}
+               "EXCHANGE_INSTANCE_DIR": workdir, "UPLOAD_DIR": f"{workdir}/uploads",
+               "TRUSTED_HOSTS": "127.0.0.1,localhost"}
         app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database.url,
                          MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key,
                          MEILI_INDEX_PREFIX="load_", MEILI_TIMEOUT=10.0,
                          UPLOAD_DIR=f"{workdir}/uploads", SECRET_KEY=BENCH_SECRET_KEY,
+                         TRUSTED_HOSTS=["127.0.0.1", "localhost"],
                          PAGE_CACHE_SECONDS=0)
         with app.app_context():
             print(f"{database.kind}: generating {LISTINGS:,} demo listings and indexing…",
@@ -491,13 +550,16 @@ def main() -> dict:
         for page, look in looked.items():
             print(f"{page}: {look['queries']:.1f} SQL queries, {look['size'] / 1024:.1f} KiB",
                   flush=True)
+        cookies = member_cookies(app, MEMBERS)
+        member_targets = {page: paths for page, paths in targets.items()
+                          if not page.startswith("`/api")}
         with app.app_context():
             from exchange.extensions import db
             db.engine.dispose()  # the servers get every connection the database allows
 
         hello_port, app_port = free_port(), free_port()
         hello_server = gunicorn("bench.hello:app", hello_port, env, "/hello")
-        hello_runs, runs, uncached = [], {}, {}
+        hello_runs, runs, uncached, members = [], {}, {}, {}
         quiet = os.getloadavg()[0]  # the load generator and servers raise it from here
         hello_runs.append(load(hello_port, ["/hello"]))
         print(f"hello: {hello_runs[-1]['rps']:,.0f} req/s", flush=True)
@@ -505,9 +567,14 @@ def main() -> dict:
         for cache_seconds, into in (("0", uncached), ("", runs)):
             app_server = gunicorn("wsgi:app", app_port,
                                   {**env, "PAGE_CACHE_SECONDS": cache_seconds}, "/api/v1/stats")
-            for page, paths in targets.items():
-                into[page] = run = load(app_port, paths)
-                print(f"{page}{' (page cache off)' if into is uncached else ''}: "
+            rows = [(into, page, paths, ()) for page, paths in targets.items()]
+            if into is runs:  # signed-in members, as served
+                rows += [(members, page, paths, cookies)
+                         for page, paths in member_targets.items()]
+            for table, page, paths, signed in rows:
+                table[page] = run = load(app_port, paths, cookies=signed)
+                label = {id(uncached): " (page cache off)", id(members): " (signed-in member)"}
+                print(f"{page}{label.get(id(table), '')}: "
                       f"{run['rps']:,.0f} req/s, p50 {run['p50']:.1f} ms, "
                       f"p95 {run['p95']:.1f} ms, errors {run['errors']} "
                       f"{run['statuses'] or ''}", flush=True)
@@ -521,7 +588,8 @@ def main() -> dict:
         results = {"listings": LISTINGS, "indexed": data["indexed"], "database": database.kind,
                    "meili_version": version, "workers": int(WORKERS or conf["workers"]),
                    "threads": conf["threads"], "hello": hello_runs, "pages": runs,
-                   "uncached": uncached, "listing_pages": len(data["listing_ids"]),
+                   "uncached": uncached, "members": members, "member_count": len(cookies),
+                   "listing_pages": len(data["listing_ids"]),
                    "inspect": looked, "loadavg": (quiet, os.getloadavg()[0])}
         path = write_report(results)
         print(f"written to {path.relative_to(ROOT)}", flush=True)
