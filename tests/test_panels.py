@@ -169,3 +169,29 @@ def test_a_marker_cannot_be_posed_by_content(app):
         assert compose(html) == html  # escaped text and a wrong key are left alone
         with pytest.raises(TypeError):
             slot("listing_inquiry", listing_id="1 OR 1=1")
+
+
+def test_a_shared_form_gets_fresh_tokens_on_every_answer(app, listing):
+    anna = member("Anna Nguyễn")
+    client = signed_in(app, anna)
+    url = f"/listings/{listing.id}"
+    keys = [re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"',
+                      client.get(url).get_data(as_text=True)).group(1) for _ in range(3)]
+    assert len(set(keys)) == 3 and all(len(key) >= 20 for key in keys)
+    # the token of the kept form is this session's: sending it is accepted
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    sent = client.post(f"/listings/{listing.id}/inquire", data={
+        "csrf_token": token, "message": "Xin báo giá máy sấy cho hợp tác xã."})
+    assert sent.status_code == 302
+
+
+def test_a_fragment_fills_in_tokens_only(app):
+    from exchange.core.panels import fragment
+
+    with app.test_request_context("/"):
+        made = fragment(("test", 1), lambda holders: f"<b>{holders['token']}</b>",
+                        token=lambda: "abc-123")
+        assert str(made) == "<b>abc-123</b>"
+        with pytest.raises(ValueError):
+            fragment(("test", 1), lambda holders: "", token=lambda: '"><script>')

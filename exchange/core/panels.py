@@ -128,3 +128,28 @@ def page_parts(page: str, *objects) -> dict:
     for part in current_app.extensions.get(PAGE_PARTS, {}).get(page, ()):
         names.update(part(*objects))
     return names
+
+
+_fragments: dict[tuple, str] = {}
+_TOKEN = re.compile(r"[A-Za-z0-9._-]*")
+
+
+def fragment(cache_key: tuple, render, /, **values) -> Markup:
+    """A piece of a panel that is the same for everyone but for a few tokens (a form's
+    token, an idempotency key): `render(placeholders)` renders it once per `cache_key` (which
+    must name all it depends on: the listing, the language) with a placeholder for each of
+    `values`; each request then fills in `values[name]()`. The values must be tokens
+    (letters, digits, `.`, `_`, `-`), so they need no escaping."""
+    placeholders = {name: f"\x00{name}\x00" for name in values}
+    html = _fragments.get(cache_key)
+    if html is None:
+        html = str(render(placeholders))
+        if len(_fragments) >= 5000:
+            _fragments.clear()
+        _fragments[cache_key] = html
+    for name, make in values.items():
+        value = make()
+        if not _TOKEN.fullmatch(value):
+            raise ValueError(f"fragment value {name!r} is not a token")
+        html = html.replace(placeholders[name], value)
+    return Markup(html)

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, jsonify, render_template,
-                   send_from_directory)
+                   send_from_directory, session)
 from sqlalchemy import text
 
 from exchange.core.dbtimeouts import is_timeout
@@ -43,6 +43,8 @@ def account_panel():
 
 @panel(bp, "messages")
 def messages_panel():
+    if "_flashes" not in session:  # as on most pages: nothing to show
+        return ""
     return render_template("core/_panel_messages.html")
 
 

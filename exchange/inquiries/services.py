@@ -1,10 +1,11 @@
 """Send inquiries, reply, close, archive and read threads: the rules of the inquiry channel."""
+import functools
 import re
 from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -290,19 +291,25 @@ def mark_read(member, thread, at=None) -> None:
     db.session.flush()
 
 
-def _unread_query(member):
-    """(thread_id, unread count) for messages from the other side the member has not read."""
+def _unread(columns, business_id, member_id):
+    """SELECT `columns` of the messages from the other side of a business's threads that
+    the member has not read."""
     read = aliased(ThreadRead)
     return (
-        select(Message.thread_id, func.count(Message.id))
+        select(*columns)
         .join(Thread, Thread.id == Message.thread_id)
-        .outerjoin(read, (read.thread_id == Thread.id) & (read.member_id == member.id))
-        .where(or_(Thread.inquirer_business_id == member.business_id,
-                   Thread.owner_business_id == member.business_id),
-               Message.author_business_id != member.business_id,
+        .outerjoin(read, (read.thread_id == Thread.id) & (read.member_id == member_id))
+        .where(or_(Thread.inquirer_business_id == business_id,
+                   Thread.owner_business_id == business_id),
+               Message.author_business_id != business_id,
                or_(read.last_read_at.is_(None), Message.created_at > read.last_read_at))
-        .group_by(Message.thread_id)
     )
+
+
+def _unread_query(member):
+    """(thread_id, unread count) for messages from the other side the member has not read."""
+    return (_unread([Message.thread_id, func.count(Message.id)], member.business_id, member.id)
+            .group_by(Message.thread_id))
 
 
 def unread_by_thread(member) -> dict:
@@ -311,9 +318,19 @@ def unread_by_thread(member) -> dict:
     return dict(db.session.execute(_unread_query(member)).all())
 
 
+@functools.cache
+def _unread_total():
+    """Built once, when first asked (the mappers are configured by then): the badge is on
+    every page a member reads."""
+    return _unread([func.count(Message.id)], bindparam("business_id"), bindparam("member_id"))
+
+
 def unread_count(member) -> int:
     """Unread messages in all of the member's business threads (for the navigation badge)."""
-    return sum(unread_by_thread(member).values())
+    if not (member and member.is_authenticated and member.business_id):
+        return 0
+    return db.session.scalar(_unread_total(), {"business_id": member.business_id,
+                                             "member_id": member.id}) or 0
 
 
 def threads_for(member, archived=False, page=1, per_page=20):

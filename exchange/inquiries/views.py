@@ -1,19 +1,21 @@
 """Inquiry pages: send an inquiry, the inbox, a thread, close/archive/report, moderator hooks."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from flask_login import current_user, login_required
 
 from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
 from exchange.accounts.requirements import can, requires
-from exchange.core.panels import page_parts, panel
+from exchange.core.panels import fragment, page_parts, panel
 from exchange.core.unitofwork import attempt
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.inquiries import notifications, reports, services
 from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
-                                      ReportForm, SuspendForm)
+                                      ReportForm, SuspendForm, new_idempotency_key)
 from exchange.inquiries.models import Thread
 from exchange.listings.visibility import listing_for_panel, visible_listing
 
@@ -50,8 +52,25 @@ def listing_panel(listing_id):
         "inquiries/_listing_panel.html", listing=listing, mine=False,
         can_inquire=can_inquire, can_report=can_report,
         existing=services.existing_thread(current_user, listing),
-        form=InquiryForm(formdata=None) if can_inquire else None,
-        report_form=ReportForm(formdata=None) if can_report else None)
+        inquiry_form=_filled(listing, "inquiry") if can_inquire else None,
+        report_form=_filled(listing, "report") if can_report else None)
+
+
+# the forms of a listing's card are the same for every member who may send them, but for
+# the form token and the idempotency key: rendered once per listing and language
+_FORMS = {"inquiry": ("inquiries/_inquiry_form.html", InquiryForm),
+          "report": ("inquiries/_report_form.html", ReportForm)}
+
+
+def _filled(listing, which: str):
+    template, form_class = _FORMS[which]
+    return fragment(
+        ("inquiries", which, listing.id, str(get_locale())),
+        lambda placeholders: render_template(
+            template, listing=listing, csrf_placeholder=placeholders["csrf"],
+            key_placeholder=placeholders.get("key", ""),
+            form=form_class(formdata=None, meta={"csrf": False})),
+        csrf=generate_csrf, key=new_idempotency_key)
 
 
 def dashboard_inquiries(member, _page, _gathered) -> dict:
