@@ -3,6 +3,7 @@ commit, never failing the caller."""
 import threading
 
 from flask import current_app
+from sqlalchemy import insert
 
 from exchange.budget import Budget
 from exchange.core.dbtimeouts import use_drain_timeouts
@@ -22,6 +23,15 @@ def add_drain_step(app, step, *, order: int, budgeted: bool) -> None:
     if all(known is not step for _order, known, _budgeted in steps):
         steps.append((order, step, budgeted))
         steps.sort(key=lambda entry: entry[0])
+
+
+def queue_jobs(model, listing_ids, reason: str) -> None:
+    """Record, in the current transaction and in one statement, a job of an outbox table
+    (`model`: IndexJob, MatchJob) for each listing, and have the drain run after the
+    commit (a bulk import's publication)."""
+    db.session.execute(insert(model.__table__), [{"listing_id": listing_id, "reason": reason}
+                                                 for listing_id in listing_ids])
+    db.session.info["drain"] = True
 
 
 def drain(budget: Budget | None = None) -> None:

@@ -1,5 +1,6 @@
 """Public pages kept for anonymous visitors: served again while nothing public changed,
-fresh after any change, and never kept for (or shown to) anyone else."""
+fresh after any change, and never kept for (or shown to) anyone else. (What members are
+served from kept pages, with their own panels: tests/test_panels.py.)"""
 import time
 
 import pytest
@@ -90,7 +91,7 @@ def test_search_answers_are_kept_and_follow_a_new_approval(app, client, meili):
     assert client.get(api).get_json()["total"] == 2
 
 
-def test_a_signed_in_member_is_never_served_or_stored(app, client, meili):
+def test_the_owners_page_is_never_served_or_stored(app, client, meili):
     seller, listing = published_offer(meili)
     url = f"/listings/{listing.id}"
     member_client = app.test_client()
@@ -103,7 +104,7 @@ def test_a_signed_in_member_is_never_served_or_stored(app, client, meili):
     assert "Máy sấy đổi tên" in member_client.get(url).get_data(as_text=True)
 
 
-def test_a_visitor_with_a_cookie_always_gets_a_fresh_page(app, client, meili):
+def test_a_visitor_with_a_cookie_gets_their_language_and_their_messages(app, client, meili):
     _seller, listing = published_offer(meili)
     url = f"/listings/{listing.id}"
     vietnamese = client.get(url).get_data(as_text=True)

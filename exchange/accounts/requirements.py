@@ -96,38 +96,26 @@ def requires(rule: Requirement, *, status: int = 403):
 
 # --- roles: who the member is, whatever the objects ---
 
-@can.rule("sign_in")
-def signed_in(member, *_) -> bool:
-    return bool(member and member.is_authenticated)
+def signed_in_with(name: str, *attributes: str, doc: str | None = None) -> Requirement:
+    """Register `name`: a signed-in member whose every one of `attributes` is true."""
+
+    def check(member, *_) -> bool:
+        return bool(member and member.is_authenticated
+                    and all(getattr(member, attribute) for attribute in attributes))
+
+    check.__doc__ = doc
+    return can.register(name, Requirement(check, name))
 
 
-@can.rule("represent_business")
-def represents_business(member, *_) -> bool:
-    """A signed-in member of a business (whether or not it may post yet)."""
-    return bool(member and member.is_authenticated and member.business_id)
-
-
-@can.rule("moderate")
-def can_moderate(member, *_) -> bool:
-    return bool(member and member.is_authenticated and member.is_moderator)
-
-
-@can.rule("administer")
-def can_administer(member, *_) -> bool:
-    return bool(member and member.is_authenticated and member.is_admin)
-
-
-@can.rule("edit_content")
-def can_edit_content(member, *_) -> bool:
-    """Editors (and admins) write the department's news and events."""
-    return bool(member and member.is_authenticated and member.is_editor)
-
-
-@can.rule("post")
-def can_post(member, *_) -> bool:
-    return bool(
-        member and member.is_authenticated and member.is_email_verified and member.business_id
-    )
+signed_in = signed_in_with("sign_in")
+represents_business = signed_in_with(
+    "represent_business", "business_id",
+    doc="A signed-in member of a business (whether or not it may post yet).")
+can_moderate = signed_in_with("moderate", "is_moderator")
+can_administer = signed_in_with("administer", "is_admin")
+can_edit_content = signed_in_with(
+    "edit_content", "is_editor", doc="Editors (and admins) write the department's news and events.")
+can_post = signed_in_with("post", "is_email_verified", "business_id")
 
 
 @can.rule("invite")

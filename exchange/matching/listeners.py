@@ -1,10 +1,7 @@
 """What matching hears and hooks into: a listing going on or off line becomes a match job
 (in the change's transaction), and the drain runs the jobs. connect() runs when create_app
 registers the matching blueprint."""
-from sqlalchemy import insert
-
-from exchange.effects import add_drain_step
-from exchange.extensions import db
+from exchange.effects import add_drain_step, queue_jobs
 from exchange.listings import signals
 from exchange.matching.models import MatchJob, record_match_job
 from exchange.matching.outbox import drain_matching
@@ -15,9 +12,7 @@ def listing_on_or_off_line(listing, *, reason, **_):
 
 
 def listings_published_in_bulk(_sender, *, listing_ids, reason, **_):
-    db.session.execute(insert(MatchJob.__table__),
-                       [{"listing_id": listing_id, "reason": reason} for listing_id in listing_ids])
-    db.session.info["drain"] = True
+    queue_jobs(MatchJob, listing_ids, reason)
 
 
 def connect(state) -> None:

@@ -7,7 +7,7 @@ from exchange.accounts.dashboard import DASHBOARD_PARTS
 from exchange.core.panels import add_page_part, panel
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
-from exchange.listings.visibility import note_listed
+from exchange.listings.visibility import note_listed, publisher_name
 from exchange.matching import alerts, listeners, notices, services
 from exchange.matching.explain import explainer
 from exchange.matching.forms import NotificationSettingsForm, SavedSearchForm
@@ -24,8 +24,9 @@ def listing_page_matches(listing) -> dict:
     rows = services.listing_matches(listing)
     note_listed(other for other, _score in rows)
     why = explainer(listing.approved_revision) if rows else None
-    return {"listing_matches": [(other, score, why(other.approved_revision))
-                                for other, score in rows]}
+    return {"listing_matches": [
+        (other, score, why(other.approved_revision), publisher_name(other, current_user))
+        for other, score in rows]}
 
 
 def dashboard_matches(member, _page, _gathered) -> dict:
@@ -37,6 +38,7 @@ def dashboard_matches(member, _page, _gathered) -> dict:
         if own.id not in explainers:
             explainers[own.id] = explainer(own.approved_revision)
         row["why"] = explainers[own.id](row["counterpart"].approved_revision)
+        row["publisher"] = publisher_name(row["counterpart"], member)
     return {"business_matches": rows}
 
 

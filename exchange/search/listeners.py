@@ -2,11 +2,8 @@
 the change's transaction), the drain pushes them, and the page cache asks search's
 freshness what the public sees. connect() runs when create_app registers the search
 blueprint."""
-from sqlalchemy import insert
-
 from exchange.core.pagecache import PUBLIC_STATE
-from exchange.effects import add_drain_step
-from exchange.extensions import db
+from exchange.effects import add_drain_step, queue_jobs
 from exchange.listings import signals
 from exchange.search import freshness
 from exchange.search.models import IndexJob, record_index_job
@@ -18,9 +15,7 @@ def listing_public_change(listing, *, reason, **_):
 
 
 def listings_published_in_bulk(_sender, *, listing_ids, reason, **_):
-    db.session.execute(insert(IndexJob.__table__),
-                       [{"listing_id": listing_id, "reason": reason} for listing_id in listing_ids])
-    db.session.info["drain"] = True
+    queue_jobs(IndexJob, listing_ids, reason)
 
 
 def public_state():
