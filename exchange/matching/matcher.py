@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from exchange.budget import Budget
+from exchange.budget import Budget, BudgetSpent
 from exchange.listings.models import Listing
 from exchange.search import index
 from exchange.search.query import published_restriction, quote
@@ -197,20 +197,32 @@ def raw_scores(profile: Profile, tagged_results: list[tuple[str, dict]]) -> dict
     }
 
 
+# what a drain does after a call the budget cut off (the batch rolled back, its jobs given
+# back) is kept out of the call's time, so the drain as a whole ends within its budget
+CLEANUP_SECONDS = 0.1
+SHORTEST_CALL = 0.05
+
+
 def _call(client, searches: list[dict], budget: Budget | None) -> list[dict]:
     """One multi-search round trip. With a bounded budget the time is checked before it,
-    and the call itself may not outlast what is left."""
+    and the call itself may not outlast what is left once the cleanup is set aside."""
     body = {"queries": searches}
     if budget is None or not budget.bounded:
         return client.post("/multi-search", body)["results"]
     budget.check()
+    left = budget.remaining() - CLEANUP_SECONDS
+    if left < SHORTEST_CALL:
+        raise BudgetSpent  # too little time for a call and what follows it
     try:
-        return client.post("/multi-search", body, timeout=min(
-            client.timeout, max(0.05, budget.remaining())))["results"]
+        return client.post("/multi-search", body,
+                           timeout=min(client.timeout, left))["results"]
     except index.MeiliError:
         raise  # Meilisearch answered: an error about the searches, not the clock
     except index.SearchUnavailable:
-        budget.check()  # cut off by the budget: BudgetSpent, not an outage
+        # cut off by the budget (its timeout ran out with only the cleanup's time left):
+        # BudgetSpent, and the jobs are given back, not postponed as in an outage
+        if budget.remaining() <= CLEANUP_SECONDS + SHORTEST_CALL:
+            raise BudgetSpent from None
         raise
 
 

@@ -290,3 +290,48 @@ def test_listings_asking_the_same_search_share_one_answer(post, owner_factory, m
     assert scores[offers[0].id][request.id] >= matcher.MATCH_THRESHOLD
     # neither offer is its own counterpart, nor its sibling's: one business
     assert set(scores[offers[0].id]) == {request.id}
+
+
+def test_a_search_call_leaves_time_for_what_follows_it(app, meili):
+    """A call the budget cuts off is followed by a rollback and its jobs given back: the
+    call gets the time left less that, and none at all when too little is left."""
+    from exchange.budget import BudgetSpent
+    from exchange.search import index
+
+    now = [0.0]
+    budget = Budget(seconds=0.5, clock=lambda: now[0])
+    client = index.search_client(background=True)
+    sent = []
+
+    class Recording:
+        timeout = client.timeout
+
+        def post(self, path, body, timeout=None):
+            sent.append(timeout)
+            return client.post(path, body, timeout=timeout)
+
+    searches = [{"indexUid": index.index_name(), "q": "máy sấy", "limit": 1}]
+    assert isinstance(matcher._call(Recording(), searches, budget), list)
+    assert sent == [pytest.approx(0.5 - matcher.CLEANUP_SECONDS)]
+    now[0] = 0.5 - matcher.CLEANUP_SECONDS - matcher.SHORTEST_CALL / 2
+    with pytest.raises(BudgetSpent):
+        matcher._call(Recording(), searches, budget)
+    assert len(sent) == 1  # no call was made
+
+    class CutOff(Recording):
+        def post(self, path, body, timeout=None):
+            now[0] += timeout  # the call's timeout runs out
+            raise index.SearchUnavailable("POST /multi-search: TimeoutError")
+
+    class Down(Recording):
+        def post(self, path, body, timeout=None):
+            raise index.SearchUnavailable("POST /multi-search: ConnectError")
+
+    # cut off by the budget: its jobs are given back (BudgetSpent), not postponed
+    now[0] = 0.0
+    with pytest.raises(BudgetSpent):
+        matcher._call(CutOff(), searches, Budget(seconds=0.5, clock=lambda: now[0]))
+    # refused at once while time is left: an outage
+    now[0] = 0.0
+    with pytest.raises(index.SearchUnavailable):
+        matcher._call(Down(), searches, Budget(seconds=0.5, clock=lambda: now[0]))
