@@ -27,6 +27,7 @@ import functools
 
 from cachelib import FileSystemCache
 from flask import g, request, session
+from flask.ctx import RequestContext
 from flask_login import current_user
 from werkzeug.wrappers import Request
 
@@ -132,33 +133,33 @@ class PageCache:
         return repr((request.host, request.full_path,
                      bool(environ.get("HTTP_HX_REQUEST")), state.generation))
 
-    def _member_key(self, environ) -> str | None:
-        """The key of the shared page for a request with cookies, if it may read one."""
+    def _member_key(self, environ):
+        """(key of the shared page, the session) for a request with cookies that may read
+        one, else None."""
         if not environ.get("HTTP_COOKIE"):
             return None
         request = Request(environ)
-        config = self.app.config
         if "lang" in request.args:
             return None  # a language switch writes the session
-        cookie = request.cookies.get(config["SESSION_COOKIE_NAME"])
-        saved = self.app.session_interface.open_session(self.app, request) if cookie else {}
+        saved = self.app.session_interface.open_session(self.app, request)
         if saved is None or "_flashes" in saved:
             return None
         if "_user_id" not in saved and request.cookies.get(
-                config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+                self.app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
             return None  # a remembered sign-in is restored (and the session written)
         state = self._state(environ)
         if state is None:
             return None
         return repr(("members", request.host, request.full_path,
                      bool(environ.get("HTTP_HX_REQUEST")), state.generation,
-                     saved.get("lang", "vi")))
+                     saved.get("lang", "vi"))), saved
 
-    def _serve_shared(self, environ, start_response, kept):
+    def _serve_shared(self, environ, start_response, kept, saved):
         """The kept shared page with this member's panels, or None when it is not theirs."""
         status, headers, body, shown, guards = kept
         guard_for = self.app.extensions.get(GUARDS, {})
-        with self.app.request_context(environ):
+        # the session read when the key was made, not read again
+        with RequestContext(self.app, environ, session=saved):
             member = current_user._get_current_object()
             for name, arguments in guards:
                 if not guard_for[name](member, **arguments):
@@ -175,13 +176,27 @@ class PageCache:
         start_response(status, headers)
         return [page]
 
+    def _run(self, environ, start_response):
+        """The app's answer, and its status and headers (to tell whether it may be kept)."""
+        answer = {}
+
+        def remember(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        app_iter = self.wsgi_app(environ, remember)
+        keepable = (answer.get("status", "").startswith("200")
+                    and not any(name.lower() == "set-cookie"
+                                for name, _value in answer.get("headers", ())))
+        return app_iter, answer, keepable
+
     def __call__(self, environ, start_response):
         key = self._key(environ)
         if key is None:
-            member_key = self._member_key(environ)
-            if member_key is None:
+            shared = self._member_key(environ)
+            if shared is None:
                 return self.wsgi_app(environ, start_response)
-            return self._for_member(member_key, environ, start_response)
+            return self._for_member(*shared, environ, start_response)
         kept = self._store().get(key)
         if kept is not None:
             status, headers, body, *rest = kept  # entries kept before SHOWN have 3 parts
@@ -191,13 +206,7 @@ class PageCache:
             start_response(status, headers)
             return [body]
 
-        answer = {}
-
-        def remember(status, headers, exc_info=None):
-            answer["status"], answer["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        app_iter = self.wsgi_app(environ, remember)
+        app_iter, answer, keepable = self._run(environ, start_response)
         if not environ.get(KEEP) or not answer.get("status", "").startswith("200"):
             return app_iter
         try:
@@ -205,32 +214,21 @@ class PageCache:
         finally:
             if hasattr(app_iter, "close"):
                 app_iter.close()
-        headers = answer["headers"]
-        if len(body) <= MAX_BODY and not any(name.lower() == "set-cookie"
-                                             for name, _value in headers):
-            self._store().set(key, (answer["status"], headers, body, environ.get(SHOWN)))
+        if keepable and len(body) <= MAX_BODY:
+            self._store().set(key, (answer["status"], answer["headers"], body,
+                                    environ.get(SHOWN)))
         return [body]
 
-    def _for_member(self, key, environ, start_response):
+    def _for_member(self, key, saved, environ, start_response):
         kept = self._store().get(key)
         if kept is not None:
-            served = self._serve_shared(environ, start_response, kept)
+            served = self._serve_shared(environ, start_response, kept, saved)
             if served is not None:
                 return served
-        answer = {}
-
-        def remember(status, headers, exc_info=None):
-            answer["status"], answer["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        app_iter = self.wsgi_app(environ, remember)
+        app_iter, answer, keepable = self._run(environ, start_response)
         shared = environ.get(SHARED_BODY)
-        if (kept is not None or not environ.get(KEEP) or MEMBERS not in environ
-                or shared is None or not answer.get("status", "").startswith("200")
-                or any(name.lower() == "set-cookie" for name, _value in answer["headers"])):
-            return app_iter
-        body = shared.encode()
-        if len(body) <= MAX_BODY:
-            self._store().set(key, (answer["status"], answer["headers"], body,
+        if (kept is None and keepable and environ.get(KEEP) and MEMBERS in environ
+                and shared is not None and len(shared) <= MAX_BODY):
+            self._store().set(key, (answer["status"], answer["headers"], shared.encode(),
                                     environ.get(SHOWN), environ[MEMBERS]))
         return app_iter

@@ -21,6 +21,9 @@ from flask import current_app, request
 from markupsafe import Markup
 
 PANELS = "exchange.panels"  # app.extensions: name -> function(**int arguments) -> str
+MARKERS = "exchange.panels.markers"  # app.extensions: (marker prefix, marker pattern)
+FRAGMENTS = "exchange.panels.fragments"  # app.extensions: rendered fragments, by key
+SHARED_BODY = "exchange.panels.shared_body"  # WSGI environ: the page before composing
 
 
 def panel(bp, name: str):
@@ -32,23 +35,6 @@ def panel(bp, name: str):
         return render
 
     return decorator
-
-
-def _marker_key(app) -> str:
-    key = app.extensions.get("exchange.panels.key")
-    if key is None:
-        secret = str(app.config.get("SECRET_KEY") or "").encode()
-        key = hashlib.sha256(b"exchange panels\0" + secret).hexdigest()[:16]
-        app.extensions["exchange.panels.key"] = key
-    return key
-
-
-def _pattern(app) -> re.Pattern:
-    pattern = app.extensions.get("exchange.panels.pattern")
-    if pattern is None:
-        pattern = re.compile(rf"<!--panel:{_marker_key(app)}:([a-z_]+):(\{{[^<>]*?\}})-->")
-        app.extensions["exchange.panels.pattern"] = pattern
-    return pattern
 
 
 def slot(name: str, optional: bool = False, **arguments) -> Markup:
@@ -63,18 +49,17 @@ def slot(name: str, optional: bool = False, **arguments) -> Markup:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"panel {name!r}: arguments are integers")
     encoded = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
-    return Markup(f"<!--panel:{_marker_key(app)}:{name}:{encoded}-->")
+    return Markup(f"{app.extensions[MARKERS][0]}{name}:{encoded}-->")
 
 
 def has_panels(app, body: str) -> bool:
-    return f"<!--panel:{_marker_key(app)}:" in body
+    return app.extensions[MARKERS][0] in body
 
 
 def compose(body: str) -> str:
     """`body` with each panel marker replaced by the panel rendered for this request."""
     app = current_app._get_current_object()
-    if not has_panels(app, body):
-        return body
+    prefix, pattern = app.extensions[MARKERS]
     panels = app.extensions.get(PANELS, {})
 
     def render(match) -> str:
@@ -83,13 +68,18 @@ def compose(body: str) -> str:
 
     # a panel may place another (the header's account links, an unread count)
     for _depth in range(3):
-        body = _pattern(app).sub(render, body)
-        if not has_panels(app, body):
+        if prefix not in body:
             break
+        body = pattern.sub(render, body)
     return body
 
 
 def register_panels(app) -> None:
+    secret = str(app.config.get("SECRET_KEY") or "").encode()
+    prefix = f"<!--panel:{hashlib.sha256(b'exchange panels' + secret).hexdigest()[:16]}:"
+    app.extensions[MARKERS] = (
+        prefix, re.compile(re.escape(prefix) + r"([a-z_]+):(\{[^<>]*?\})-->"))
+    app.extensions[FRAGMENTS] = {}
     app.add_template_global(slot, "panel")
 
     @app.after_request
@@ -107,30 +97,33 @@ def register_panels(app) -> None:
         return response
 
 
-SHARED_BODY = "exchange.panels.shared_body"  # WSGI environ: the page before composing
-
-
 # app.extensions key: what features add to another feature's page, by page name: each a
-# function of the page's object returning the names its part of the template reads (the
+# function of the page's objects returning the names its part of the template reads (the
 # listing page: matching's counterparts, the deals' stories; a business's profile: its
-# track record). The page's view gathers them with `page_parts`, so templates get their
-# data from the view.
+# track record; the dashboard: each feature's card). The page's view gathers them with
+# `page_parts`, so templates get their data from the view.
 PAGE_PARTS = "exchange.page_parts"
 
 
+def register_page_part(app, page: str, part) -> None:
+    app.extensions.setdefault(PAGE_PARTS, {}).setdefault(page, []).append(part)
+
+
 def add_page_part(bp, page: str, part) -> None:
-    bp.record_once(lambda state: state.app.extensions.setdefault(PAGE_PARTS, {})
-                   .setdefault(page, []).append(part))
+    """Register `part` on `page` when `bp` is registered on an app."""
+    bp.record_once(lambda state: register_page_part(state.app, page, part))
 
 
-def page_parts(page: str, *objects) -> dict:
-    names = {}
+def page_parts(page: str, *objects, into: dict | None = None) -> dict:
+    """The names every part of `page` returns for `objects`, in the order the features
+    registered them; gathered `into` a dict the caller passes (and may hand to the parts
+    among `objects`, so a part reads what the ones before it found)."""
+    names = {} if into is None else into
     for part in current_app.extensions.get(PAGE_PARTS, {}).get(page, ()):
         names.update(part(*objects))
     return names
 
 
-_fragments: dict[tuple, str] = {}
 _TOKEN = re.compile(r"[A-Za-z0-9._-]*")
 
 
@@ -141,12 +134,13 @@ def fragment(cache_key: tuple, render, /, **values) -> Markup:
     `values`; each request then fills in `values[name]()`. The values must be tokens
     (letters, digits, `.`, `_`, `-`), so they need no escaping."""
     placeholders = {name: f"\x00{name}\x00" for name in values}
-    html = _fragments.get(cache_key)
+    kept = current_app.extensions[FRAGMENTS]
+    html = kept.get(cache_key)
     if html is None:
         html = str(render(placeholders))
-        if len(_fragments) >= 5000:
-            _fragments.clear()
-        _fragments[cache_key] = html
+        if len(kept) >= 5000:
+            kept.clear()
+        kept[cache_key] = html
     for name, make in values.items():
         value = make()
         if not _TOKEN.fullmatch(value):

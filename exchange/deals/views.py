@@ -49,7 +49,8 @@ def proposal_panel(listing_id):
     return render_template("deals/_request_panel.html", listing=listing, panel={
         "count": proposals.public_count(listing.id), "is_open": open_,
         "closes_at": proposals.closes_at(listing),
-        "closure": proposals.closure_of(listing.id),
+        # an open request has no closure: asked only of one no longer taking proposals
+        "closure": None if open_ else proposals.closure_of(listing.id),
         "can_propose": can.propose(current_user, listing, open_),
         "can_see_all": can.see_proposals(current_user, listing),
         "mine": mine})

@@ -3,9 +3,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.requirements import can, requires
-from exchange.core.panels import panel
+from exchange.core.panels import add_page_part, panel
 from exchange.core.unitofwork import attempt
 from exchange.disclosure import services, visibility
 from exchange.disclosure.agreement import DEFAULT_TEMPLATE, agreement_for, text_version
@@ -51,8 +51,7 @@ def dashboard_access(member, _page, _gathered) -> dict:
             services.pending_count(member.business_id) if member.business_id else 0}
 
 
-bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
-               .append(dashboard_access))
+add_page_part(bp, DASHBOARD, dashboard_access)
 
 
 @bp.route("/listings/<int:listing_id>/access", methods=["GET", "POST"])

@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from flask_login import current_user, login_required
 
-from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
 from exchange.accounts.requirements import can, requires
-from exchange.core.panels import fragment, page_parts, panel
+from exchange.core.panels import add_page_part, fragment, page_parts, panel
 from exchange.core.unitofwork import attempt
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
@@ -78,8 +78,7 @@ def dashboard_inquiries(member, _page, _gathered) -> dict:
             "inquiry_unread_by_thread": services.unread_by_thread(member)}
 
 
-bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
-               .append(dashboard_inquiries))
+add_page_part(bp, DASHBOARD, dashboard_inquiries)
 
 
 def _my_thread(thread_id) -> Thread:

@@ -2,9 +2,10 @@
 from flask import Blueprint, current_app, render_template, request
 from flask_login import login_required
 
-from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.requirements import can
 from exchange.core.pagecache import SHOWN
+from exchange.core.panels import add_page_part
 from exchange.extensions import db
 from exchange.insights import counting, queries
 from exchange.listings.models import Listing
@@ -33,8 +34,7 @@ def dashboard_figures(_member, _page, gathered) -> dict:
     return {"listing_figures": queries.figures_for([item.id for item in listings], 30)}
 
 
-bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
-               .append(dashboard_figures))
+add_page_part(bp, DASHBOARD, dashboard_figures)
 
 
 @bp.route("/listings/<int:listing_id>/stats")

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from exchange.accounts.models import Business
-from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.requirements import can
 from exchange.core.pagecache import (add_guard, do_not_keep, note_shown, public_page,
                                      share_with_members)
-from exchange.core.panels import page_parts
+from exchange.core.panels import add_page_part, page_parts
 from exchange.core.unitofwork import attempt
 from exchange.errors import DomainError
 from exchange.extensions import db
@@ -26,10 +26,8 @@ from exchange.timeutil import utcnow
 bp = Blueprint("listings", __name__, url_prefix="/listings")
 
 
-@bp.record_once
-def _dashboard_part(state):
-    # the owner's listings are this feature's part of the member's dashboard
-    state.app.extensions.setdefault(DASHBOARD_PARTS, []).append(queries.owner_listings_part)
+# the owner's listings are this feature's part of the member's dashboard
+add_page_part(bp, DASHBOARD, queries.owner_listings_part)
 
 
 @bp.record_once
@@ -122,18 +120,10 @@ def show(listing_id):
                            pending=other, private=private, confidential=confidential,
                            show_identity=can.see_identity(current_user, listing, main),
                            owner=can.own_listing(current_user, listing), **parts)
-    if visibility.reads_as_public(current_user, listing) and not can.moderate(current_user):
+    if visibility.reads_as_public(current_user, listing):
         # what is not a panel is what any visitor reads: shared with the members who read
-        # this listing and the ones it lists as the public does (a listed listing that
-        # hides its publisher names it to its own business and those granted access)
-        sensitive = [item for item in visibility.listed()
-                     if item.approved_revision and item.approved_revision.is_anonymous]
-        if visibility.is_sensitive(listing):
-            sensitive.append(listing)
-        share_with_members(("listings", {
-            "business_ids": sorted({listing.business_id} | {item.business_id
-                                                             for item in sensitive}),
-            "sensitive_ids": sorted({item.id for item in sensitive})}))
+        # this listing and the ones it lists as the public does
+        share_with_members(("listings", visibility.shared_page_guard_arguments(listing)))
     else:
         # the owner's, staff's or a granted business's view: never kept anywhere
         do_not_keep()

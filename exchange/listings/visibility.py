@@ -145,6 +145,19 @@ def is_sensitive(listing) -> bool:
     return revision is not None and (revision.is_anonymous or revision.has_confidential_parts)
 
 
+def shared_page_guard_arguments(listing) -> dict:
+    """What `shared_page_guard` is asked with for a listing's page: the businesses whose
+    members read it otherwise (the owner; the publisher of a listed anonymous listing, which
+    names itself to its own business and those granted access) and those listings."""
+    sensitive = [item for item in listed()
+                 if item.approved_revision and item.approved_revision.is_anonymous]
+    if is_sensitive(listing):
+        sensitive.append(listing)
+    return {"business_ids": sorted({listing.business_id}
+                                   | {item.business_id for item in sensitive}),
+            "sensitive_ids": sorted({item.id for item in sensitive})}
+
+
 def shared_page_guard(member, business_ids: list[int], sensitive_ids: list[int]) -> bool:
     """The guard of a page shared with members (`pagecache.share_with_members`) that shows
     listings of `business_ids`, `sensitive_ids` among them: the member reads the page as any

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.dashboard import DASHBOARD
 from exchange.core.panels import add_page_part, panel
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
@@ -52,8 +52,7 @@ def save_search_panel():
 
 
 add_page_part(bp, "listing", listing_page_matches)
-bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
-               .append(dashboard_matches))
+add_page_part(bp, DASHBOARD, dashboard_matches)
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])

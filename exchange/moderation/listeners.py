@@ -4,8 +4,9 @@ transaction; connect() runs when create_app registers the moderation blueprint."
 from sqlalchemy import insert, select
 
 from exchange.accounts import signals as account_signals
-from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.dashboard import DASHBOARD
 from exchange.core.audit import AuditEntry, record_audit
+from exchange.core.panels import register_page_part
 from exchange.extensions import db
 from exchange.listings import signals as listing_signals
 from exchange.moderation.decisions import record_decision
@@ -81,4 +82,4 @@ def connect(state) -> None:
     listing_signals.revision_decided.connect(revision_decided)
     listing_signals.listing_withdrawn.connect(listing_withdrawn)
     account_signals.business_registered.connect(business_registered)
-    state.app.extensions.setdefault(DASHBOARD_PARTS, []).append(business_review_part)
+    register_page_part(state.app, DASHBOARD, business_review_part)

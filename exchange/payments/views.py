@@ -9,10 +9,10 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from exchange.accounts.dashboard import DASHBOARD_PARTS
+from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.requirements import can, requires
 from exchange.core.messages import message
-from exchange.core.panels import panel
+from exchange.core.panels import add_page_part, panel
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
 from exchange.listings.visibility import listing_for_panel, visible_listing
@@ -48,8 +48,7 @@ def dashboard_orders(member, _page, _gathered) -> dict:
     return {"business_orders": reports.business_orders(member.business_id, 5)}
 
 
-bp.record_once(lambda state: state.app.extensions.setdefault(DASHBOARD_PARTS, [])
-               .append(dashboard_orders))
+add_page_part(bp, DASHBOARD, dashboard_orders)
 
 
 @bp.before_request
