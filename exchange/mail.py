@@ -102,6 +102,9 @@ def send_pending(limit=200, budget=None) -> int:
             mail.last_error = str(exc)[:500]
             mail.next_attempt_at = now + min(timedelta(seconds=30 * 2**mail.attempts), MAX_BACKOFF)
             db.session.commit()
+            current_app.logger.warning("mail %s not sent (attempt %s): %s; next try at %s",
+                                       mail.id, mail.attempts, mail.last_error,
+                                       mail.next_attempt_at.isoformat())
             break  # the server is down: try the rest on the next run
         mail.sent_at = utcnow()
         mail.attempts += 1

@@ -5,7 +5,7 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from exchange import timeutil
 from exchange.search.outbox import sync
@@ -68,11 +68,82 @@ class Clock:
         self.offset += timedelta(**delta)
 
 
+BODY = "tests.served_body"  # environ: the body the app returned, closed exactly once
+
+
+class _Body:
+    """The app's answer, closed once: by the server when it has sent it, or by the handler
+    below when the client dropped the connection first."""
+
+    def __init__(self, body, done):
+        self.body = body
+        self.done = done
+        self.closed = False
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()  # runs what the answer does once sent: the drain
+        finally:
+            self.done()
+
+
+class _InFlight:
+    """Counts the requests a served app has not finished, until their body is closed: the
+    drain an answer starts when it is closed belongs to the test that sent the request."""
+
+    def __init__(self, app):
+        self.app = app
+        self.paths = []
+        self.changed = threading.Condition()
+
+    def _done(self, path):
+        with self.changed:
+            self.paths.remove(path)
+            self.changed.notify_all()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO")
+        with self.changed:
+            self.paths.append(path)
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done(path)
+            raise
+        environ[BODY] = _Body(body, lambda: self._done(path))
+        return environ[BODY]
+
+    def wait(self, timeout):
+        with self.changed:
+            return self.changed.wait_for(lambda: not self.paths, timeout)
+
+
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's handler skips the body's close() when the client drops the connection
+    after reading the answer (a browser leaving for a redirect's target): a gunicorn worker
+    closes it in any case, and so does this one."""
+
+    def connection_dropped(self, error, environ=None):
+        body = (environ or {}).get(BODY)
+        if body is not None:
+            body.close()
+
+
 @contextmanager
 def serve(app, port=None):
-    """The app on loopback in a threaded server, as gunicorn's threads would serve it."""
+    """The app on loopback in a threaded server, as gunicorn's threads would serve it. On
+    the way out it waits for the answers still being sent (and the drains they start), so
+    none of them runs into the next test's database."""
     port = port or free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    in_flight = _InFlight(app)
+    server = make_server("127.0.0.1", port, in_flight, threaded=True, request_handler=_Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -80,3 +151,4 @@ def serve(app, port=None):
     finally:
         server.shutdown()
         thread.join(5)
+        assert in_flight.wait(60), f"answers of the served app did not finish: {in_flight.paths}"

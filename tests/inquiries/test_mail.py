@@ -10,7 +10,8 @@ from exchange.timeutil import utcnow
 from tests.inquiries.conftest import send_inquiry, signed_in
 
 
-def test_smtp_down_keeps_the_message_and_retries_the_mail(app, smtp, seller, buyer, listing):
+def test_smtp_down_keeps_the_message_and_retries_the_mail(app, smtp, seller, buyer, listing,
+                                                          caplog):
     client = signed_in(app, buyer)
     smtp.stop()
     response = send_inquiry(client, listing.id, "Cần báo giá gấp")
@@ -20,6 +21,9 @@ def test_smtp_down_keeps_the_message_and_retries_the_mail(app, smtp, seller, buy
     mail = db.session.scalars(select(OutboxMail)).one()
     assert mail.recipient == seller.email
     assert mail.sent_at is None and mail.attempts == 1 and mail.last_error
+    # the operator reads why in the log, with when it is tried again
+    [warning] = [r for r in caplog.records if r.getMessage().startswith(f"mail {mail.id} not sent")]
+    assert warning.levelname == "WARNING" and "next try at" in warning.getMessage()
 
     smtp.start()
     mail.next_attempt_at = utcnow() - timedelta(seconds=1)  # the back-off has passed
