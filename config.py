@@ -163,6 +163,9 @@ class Config:
     INSIGHTS_FLUSH_SECONDS = env("INSIGHTS_FLUSH_SECONDS", 10.0, float)
     PAGE_CACHE_ENTRIES = env("PAGE_CACHE_ENTRIES", 5000, int)
     PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", str(INSTANCE_DIR / "page-cache"))
+    # members' rendered panels each worker keeps, by member and page, until what they show
+    # changes (exchange/core/panelstate.py) or PAGE_CACHE_SECONDS pass
+    PANEL_CACHE_ENTRIES = env("PANEL_CACHE_ENTRIES", 5000, int)
     # a published import waits this long for Meilisearch to confirm (`--index-wait`)
     IMPORT_INDEX_TIMEOUT = env("IMPORT_INDEX_TIMEOUT", 600.0, float)
     # `tick` compares the index with the database at most this often (0: never); the time

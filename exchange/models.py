@@ -1,5 +1,6 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
 from exchange.accounts.models import Business, Member  # noqa: F401
+from exchange.core.panelstate import PanelVersion  # noqa: F401
 from exchange.inquiries.models import InquiryMailSetting, Message, Report, Thread, ThreadRead  # noqa: F401,E501
 from exchange.listings.models import Listing, Revision, RevisionFile, StoredFile  # noqa: F401
 from exchange.mail import OutboxMail  # noqa: F401

@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from config import TestConfig
 from exchange import create_app
+# every table on the metadata before any test module maps a query (collection order aside)
+import exchange.models  # noqa: F401,E402
 from exchange.effects import wait_for_drains
 from exchange.extensions import db, limiter
 from tests.factories import make_owner

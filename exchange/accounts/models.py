@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug import security
 
+from exchange.core.panelstate import track_for_panels
 from exchange.extensions import db
 from exchange.taxonomy import fold
 from exchange.timeutil import UTCDateTime, utcnow
@@ -159,3 +160,8 @@ def _ends_sessions(member, value, oldvalue, _initiator):
 for _attribute in (Member.password_hash, Member.role, Member.is_active_account,
                    Member.can_send_inquiries):
     event.listen(_attribute, "set", _ends_sessions, active_history=True)
+
+
+# a member's name and roles (the header), a business's standing (what it may do)
+track_for_panels(Member, lambda member: (member.business_id,))
+track_for_panels(Business, lambda business: (business.id,))

@@ -25,13 +25,14 @@ rendered.
 """
 import functools
 
-from cachelib import FileSystemCache
+from cachelib import FileSystemCache, SimpleCache
 from flask import g, request, session
 from flask.ctx import RequestContext
 from flask_login import current_user
 from werkzeug.wrappers import Request
 
-from exchange.core.panels import SHARED_BODY, compose
+from exchange.core.panels import SHARED_BODY, compose, fill, kept_form
+from exchange.core.panelstate import versions_for
 
 MAX_BODY = 512 * 1024
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
@@ -97,6 +98,7 @@ class PageCache:
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
         self.store = None
+        self.panels = None  # members' rendered panels, in this process (see _with_panels)
         # static files and vendored assets are never kept here: no look, no lookup
         self.passed_over = (f"{app.static_url_path}/", "/vendor/")
 
@@ -154,7 +156,28 @@ class PageCache:
                      bool(environ.get("HTTP_HX_REQUEST")), state.generation,
                      saved.get("lang", "vi"))), saved
 
-    def _serve_shared(self, environ, start_response, kept, saved):
+    def _panels(self) -> SimpleCache:
+        if self.panels is None:
+            config = self.app.config
+            self.panels = SimpleCache(threshold=config["PANEL_CACHE_ENTRIES"],
+                                      default_timeout=config["PAGE_CACHE_SECONDS"])
+        return self.panels
+
+    def _with_panels(self, key, saved, member, body: str) -> str:
+        """The shared page with this member's panels: the ones kept for them on this page
+        while nothing they show has changed since (`panelstate`), else rendered and kept."""
+        versions = versions_for(member)  # read before rendering: a later write moves it
+        panel_key = repr((key, saved.get("_user_id")))
+        kept = self._panels().get(panel_key)
+        if kept is not None and kept[0] == versions:
+            return fill(body, kept[1])
+        rendered = {}
+        page = compose(body, rendered)
+        if not session.modified:
+            self._panels().set(panel_key, (versions, kept_form(rendered)))
+        return page
+
+    def _serve_shared(self, key, environ, start_response, kept, saved):
         """The kept shared page with this member's panels, or None when it is not theirs."""
         status, headers, body, shown, guards = kept
         guard_for = self.app.extensions.get(GUARDS, {})
@@ -164,7 +187,7 @@ class PageCache:
             for name, arguments in guards:
                 if not guard_for[name](member, **arguments):
                     return None
-            page = compose(body.decode()).encode()
+            page = self._with_panels(key, saved, member, body.decode()).encode()
             if session.modified:
                 return None  # the panels wrote the session (a first form token): rendered
         if shown:
@@ -222,7 +245,7 @@ class PageCache:
     def _for_member(self, key, saved, environ, start_response):
         kept = self._store().get(key)
         if kept is not None:
-            served = self._serve_shared(environ, start_response, kept, saved)
+            served = self._serve_shared(key, environ, start_response, kept, saved)
             if served is not None:
                 return served
         app_iter, answer, keepable = self._run(environ, start_response)

@@ -17,7 +17,8 @@ import hashlib
 import json
 import re
 
-from flask import current_app, request
+from flask import current_app, g, request
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 PANELS = "exchange.panels"  # app.extensions: name -> function(**int arguments) -> str
@@ -56,22 +57,56 @@ def has_panels(app, body: str) -> bool:
     return app.extensions[MARKERS][0] in body
 
 
-def compose(body: str) -> str:
-    """`body` with each panel marker replaced by the panel rendered for this request."""
+def compose(body: str, rendered: dict | None = None) -> str:
+    """`body` with each panel marker replaced by the panel rendered for this request; each
+    marker's panel (with the panels it places) is noted in `rendered`, when given."""
     app = current_app._get_current_object()
     prefix, pattern = app.extensions[MARKERS]
     panels = app.extensions.get(PANELS, {})
 
-    def render(match) -> str:
-        arguments = json.loads(match.group(2))
-        return str(panels[match.group(1)](**arguments))
+    def render(match, depth=0) -> str:
+        out = str(panels[match.group(1)](**json.loads(match.group(2))))
+        # a panel may place another (the header's account links, an unread count)
+        if depth < 2 and prefix in out:
+            out = pattern.sub(lambda inner: render(inner, depth + 1), out)
+        return out
 
-    # a panel may place another (the header's account links, an unread count)
-    for _depth in range(3):
-        if prefix not in body:
-            break
-        body = pattern.sub(render, body)
-    return body
+    def note(match) -> str:
+        out = render(match)
+        if rendered is not None:
+            rendered[match.group(0)] = out
+        return out
+
+    return pattern.sub(note, body) if prefix in body else body
+
+
+# a token a panel's form carries (its CSRF token, an idempotency key) where a panel kept
+# for later answers holds it; the kept panel gets a fresh one on each answer
+_TOKEN_SLOT = re.compile("\x00token:([a-z_]+)\x00")
+TOKENS = "exchange.panels.tokens"  # app.extensions: token name -> function making one
+
+
+def kept_form(rendered: dict) -> dict:
+    """The panels of `rendered` with the tokens this request made for their forms taken
+    out (see `fill`), so they can be kept and answered again."""
+    made = dict(g.get("panel_tokens", {}))
+    csrf = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+    if csrf:
+        made[csrf] = "csrf"
+    kept = {}
+    for marker, html in rendered.items():
+        for value, name in made.items():
+            html = html.replace(value, f"\x00token:{name}\x00")
+        kept[marker] = html
+    return kept
+
+
+def fill(body: str, kept: dict) -> str:
+    """`body` with its markers replaced by kept panels (`kept_form`), each token new."""
+    pattern = current_app.extensions[MARKERS][1]
+    makers = current_app.extensions[TOKENS]
+    page = pattern.sub(lambda match: kept[match.group(0)], body)
+    return _TOKEN_SLOT.sub(lambda match: makers[match.group(1)](), page)
 
 
 def register_panels(app) -> None:
@@ -80,6 +115,7 @@ def register_panels(app) -> None:
     app.extensions[MARKERS] = (
         prefix, re.compile(re.escape(prefix) + r"([a-z_]+):(\{[^<>]*?\})-->"))
     app.extensions[FRAGMENTS] = {}
+    app.extensions[TOKENS] = {"csrf": generate_csrf}
     app.add_template_global(slot, "panel")
 
     @app.after_request
@@ -141,9 +177,13 @@ def fragment(cache_key: tuple, render, /, **values) -> Markup:
         if len(kept) >= 5000:
             kept.clear()
         kept[cache_key] = html
+    makers = current_app.extensions[TOKENS]
+    made = g.setdefault("panel_tokens", {})
     for name, make in values.items():
         value = make()
         if not _TOKEN.fullmatch(value):
             raise ValueError(f"fragment value {name!r} is not a token")
+        makers.setdefault(name, make)
+        made[value] = name
         html = html.replace(placeholders[name], value)
     return Markup(html)

@@ -5,6 +5,7 @@ from enum import StrEnum
 from sqlalchemy import (BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from exchange.core.panelstate import GLOBAL, track_for_panels
 from exchange.extensions import db
 from exchange.timeutil import UTCDateTime, utcnow
 
@@ -209,3 +210,8 @@ class DealListing(db.Model):
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"), primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), primary_key=True,
                                             index=True)
+
+
+# a request's proposal count and whether it is open are shown to every member
+track_for_panels(Proposal, lambda proposal: (GLOBAL,))
+track_for_panels(RequestClosure, lambda closure: (GLOBAL,))

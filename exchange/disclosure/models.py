@@ -5,6 +5,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from exchange.core.panelstate import track_for_panels
 from exchange.extensions import db
 from exchange.timeutil import UTCDateTime, utcnow
 
@@ -59,3 +60,8 @@ class AccessRequest(db.Model):
     member = relationship("Member", foreign_keys=[member_id])
     decided_by = relationship("Member", foreign_keys=[decided_by_id])
     acceptance = relationship(AgreementAcceptance)
+
+
+# what a business asked for and was granted (the confidential-details card)
+track_for_panels(AccessRequest, lambda request: (request.business_id,))
+track_for_panels(AgreementAcceptance, lambda acceptance: (acceptance.business_id,))

@@ -2,9 +2,12 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint,
+                        select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from exchange.accounts.models import Member
+from exchange.core.panelstate import track_for_panels
 from exchange.extensions import db
 from exchange.timeutil import UTCDateTime, utcnow
 
@@ -166,3 +169,19 @@ class InquiryMailSetting(db.Model):
 
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
     notify_by_email: Mapped[bool] = mapped_column(default=True)
+
+
+def _sides(thread_id: int) -> tuple[int, int]:
+    thread = db.session.get(Thread, thread_id)
+    return thread.inquirer_business_id, thread.owner_business_id
+
+
+def _reader_business(read: "ThreadRead") -> tuple[int | None]:
+    return (db.session.scalar(select(Member.business_id).where(Member.id == read.member_id)),)
+
+
+# what the inquiry panels show (the unread count, "already contacted") moves with these
+track_for_panels(Thread, lambda thread: (thread.inquirer_business_id, thread.owner_business_id))
+track_for_panels(Message, lambda message: _sides(message.thread_id))
+track_for_panels(ThreadRead, _reader_business)
+track_for_panels(Report, lambda report: (report.reporter_business_id,))

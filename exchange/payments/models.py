@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from exchange.core.panelstate import track_for_panels
 from exchange.extensions import db
 from exchange.timeutil import UTCDateTime, utcnow
 
@@ -197,3 +198,7 @@ class Receipt(db.Model):
         # the year as the business sees it: a receipt of 31 December 23:30 in Hà Nội is
         # of that year, though it is already 1 January nowhere but in UTC terms
         return f"BL{self.issued_at.astimezone(VIETNAM).year}-{self.id:06d}"
+
+
+# the owner's feature button and refunds due
+track_for_panels(Order, lambda order: (order.business_id,))

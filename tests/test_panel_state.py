@@ -1,0 +1,134 @@
+"""A member's panels kept with the versions of what they show: answered again while nothing
+they show has changed, rendered again as soon as a write touches their business (or
+everyone's), never another member's."""
+import pytest
+from sqlalchemy import select, update
+
+from exchange.core.panels import PANELS
+from exchange.core.panelstate import GLOBAL, PanelVersion
+from exchange.deals.models import RequestClosure
+from exchange.extensions import db
+from exchange.inquiries.models import Thread
+from exchange.listings.models import Kind
+from tests.factories import make_listing, publish
+from tests.inquiries.conftest import reply, send_inquiry
+from tests.test_page_cache import app_overrides  # noqa: F401  (the page cache on)
+from tests.test_panels import TITLE, listing, member, signed_in  # noqa: F401
+
+
+@pytest.fixture
+def renders(app):
+    """How often each panel was rendered (not answered from a kept copy)."""
+    counted = {}
+    panels = app.extensions[PANELS]
+    for name, render in list(panels.items()):
+        def counting(*args, _name=name, _render=render, **kwargs):
+            counted[_name] = counted.get(_name, 0) + 1
+            return _render(*args, **kwargs)
+        panels[name] = counting
+    return counted
+
+
+def version(scope) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(PanelVersion.version).where(PanelVersion.scope == scope)) or 0
+
+
+def test_kept_panels_are_answered_again_until_their_business_changes(app, listing, renders):
+    anna, binh = member("Anna Nguyễn"), member("Bình Trần")
+    anna_client, binh_client = signed_in(app, anna), signed_in(app, binh)
+    url = f"/listings/{listing.id}"
+    for _ in range(3):
+        page = anna_client.get(url).get_data(as_text=True)
+        assert "Anna Nguyễn" in page and f'action="/listings/{listing.id}/inquire"' in page
+    assert renders["listing_inquiry"] == 2  # the sign-in's page (no kept page yet), then kept
+
+    binh_client.get(url)
+    binh_client.get(url)  # Bình's panels kept too
+    before = renders["listing_inquiry"]
+    binh_client.get(url)
+    assert renders["listing_inquiry"] == before
+
+    # a conversation of Bình's business moves Bình's business, not Anna's
+    assert send_inquiry(binh_client, listing.id).status_code == 302
+    binh_client.get(url)  # the message "sent": a page rendered for him
+    rendered = renders["listing_inquiry"]
+    anna_client.get(url)
+    assert renders["listing_inquiry"] == rendered  # Anna's kept panels still hold
+    binh_page = binh_client.get(url).get_data(as_text=True)
+    assert renders["listing_inquiry"] == rendered + 1  # Bình's were rendered again
+    assert "/account/inquiries/" in binh_page and "Anna Nguyễn" not in binh_page
+
+
+def test_the_unread_count_follows_messages_and_reading(app, listing):
+    seller = listing.business.members[0]
+    buyer = member("Bình Trần")
+    seller_client, buyer_client = signed_in(app, seller), signed_in(app, buyer)
+    assert 'id="inquiry-unread"' not in seller_client.get("/").get_data(as_text=True)
+    seller_client.get("/")  # kept for the seller now
+
+    assert send_inquiry(buyer_client, listing.id).status_code == 302
+    thread_id = db.session.scalar(select(Thread.id))
+    home = seller_client.get("/").get_data(as_text=True)
+    assert 'id="inquiry-unread">1<' in home  # the new message moved the seller's business
+
+    seller_client.get(f"/account/inquiries/{thread_id}")  # read
+    assert 'id="inquiry-unread"' not in seller_client.get("/").get_data(as_text=True)
+    buyer_client.get("/")
+    assert reply(seller_client, thread_id, "Chào anh, bên em báo giá ngay.").status_code == 302
+    assert 'id="inquiry-unread">1<' in buyer_client.get("/").get_data(as_text=True)
+
+
+def test_a_members_new_name_shows_at_once(app, listing):
+    anna = member("Anna Nguyễn")
+    client = signed_in(app, anna)
+    client.get("/")
+    assert "Anna Nguyễn" in client.get("/").get_data(as_text=True)
+    anna.full_name = "Anna Lê"
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Anna Lê" in page and "Anna Nguyễn" not in page
+
+
+def test_what_every_member_sees_moves_every_kept_panel(app, meili, renders):
+    from tests.test_page_cache import settle
+    buyer = member("Người mua")
+    request = publish(make_listing(buyer.business, buyer, kind=Kind.REQUEST,
+                                   title="Cần mua máy sấy nông sản"))
+    settle(meili)
+    anna = member("Anna Nguyễn")
+    client = signed_in(app, anna)
+    url = f"/listings/{request.id}"
+    client.get(url)
+    client.get(url)
+    before = renders["listing_proposals"]
+    client.get(url)
+    assert renders["listing_proposals"] == before  # kept
+    global_before = version(GLOBAL)
+    db.session.add(RequestClosure(listing_id=request.id, outcome="no_award"))
+    db.session.commit()
+    assert version(GLOBAL) == global_before + 1
+    client.get(url)
+    assert renders["listing_proposals"] == before + 1
+
+
+def test_writes_move_the_versions_of_the_businesses_they_touch(app, listing):
+    buyer = member("Bình Trần")
+    seller_business = listing.business_id
+    before = {scope: version(scope) for scope in (GLOBAL, seller_business, buyer.business_id)}
+    client = signed_in(app, buyer)
+    assert send_inquiry(client, listing.id).status_code == 302
+    after = {scope: version(scope) for scope in before}
+    assert after[seller_business] > before[seller_business]
+    assert after[buyer.business_id] > before[buyer.business_id]
+    assert after[GLOBAL] == before[GLOBAL]
+
+    # a bulk statement names no rows: every member's panels are rendered again
+    db.session.execute(update(Thread).values(archived_by_owner=False))
+    db.session.commit()
+    assert version(GLOBAL) == after[GLOBAL] + 1
+
+    # a transaction that is rolled back moves nothing
+    db.session.execute(update(Thread).values(archived_by_owner=False))
+    db.session.rollback()
+    assert version(GLOBAL) == after[GLOBAL] + 1
