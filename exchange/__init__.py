@@ -69,6 +69,7 @@ def create_app(config=None, **overrides):
     # of them (in a test, a script, a worker) must not import every feature.
     from exchange import models  # noqa: F401  (registers every table on the metadata)
     from exchange.accounts.models import Member  # (see above: features when an app is built)
+    from exchange.core.panelstate import load_member as load_with_panel_versions  # (the same)
 
     @login_manager.user_loader
     def load_member(session_id):
@@ -78,7 +79,7 @@ def create_app(config=None, **overrides):
         member_id, _, stamp = str(session_id).partition(":")
         if not member_id.isdigit() or int(member_id) >= 2**31 or not stamp:
             return None
-        member = db.session.get(Member, int(member_id))
+        member = load_with_panel_versions(Member, int(member_id))
         if member is None or not member.is_active or not member.has_session_stamp(stamp):
             return None
         return member

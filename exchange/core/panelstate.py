@@ -12,9 +12,10 @@ The page cache keeps a member's rendered panels with the versions they were rend
 """
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import event, select
+from flask import g
+from sqlalchemy import event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from exchange.extensions import db
 
@@ -48,8 +49,28 @@ def scope_of(member) -> int:
     return getattr(member, "business_id", None) or GLOBAL
 
 
+def load_member(model, member_id: int):
+    """The member `member_id` of `model` (accounts' Member), with the versions their
+    panels are kept under read in the same statement (see `versions_for`)."""
+    every, own = aliased(PanelVersion), aliased(PanelVersion)
+    row = db.session.execute(
+        select(model, every.version, own.version).select_from(model)
+        .outerjoin(every, every.scope == GLOBAL)
+        .outerjoin(own, own.scope == func.coalesce(model.business_id, GLOBAL))
+        .where(model.id == member_id)).first()
+    if row is None:
+        return None
+    member, every_version, own_version = row
+    g.panel_versions = (member.id, (every_version or 0, own_version or 0))
+    return member
+
+
 def versions_for(member) -> tuple[int, int]:
-    """(GLOBAL's version, the member's business's version), in one statement."""
+    """(GLOBAL's version, the member's business's version): as read with the member when
+    this request loaded them, else in one statement."""
+    loaded = g.get("panel_versions")
+    if loaded is not None and loaded[0] == getattr(member, "id", None):
+        return loaded[1]
     own = scope_of(member)
     found = dict(db.session.execute(select(PanelVersion.scope, PanelVersion.version)
                                     .where(PanelVersion.scope.in_({GLOBAL, own}))).all())

@@ -7,7 +7,8 @@ from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.requirements import can, requires
 from exchange.core.panels import add_page_part, panel
 from exchange.core.unitofwork import attempt
-from exchange.disclosure import services, visibility
+from exchange.disclosure import services
+from exchange.disclosure import visibility  # noqa: F401  (the grant check and the request_access rule)
 from exchange.disclosure.agreement import DEFAULT_TEMPLATE, agreement_for, text_version
 from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm, RefuseForm,
                                        RevokeForm)
@@ -17,12 +18,6 @@ from exchange.extensions import db
 from exchange.listings.visibility import listing_for_panel, visible_listing
 
 bp = Blueprint("disclosure", __name__)
-
-
-@bp.app_context_processor
-def disclosure_helpers():
-    # pure functions of what the template already holds (publisher names, labels)
-    return {"disclosure": visibility}
 
 
 @panel(bp, "listing_access")

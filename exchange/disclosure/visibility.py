@@ -43,11 +43,3 @@ def can_request_access(member, listing) -> bool:
         and member.business_id != listing.business_id and listing.is_public
         and revision is not None and (revision.has_confidential_parts or revision.is_anonymous)
     )
-
-
-def party_name(thread, business, member):
-    """A business taking part in an inquiry thread, as `member` may read its name: the
-    owner of an anonymous listing stays anonymous to an inquirer without a grant."""
-    if business is not None and business.id == thread.owner_business_id and thread.listing:
-        return publisher_name(thread.listing, member)
-    return business.name if business is not None else ""

@@ -7,6 +7,7 @@ from exchange.core.urls import site_url
 from exchange.core.messages import lazy_message
 from exchange.extensions import db
 from exchange.inquiries.models import InquiryMailSetting
+from exchange.listings.visibility import party_name
 from exchange.mail import queue_mail
 
 PREVIEW_CHARS = 140
@@ -55,6 +56,7 @@ def notify(thread, message, author, *, new_thread) -> None:
             # one mail per message and person, however often the request is retried
             dedupe_key=f"inquiry-message-{message.id}-to-{recipient.id}",
             locale=recipient.locale or "vi",
-            member=recipient, thread=thread, sender_business=author.business,
+            member=recipient, thread=thread,
+            sender_name=party_name(thread, author.business, recipient),
             preview=preview(message.body), link=link, settings_link=settings_link,
         )

@@ -17,7 +17,7 @@ from exchange.inquiries import notifications, reports, services
 from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
                                       ReportForm, SuspendForm, new_idempotency_key)
 from exchange.inquiries.models import Thread
-from exchange.listings.visibility import listing_for_panel, visible_listing
+from exchange.listings.visibility import listing_for_panel, party_name, visible_listing
 
 bp = Blueprint("inquiries", __name__)
 
@@ -135,6 +135,8 @@ def inbox():
     return render_template(
         "inquiries/inbox.html", threads=threads, archived=archived,
         unread=services.unread_by_thread(current_user),
+        # the owner's name as this member may read it (an anonymous listing's stays hidden)
+        owner_names={t.id: party_name(t, t.owner_business, current_user) for t in threads.items},
         page_url=lambda p: url_for("inquiries.inbox", tab="archived" if archived else None, page=p),
         mail_form=MailSettingForm(formdata=None,
                                   notify_by_email=notifications.wants_mail(current_user)),
@@ -157,6 +159,7 @@ def _render_thread(thread, form, status=200, error=None):
         error=error,
         report_form=ReportForm(formdata=None), moderator_view=False,
         contacts=services.visible_contacts(current_user, thread),
+        owner_name=party_name(thread, thread.owner_business, current_user),
         my_business_id=current_user.business_id, **page_parts("inquiry_thread", thread),
     ), status
 
@@ -255,6 +258,7 @@ def moderator_thread(thread_id):
             abort(404)
         raise
     return render_template("inquiries/thread.html", thread=thread, moderator_view=True,
+                           owner_name=party_name(thread, thread.owner_business, current_user),
                            suspend_form=SuspendForm(formdata=None), contacts=None,
                            my_business_id=None)
 

@@ -39,7 +39,8 @@ businesses_bp = Blueprint("businesses", __name__, url_prefix="/businesses")
 
 @bp.app_context_processor
 def listing_helpers():
-    return {"days_until": days_until}
+    # pure functions of what the template already holds
+    return {"days_until": days_until, "anonymous_label": visibility.anonymous_label}
 
 
 def days_until(moment) -> int:

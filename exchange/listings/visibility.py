@@ -129,6 +129,14 @@ def publisher_name(listing, member=None, revision=None):
     return listing.business.name
 
 
+def party_name(thread, business, member=None):
+    """A business taking part in an inquiry thread, as `member` may read its name: the
+    owner of an anonymous listing stays anonymous to an inquirer without a grant."""
+    if business is not None and business.id == thread.owner_business_id and thread.listing:
+        return publisher_name(thread.listing, member)
+    return business.name if business is not None else ""
+
+
 def reads_as_public(member, listing) -> bool:
     """Whether `member` reads the listing's page as any visitor does: not its owner or
     staff, and not holding access to what it keeps from the public."""

@@ -11,6 +11,7 @@ from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.mail import queue_mail
 from exchange.matching.models import Match, MatchNotice
+from exchange.listings.visibility import publisher_name
 from exchange.search.documents import listings_by_id
 from exchange.timeutil import utcnow
 
@@ -107,6 +108,7 @@ def send_match_notices(now=None, budget=None) -> int:
             own = listings[notice.listing_id]
             other = listings[notice.request_id if own.id == notice.offer_id else notice.offer_id]
             rows.append({"own": own, "counterpart": other,
+                         "publisher": publisher_name(other, member),
                          "link": site_url("listings.show", listing_id=other.id),
                          "own_link": site_url("listings.show", listing_id=own.id)})
         if rows:
