@@ -170,7 +170,10 @@ class PageCache:
         panel_key = repr((key, saved.get("_user_id")))
         kept = self._panels().get(panel_key)
         if kept is not None and kept[0] == versions:
-            return fill(body, kept[1])
+            try:
+                return fill(body, kept[1])
+            except KeyError:
+                pass  # the kept page was rendered again with other panels: render them too
         rendered = {}
         page = compose(body, rendered)
         if not session.modified:

@@ -10,10 +10,11 @@ same transaction). A bulk statement on a tracked table (no rows to ask) moves GL
 The page cache keeps a member's rendered panels with the versions they were rendered at
 (GLOBAL's and their business's) and renders them again once either has moved.
 """
+import functools
 from collections.abc import Callable, Iterable
 
 from flask import g
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
@@ -49,15 +50,20 @@ def scope_of(member) -> int:
     return getattr(member, "business_id", None) or GLOBAL
 
 
+@functools.cache
+def _member_statement(model):
+    # built once: constructing the joins costs more than running them
+    every, own = aliased(PanelVersion), aliased(PanelVersion)
+    return (select(model, every.version, own.version).select_from(model)
+            .outerjoin(every, every.scope == GLOBAL)
+            .outerjoin(own, own.scope == func.coalesce(model.business_id, GLOBAL))
+            .where(model.id == bindparam("member_id")))
+
+
 def load_member(model, member_id: int):
     """The member `member_id` of `model` (accounts' Member), with the versions their
     panels are kept under read in the same statement (see `versions_for`)."""
-    every, own = aliased(PanelVersion), aliased(PanelVersion)
-    row = db.session.execute(
-        select(model, every.version, own.version).select_from(model)
-        .outerjoin(every, every.scope == GLOBAL)
-        .outerjoin(own, own.scope == func.coalesce(model.business_id, GLOBAL))
-        .where(model.id == member_id)).first()
+    row = db.session.execute(_member_statement(model), {"member_id": member_id}).first()
     if row is None:
         return None
     member, every_version, own_version = row
