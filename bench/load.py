@@ -500,8 +500,11 @@ with the page cache off, {api_off:.0f}% and {listing_off:.0f}%. Signed-in member
 ({figures['member_count']} demo business members, each connection one of them, signed in
 through the sign-in form) get home, `/search` and listing pages at **{member_share}** of the
 bare endpoint (target: at least 30% each): the page kept once for the members who read it
-as the public does, and their own panels (header, messages, inquiry form, "save this
-search", …) rendered into it per request (`exchange/core/panels.py`).
+as the public does, with their own panels (header, inquiry form, proposals, "save this
+search", …) put into it: rendered once per member and page (`exchange/core/panels.py`),
+then kept until a write changes what they show (`exchange/core/panelstate.py`), each answer
+with fresh form tokens. Each answer still loads the member's row and their panels' versions
+(one statement) to check the session; a member's own listings are rendered for them.
 
 {notes}
 {MARK_END}"""
