@@ -166,6 +166,10 @@ class Config:
     # members' rendered panels each worker keeps, by member and page, until what they show
     # changes (exchange/core/panelstate.py) or PAGE_CACHE_SECONDS pass
     PANEL_CACHE_ENTRIES = env("PANEL_CACHE_ENTRIES", 5000, int)
+    # how old each process's look at those versions may be when it answers a kept page
+    # with a member kept in memory: another process's change to a member (a password, a
+    # suspension) or to what their panels show reaches such answers within this many seconds
+    PANEL_STATE_SECONDS = env("PANEL_STATE_SECONDS", 0.5, float)
     # a published import waits this long for Meilisearch to confirm (`--index-wait`)
     IMPORT_INDEX_TIMEOUT = env("IMPORT_INDEX_TIMEOUT", 600.0, float)
     # `tick` compares the index with the database at most this often (0: never); the time
@@ -191,6 +195,7 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     # tests change the database directly and look at once; the cache has its own tests
     PUBLIC_STATE_SECONDS = 0.0
+    PANEL_STATE_SECONDS = 0.0
     PAGE_CACHE_SECONDS = 0
     # tests read the counters right after a page; the batching is a matter of cost
     INSIGHTS_FLUSH_SECONDS = 0.0

@@ -107,7 +107,7 @@ def test_what_every_member_sees_moves_every_kept_panel(app, meili, renders):
     global_before = version(GLOBAL)
     db.session.add(RequestClosure(listing_id=request.id, outcome="no_award"))
     db.session.commit()
-    assert version(GLOBAL) == global_before + 1
+    assert version(GLOBAL) > global_before
     client.get(url)
     assert renders["listing_proposals"] == before + 1
 
@@ -126,9 +126,10 @@ def test_writes_move_the_versions_of_the_businesses_they_touch(app, listing):
     # a bulk statement names no rows: every member's panels are rendered again
     db.session.execute(update(Thread).values(archived_by_owner=False))
     db.session.commit()
-    assert version(GLOBAL) == after[GLOBAL] + 1
+    moved = version(GLOBAL)
+    assert moved > after[GLOBAL]
 
     # a transaction that is rolled back moves nothing
     db.session.execute(update(Thread).values(archived_by_owner=False))
     db.session.rollback()
-    assert version(GLOBAL) == after[GLOBAL] + 1
+    assert version(GLOBAL) == moved

@@ -8,7 +8,7 @@ from enum import StrEnum
 import idna
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy import ForeignKey, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug import security
 
@@ -162,6 +162,22 @@ for _attribute in (Member.password_hash, Member.role, Member.is_active_account,
     event.listen(_attribute, "set", _ends_sessions, active_history=True)
 
 
+def _note_business_left(member, value, oldvalue, _initiator):
+    # a member who moves leaves a business whose panels showed them (see _member_scopes)
+    old = getattr(oldvalue, "id", oldvalue)
+    if isinstance(old, int) and old != getattr(value, "id", value):
+        inspect(member).info.setdefault("businesses_left", set()).add(old)
+
+
+for _attribute in (Member.business_id, Member.business):
+    event.listen(_attribute, "set", _note_business_left, active_history=True)
+
+
+def _member_scopes(member):
+    # the business they are in and any they left
+    return (member.business_id, *inspect(member).info.pop("businesses_left", ()))
+
+
 # a member's name and roles (the header), a business's standing (what it may do)
-track_for_panels(Member, lambda member: (member.business_id,))
+track_for_panels(Member, _member_scopes)
 track_for_panels(Business, lambda business: (business.id,))

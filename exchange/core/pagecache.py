@@ -32,7 +32,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Request
 
 from exchange.core.panels import SHARED_BODY, compose, fill, kept_form
-from exchange.core.panelstate import versions_for
+from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
@@ -163,13 +163,10 @@ class PageCache:
                                       default_timeout=config["PAGE_CACHE_SECONDS"])
         return self.panels
 
-    def _with_panels(self, key, saved, member, body: str) -> str:
+    def _with_panels(self, panel_key, kept, versions, body: str) -> str:
         """The shared page with this member's panels: the ones kept for them on this page
         while nothing they show has changed since (`panelstate`), else rendered and kept."""
-        versions = versions_for(member)  # read before rendering: a later write moves it
-        panel_key = repr((key, saved.get("_user_id")))
-        kept = self._panels().get(panel_key)
-        if kept is not None and kept[0] == versions:
+        if kept is not None:
             try:
                 return fill(body, kept[1])
             except KeyError:
@@ -186,11 +183,19 @@ class PageCache:
         guard_for = self.app.extensions.get(GUARDS, {})
         # the session read when the key was made, not read again
         with RequestContext(self.app, environ, session=saved):
+            answer_from_kept_page()
             member = current_user._get_current_object()
-            for name, arguments in guards:
-                if not guard_for[name](member, **arguments):
-                    return None
-            page = self._with_panels(key, saved, member, body.decode()).encode()
+            versions = versions_for(member)  # read before rendering: a later write moves it
+            panel_key = repr((key, saved.get("_user_id")))
+            panels = self._panels().get(panel_key)
+            if panels is None or panels[0] != versions:
+                panels = None
+                # kept panels were kept for an answer the guards admitted, and what a guard
+                # reads (the member, their business's grants) moves their versions
+                for name, arguments in guards:
+                    if not guard_for[name](member, **arguments):
+                        return None
+            page = self._with_panels(panel_key, panels, versions, body.decode()).encode()
             if session.modified:
                 return None  # the panels wrote the session (a first form token): rendered
         if shown:

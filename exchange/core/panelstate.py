@@ -9,24 +9,40 @@ such rows commits, it moves the version of each of those businesses (one stateme
 same transaction). A bulk statement on a tracked table (no rows to ask) moves GLOBAL.
 The page cache keeps a member's rendered panels with the versions they were rendered at
 (GLOBAL's and their business's) and renders them again once either has moved.
+
+Versions are read off one clock: a moving transaction takes the CLOCK row's next value
+first (holding that row until it commits, so versions are committed in their order) and
+gives it to every scope it moves. So "what moved since version N" is one indexed query,
+and each process keeps what it last looked up (`Known`): at most every PANEL_STATE_SECONDS,
+and at once after its own commits that moved a version. A page the page cache answers
+from a kept page then takes the member from memory too (`answer_from_kept_page`)
+while neither of their versions has moved since they were read, so such an answer needs
+no database round trip; a change made by another process is seen within that interval.
+Every other request loads the member from the database.
 """
 import functools
+import threading
+import time
 from collections.abc import Callable, Iterable
 
-from flask import g
+from flask import current_app, g, has_app_context
 from sqlalchemy import bindparam, event, func, select
+from sqlalchemy import inspect as inspect_row
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.orm import (Mapped, Session, aliased, make_transient_to_detached,
+                            mapped_column)
 
 from exchange.extensions import db
 
 GLOBAL = 0  # the scope of changes that may alter every member's panels
+CLOCK = -1  # the row whose next value every moving transaction takes
 
 _TRACKED: dict[type, Callable[[object], Iterable[int]]] = {}
 _TABLES: set[str] = set()
 
 CHANGED = "panel_state.changed"  # session.info: tracked rows this transaction wrote
 BULK = "panel_state.bulk"  # session.info: a bulk statement wrote a tracked table
+MOVED = "panel_state.moved"  # session.info: this transaction moved versions
 
 
 class PanelVersion(db.Model):
@@ -35,7 +51,7 @@ class PanelVersion(db.Model):
     __tablename__ = "panel_versions"
 
     scope: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    version: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=0, index=True)
 
 
 def track_for_panels(model, scopes: Callable[[object], Iterable[int]]) -> None:
@@ -60,14 +76,101 @@ def _member_statement(model):
             .where(model.id == bindparam("member_id")))
 
 
+class Known:
+    """What this process last looked up of the versions, and the members it keeps."""
+
+    def __init__(self, entries: int):
+        self.lock = threading.Lock()
+        self.seen: int | None = None  # the highest version looked at (None: never looked)
+        self.moved: dict[int, int] = {}  # scope -> version, of scopes moved since the first look
+        self.looked_at = float("-inf")
+        self.entries = entries
+        self.members: dict[int, tuple[dict, tuple[int, int]]] = {}
+
+    def forget(self) -> None:
+        """Look again before the next answer from memory (this process moved a version)."""
+        self.looked_at = float("-inf")
+
+    def look(self, interval: float) -> None:
+        if time.monotonic() - self.looked_at < interval:
+            return
+        with self.lock:
+            if time.monotonic() - self.looked_at < interval:
+                return
+            started = time.monotonic()
+            if self.seen is None:
+                self.seen = db.session.scalar(select(func.max(PanelVersion.version))) or 0
+            else:
+                rows = db.session.execute(select(PanelVersion.scope, PanelVersion.version)
+                                          .where(PanelVersion.version > self.seen)).all()
+                for scope, version in rows:
+                    self.moved[scope] = max(version, self.moved.get(scope, 0))
+                    self.seen = max(self.seen, version)
+            self.looked_at = started
+
+    def kept(self, member_id: int):
+        entry = self.members.get(member_id)
+        if entry is None:
+            return None
+        columns, (every, own) = entry
+        if (self.moved.get(GLOBAL, 0) > every
+                or self.moved.get(columns.get("business_id") or GLOBAL, 0) > own):
+            return None
+        return entry
+
+    def keep(self, member, versions) -> None:
+        if len(self.members) >= self.entries:
+            self.members.pop(next(iter(self.members)), None)
+        columns = {attribute.key: getattr(member, attribute.key)
+                   for attribute in inspect_row(type(member)).column_attrs}
+        self.members[member.id] = (columns, versions)
+
+
+def _known(app) -> Known:
+    known = app.extensions.get("panel_state")
+    if known is None:
+        known = app.extensions.setdefault(
+            "panel_state", Known(app.config["PANEL_CACHE_ENTRIES"]))
+    return known
+
+
+def _attached(model, columns: dict):
+    """A persistent `model` row with these column values, in this request's session, made
+    without a query (its relationships load as usual when asked)."""
+    member = model.__mapper__.class_manager.new_instance()
+    member.__dict__.update(columns)  # as loading a row fills it: committed, nothing changed
+    make_transient_to_detached(member)
+    db.session.add(member)
+    return member
+
+
+def answer_from_kept_page() -> None:
+    """This request is answered from a kept page and writes nothing: its member may come
+    from memory (see `load_member`)."""
+    g.panel_state_kept = True
+
+
 def load_member(model, member_id: int):
     """The member `member_id` of `model` (accounts' Member), with the versions their
-    panels are kept under read in the same statement (see `versions_for`)."""
+    panels are kept under read in the same statement (see `versions_for`). In an answer
+    from a kept page (`answer_from_kept_page`), the member as this process last loaded
+    them while none of their versions has moved since."""
+    known = None
+    if g.get("panel_state_kept"):
+        known = _known(current_app)
+        known.look(current_app.config["PANEL_STATE_SECONDS"])
+        entry = known.kept(member_id)
+        if entry is not None:
+            g.panel_versions = (member_id, entry[1])
+            return _attached(model, entry[0])
     row = db.session.execute(_member_statement(model), {"member_id": member_id}).first()
     if row is None:
         return None
     member, every_version, own_version = row
-    g.panel_versions = (member.id, (every_version or 0, own_version or 0))
+    versions = (every_version or 0, own_version or 0)
+    g.panel_versions = (member.id, versions)
+    if known is not None:
+        known.keep(member, versions)
     return member
 
 
@@ -93,11 +196,17 @@ def _scopes(rows) -> set[int]:
 def _bump(session: Session, scopes: set[int]) -> None:
     table = PanelVersion.__table__
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    # in ascending order, so two transactions never wait on each other's rows crosswise
-    statement = dialect.insert(table).values([{"scope": scope, "version": 1}
+    # the clock first (held until the commit), then the scopes in ascending order, so two
+    # transactions never wait on each other's rows crosswise
+    tick = dialect.insert(table).values(scope=CLOCK, version=1)
+    version = session.execute(tick.on_conflict_do_update(
+        index_elements=[table.c.scope], set_={"version": table.c.version + 1})
+        .returning(table.c.version)).scalar_one()
+    statement = dialect.insert(table).values([{"scope": scope, "version": version}
                                               for scope in sorted(scopes)])
     session.execute(statement.on_conflict_do_update(
-        index_elements=[table.c.scope], set_={"version": table.c.version + 1}))
+        index_elements=[table.c.scope], set_={"version": statement.excluded.version}))
+    session.info[MOVED] = True
 
 
 def _tracked(objects) -> list:
@@ -133,8 +242,15 @@ def _move_versions(session):
         _bump(session, scopes)
 
 
+@event.listens_for(Session, "after_commit")
+def _look_again(session):
+    if session.info.pop(MOVED, False) and has_app_context():
+        _known(current_app).forget()
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session, transaction):
     if transaction.parent is None:
         session.info.pop(CHANGED, None)
         session.info.pop(BULK, None)
+        session.info.pop(MOVED, None)

@@ -1,0 +1,125 @@
+"""Answers from a kept page take the signed-in member from this process's memory while
+neither of their panels' versions has moved: no database round trip. A change this process
+commits is seen at the next answer; a change another process commits (a suspension, a
+message) within PANEL_STATE_SECONDS."""
+import pytest
+from sqlalchemy import event
+
+from exchange.core import panelstate
+from exchange.extensions import db
+from tests.inquiries.conftest import send_inquiry
+from tests.test_panels import listing, member, signed_in  # noqa: F401
+
+LOOK_SECONDS = 30.0
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    return {"PAGE_CACHE_SECONDS": 30, "PUBLIC_STATE_SECONDS": 30.0,
+            "PANEL_STATE_SECONDS": LOOK_SECONDS,
+            "PAGE_CACHE_DIR": str(tmp_path / "page-cache")}
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements run from here on."""
+    ran = []
+
+    def note(_conn, _cursor, statement, *_args):
+        ran.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    yield ran
+    event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The monotonic clock panelstate reads, moved by the test."""
+    now = [1000.0]
+    monkeypatch.setattr(panelstate.time, "monotonic", lambda: now[0])
+    return now
+
+
+def elsewhere(app, monkeypatch):
+    """Commits made while this is entered are as another process's: this process does
+    not hear of them until it looks again."""
+    known = panelstate._known(app)
+    monkeypatch.setattr(known, "forget", lambda: None)
+    return monkeypatch.context()
+
+
+def test_a_kept_answer_takes_the_member_from_memory(app, listing, statements, clock):
+    anna = member("Anna Nguyễn")
+    client = signed_in(app, anna)
+    url = f"/listings/{listing.id}"
+    inquiry_form = f'action="{url}/inquire"'
+    client.get(url)
+    client.get(url)  # the page and Anna's panels are kept, Anna is kept in memory
+    statements.clear()
+    page = client.get(url).get_data(as_text=True)
+    assert "Anna Nguyễn" in page and inquiry_form in page
+    assert statements == []
+    # another member on the same page is loaded once, then kept too
+    binh_client = signed_in(app, member("Bình Trần"))
+    binh_client.get(url)
+    binh_client.get(url)
+    statements.clear()
+    binh_page = binh_client.get(url).get_data(as_text=True)
+    assert "Bình Trần" in binh_page and "Anna Nguyễn" not in binh_page
+    assert statements == []
+
+
+def test_this_process_s_changes_are_seen_at_the_next_answer(app, listing, clock):
+    seller = listing.business.members[0]
+    buyer = member("Bình Trần")
+    seller_client, buyer_client = signed_in(app, seller), signed_in(app, buyer)
+    seller_client.get("/")
+    assert 'id="inquiry-unread"' not in seller_client.get("/").get_data(as_text=True)
+
+    assert send_inquiry(buyer_client, listing.id).status_code == 302
+    assert 'id="inquiry-unread">1<' in seller_client.get("/").get_data(as_text=True)
+
+    buyer.is_active_account = False  # suspended: every session of theirs ends
+    db.session.commit()
+    assert "Bình Trần" not in buyer_client.get("/").get_data(as_text=True)
+
+
+def test_another_process_s_changes_are_seen_within_the_interval(app, listing, clock,
+                                                               monkeypatch, statements):
+    anna = member("Anna Nguyễn")
+    client = signed_in(app, anna)
+    url = f"/listings/{listing.id}"
+    client.get(url)
+    assert "Anna Nguyễn" in client.get(url).get_data(as_text=True)
+
+    with elsewhere(app, monkeypatch):
+        anna.is_active_account = False
+        db.session.commit()
+    clock[0] += LOOK_SECONDS / 2
+    statements.clear()
+    assert "Anna Nguyễn" in client.get(url).get_data(as_text=True)  # not looked yet
+    assert not [statement for statement in statements
+                if "members" in statement or "panel_versions" in statement]
+
+    clock[0] += LOOK_SECONDS / 2
+    page = client.get(url).get_data(as_text=True)
+    assert "Anna Nguyễn" not in page and "/auth/login" in page
+
+
+def test_a_member_who_changes_business_moves_both(app, listing, clock, monkeypatch):
+    anna = member("Anna Nguyễn")
+    left, joined = anna.business, member("Bình Trần").business
+    client = signed_in(app, anna)
+    url = f"/listings/{listing.id}"
+    client.get(url)
+    client.get(url)
+    known = panelstate._known(app)
+    with elsewhere(app, monkeypatch):
+        anna.business = joined
+        db.session.commit()
+    clock[0] += LOOK_SECONDS
+    client.get(url)
+    assert known.moved.get(left.id) and known.moved.get(joined.id)
+    assert known.kept(anna.id)[0]["business_id"] == joined.id  # loaded again
