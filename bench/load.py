@@ -503,8 +503,9 @@ bare endpoint (target: at least 30% each): the page kept once for the members wh
 as the public does, with their own panels (header, inquiry form, proposals, "save this
 search", …) put into it: rendered once per member and page (`exchange/core/panels.py`),
 then kept until a write changes what they show (`exchange/core/panelstate.py`), each answer
-with fresh form tokens. Each answer still loads the member's row and their panels' versions
-(one statement) to check the session; a member's own listings are rendered for them.
+with fresh form tokens; the member too is kept in each worker's memory while nothing of
+theirs has moved (each worker looks at what moved every `PANEL_STATE_SECONDS`), so such an
+answer makes no database round trip. A member's own listings are rendered for them.
 
 {notes}
 {MARK_END}"""
