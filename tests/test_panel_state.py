@@ -79,6 +79,32 @@ def test_the_unread_count_follows_messages_and_reading(app, listing):
     assert 'id="inquiry-unread">1<' in buyer_client.get("/").get_data(as_text=True)
 
 
+def test_the_header_kept_for_a_member_serves_every_page_they_read(app, listing, renders):
+    seller = listing.business.members[0]
+    anna, binh = member("Anna Nguyễn"), member("Bình Trần")
+    anna_client, binh_client = signed_in(app, anna), signed_in(app, binh)
+    anna_client.get("/")
+    anna_client.get("/")  # kept: the home page with Anna's header
+    url = f"/listings/{listing.id}"
+    binh_client.get(url)  # the listing page kept for members, with Bình's panels
+    headers, cards = renders["account"], renders.get("listing_inquiry", 0)
+    page = anna_client.get(url).get_data(as_text=True)
+    assert renders["account"] == headers  # Anna's header from her home page
+    assert renders["listing_inquiry"] == cards + 1  # the listing's card is this page's
+    assert "Anna Nguyễn" in page and "Bình Trần" not in page
+    assert f'action="{url}/inquire"' in page
+
+    # a message to Anna's business moves its version: her header is rendered again
+    seller_client = signed_in(app, seller)
+    thread = send_inquiry(anna_client, listing.id)
+    assert thread.status_code == 302
+    thread_id = db.session.scalar(select(Thread.id))
+    assert reply(seller_client, thread_id, "Chào chị, bên em gửi báo giá.").status_code == 302
+    anna_client.get("/search")  # the reply's page was rendered for the seller
+    page = anna_client.get("/search").get_data(as_text=True)
+    assert 'id="inquiry-unread">1<' in page and "Anna Nguyễn" in page
+
+
 def test_a_members_new_name_shows_at_once(app, listing):
     anna = member("Anna Nguyễn")
     client = signed_in(app, anna)

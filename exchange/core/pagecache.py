@@ -31,7 +31,8 @@ from flask.ctx import RequestContext
 from flask_login import current_user
 from werkzeug.wrappers import Request
 
-from exchange.core.panels import SHARED_BODY, compose, fill, kept_form
+from exchange.core.panels import (SHARED_BODY, compose, every_page_panels, fill,
+                                  kept_form)
 from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
@@ -163,18 +164,25 @@ class PageCache:
                                       default_timeout=config["PAGE_CACHE_SECONDS"])
         return self.panels
 
-    def _with_panels(self, panel_key, kept, versions, body: str) -> str:
+    def _with_panels(self, panel_key, member_key, kept, versions, body: str) -> str:
         """The shared page with this member's panels: the ones kept for them on this page
-        while nothing they show has changed since (`panelstate`), else rendered and kept."""
+        while nothing they show has changed since (`panelstate`), else rendered and kept.
+        The panels every page shares (the header) are kept for the member once for all
+        pages, under `member_key`."""
         if kept is not None:
             try:
                 return fill(body, kept[1])
             except KeyError:
                 pass  # the kept page was rendered again with other panels: render them too
+        shared = self._panels().get(member_key)
+        shared = shared[1] if shared is not None and shared[0] == versions else None
         rendered = {}
-        page = compose(body, rendered)
+        page = compose(body, rendered, shared)
         if not session.modified:
-            self._panels().set(panel_key, (versions, kept_form(rendered)))
+            panels = kept_form(rendered)
+            self._panels().set(panel_key, (versions, panels))
+            if shared is None:
+                self._panels().set(member_key, (versions, every_page_panels(panels)))
         return page
 
     def _serve_shared(self, key, environ, start_response, kept, saved):
@@ -187,6 +195,7 @@ class PageCache:
             member = current_user._get_current_object()
             versions = versions_for(member)  # read before rendering: a later write moves it
             panel_key = repr((key, saved.get("_user_id")))
+            member_key = repr(("every page", saved.get("_user_id"), saved.get("lang", "vi")))
             panels = self._panels().get(panel_key)
             if panels is None or panels[0] != versions:
                 panels = None
@@ -195,7 +204,8 @@ class PageCache:
                 for name, arguments in guards:
                     if not guard_for[name](member, **arguments):
                         return None
-            page = self._with_panels(panel_key, panels, versions, body.decode()).encode()
+            page = self._with_panels(panel_key, member_key, panels, versions,
+                                     body.decode()).encode()
             if session.modified:
                 return None  # the panels wrote the session (a first form token): rendered
         if shown:

@@ -27,12 +27,21 @@ FRAGMENTS = "exchange.panels.fragments"  # app.extensions: rendered fragments, b
 SHARED_BODY = "exchange.panels.shared_body"  # WSGI environ: the page before composing
 
 
-def panel(bp, name: str):
-    """Register the decorated function as the panel `name` of the app `bp` is part of."""
+EVERY_PAGE = "exchange.panels.every_page"  # app.extensions: names of panels pages share
+
+
+def panel(bp, name: str, every_page: bool = False):
+    """Register the decorated function as the panel `name` of the app `bp` is part of.
+    A panel `every_page` is the same on every page for a visitor (the header's): what the
+    page cache keeps of it for a member serves each page they read (see `compose`)."""
 
     def decorator(render):
-        bp.record_once(lambda state: state.app.extensions.setdefault(PANELS, {})
-                       .__setitem__(name, render))
+        def record(state):
+            state.app.extensions.setdefault(PANELS, {})[name] = render
+            if every_page:
+                state.app.extensions.setdefault(EVERY_PAGE, set()).add(name)
+
+        bp.record_once(record)
         return render
 
     return decorator
@@ -57,12 +66,14 @@ def has_panels(app, body: str) -> bool:
     return app.extensions[MARKERS][0] in body
 
 
-def compose(body: str, rendered: dict | None = None) -> str:
-    """`body` with each panel marker replaced by the panel rendered for this request; each
-    marker's panel (with the panels it places) is noted in `rendered`, when given."""
+def compose(body: str, rendered: dict | None = None, kept: dict | None = None) -> str:
+    """`body` with each panel marker replaced by the panel rendered for this request, or
+    by the one `kept` for that marker (`kept_form`) with its tokens new; each marker's panel
+    (with the panels it places) is noted in `rendered`, when given."""
     app = current_app._get_current_object()
     prefix, pattern = app.extensions[MARKERS]
     panels = app.extensions.get(PANELS, {})
+    kept = kept or {}
 
     def render(match, depth=0) -> str:
         out = str(panels[match.group(1)](**json.loads(match.group(2))))
@@ -72,7 +83,10 @@ def compose(body: str, rendered: dict | None = None) -> str:
         return out
 
     def note(match) -> str:
-        out = render(match)
+        if match.group(0) in kept:
+            out = _with_new_tokens(kept[match.group(0)])
+        else:
+            out = render(match)
         if rendered is not None:
             rendered[match.group(0)] = out
         return out
@@ -101,12 +115,23 @@ def kept_form(rendered: dict) -> dict:
     return kept
 
 
+def _with_new_tokens(html: str) -> str:
+    makers = current_app.extensions[TOKENS]
+    return _TOKEN_SLOT.sub(lambda match: makers[match.group(1)](), html)
+
+
 def fill(body: str, kept: dict) -> str:
     """`body` with its markers replaced by kept panels (`kept_form`), each token new."""
     pattern = current_app.extensions[MARKERS][1]
-    makers = current_app.extensions[TOKENS]
-    page = pattern.sub(lambda match: kept[match.group(0)], body)
-    return _TOKEN_SLOT.sub(lambda match: makers[match.group(1)](), page)
+    return _with_new_tokens(pattern.sub(lambda match: kept[match.group(0)], body))
+
+
+def every_page_panels(kept: dict) -> dict:
+    """Those of the kept panels (`kept_form`) that are the same on every page."""
+    app = current_app
+    names, pattern = app.extensions.get(EVERY_PAGE, set()), app.extensions[MARKERS][1]
+    return {marker: html for marker, html in kept.items()
+            if pattern.fullmatch(marker).group(1) in names}
 
 
 def register_panels(app) -> None:

@@ -31,12 +31,12 @@ def home():
 
 
 # the parts of every page's frame that depend on the visitor (see exchange.core.panels)
-@panel(bp, "menu")
+@panel(bp, "menu", every_page=True)
 def menu_panel():
     return render_template("core/_panel_menu.html")
 
 
-@panel(bp, "account")
+@panel(bp, "account", every_page=True)
 def account_panel():
     return render_template("core/_panel_account.html")
 
