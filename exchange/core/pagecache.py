@@ -32,7 +32,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Request
 
 from exchange.core.panels import (SHARED_BODY, compose, every_page_panels, fill,
-                                  kept_form)
+                                  kept_form, split)
 from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
@@ -100,6 +100,7 @@ class PageCache:
         self.app, self.wsgi_app = app, wsgi_app
         self.store = None
         self.panels = None  # members' rendered panels, in this process (see _with_panels)
+        self.parts = {}  # shared pages split at their panels, by key (see _parts)
         # static files and vendored assets are never kept here: no look, no lookup
         self.passed_over = (f"{app.static_url_path}/", "/vendor/")
 
@@ -164,26 +165,38 @@ class PageCache:
                                       default_timeout=config["PAGE_CACHE_SECONDS"])
         return self.panels
 
-    def _with_panels(self, panel_key, member_key, kept, versions, body: str) -> str:
+    def _parts(self, key, body: bytes) -> list:
+        """The kept shared page `body` split at its panels (`panels.split`), once per
+        process while the page kept under `key` is this one."""
+        known = self.parts.get(key)
+        if known is not None and known[0] == body:
+            return known[1]
+        if len(self.parts) >= self.app.config["PAGE_CACHE_ENTRIES"]:
+            self.parts.pop(next(iter(self.parts)), None)
+        parts = split(body.decode())
+        self.parts[key] = (body, parts)
+        return parts
+
+    def _with_panels(self, key, panel_key, member_key, kept, versions, body: bytes) -> bytes:
         """The shared page with this member's panels: the ones kept for them on this page
         while nothing they show has changed since (`panelstate`), else rendered and kept.
         The panels every page shares (the header) are kept for the member once for all
         pages, under `member_key`."""
         if kept is not None:
             try:
-                return fill(body, kept[1])
+                return fill(self._parts(key, body), kept[1])
             except KeyError:
                 pass  # the kept page was rendered again with other panels: render them too
         shared = self._panels().get(member_key)
         shared = shared[1] if shared is not None and shared[0] == versions else None
         rendered = {}
-        page = compose(body, rendered, shared)
+        page = compose(body.decode(), rendered, shared)
         if not session.modified:
             panels = kept_form(rendered)
             self._panels().set(panel_key, (versions, panels))
             if shared is None:
                 self._panels().set(member_key, (versions, every_page_panels(panels)))
-        return page
+        return page.encode()
 
     def _serve_shared(self, key, environ, start_response, kept, saved):
         """The kept shared page with this member's panels, or None when it is not theirs."""
@@ -204,8 +217,7 @@ class PageCache:
                 for name, arguments in guards:
                     if not guard_for[name](member, **arguments):
                         return None
-            page = self._with_panels(panel_key, member_key, panels, versions,
-                                     body.decode()).encode()
+            page = self._with_panels(key, panel_key, member_key, panels, versions, body)
             if session.modified:
                 return None  # the panels wrote the session (a first form token): rendered
         if shown:

@@ -120,10 +120,22 @@ def _with_new_tokens(html: str) -> str:
     return _TOKEN_SLOT.sub(lambda match: makers[match.group(1)](), html)
 
 
-def fill(body: str, kept: dict) -> str:
-    """`body` with its markers replaced by kept panels (`kept_form`), each token new."""
+def split(body: str) -> list:
+    """The page's texts (encoded) and its markers in turn: text, marker, text, …, text."""
     pattern = current_app.extensions[MARKERS][1]
-    return _with_new_tokens(pattern.sub(lambda match: kept[match.group(0)], body))
+    parts, start = [], 0
+    for match in pattern.finditer(body):
+        parts += [body[start:match.start()].encode(), match.group(0)]
+        start = match.end()
+    parts.append(body[start:].encode())
+    return parts
+
+
+def fill(parts: list, kept: dict) -> bytes:
+    """The page `split` into `parts` with kept panels (`kept_form`) put between its texts,
+    each token new."""
+    return b"".join(part if index % 2 == 0 else _with_new_tokens(kept[part]).encode()
+                    for index, part in enumerate(parts))
 
 
 def every_page_panels(kept: dict) -> dict:
