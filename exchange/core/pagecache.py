@@ -16,14 +16,16 @@ page is rendered once per instance rather than once per worker.
 Signed-in members (any request with a session cookie) are served from a second kind of
 entry when the view allows it (`share_with_members()`): the page as rendered before its
 panels (`exchange.core.panels`) were filled, the same for every member it is shared with.
-Each member's request then only opens their session, loads them and renders their panels
-into it. A view whose page differs for some members beyond its panels (an owner reading
+Each member's request then only opens their session, takes the member from this process's
+memory while nothing of theirs has moved (`panelstate.load_member`), and puts their panels
+into it: the ones kept for them on this page while their versions hold, else rendered. A view whose page differs for some members beyond its panels (an owner reading
 their own listing) names a guard, a function registered under GUARDS and asked on every
 answer with the member: when it says no, the page is rendered for them as usual. A session
 carrying flashed messages, a language switch or a remembered sign-in to restore is always
 rendered.
 """
 import functools
+import threading
 
 from cachelib import FileSystemCache, SimpleCache
 from flask import g, request, session
@@ -101,6 +103,7 @@ class PageCache:
         self.store = None
         self.panels = None  # members' rendered panels, in this process (see _with_panels)
         self.parts = {}  # shared pages split at their panels, by key (see _parts)
+        self.parts_lock = threading.Lock()
         # static files and vendored assets are never kept here: no look, no lookup
         self.passed_over = (f"{app.static_url_path}/", "/vendor/")
 
@@ -171,10 +174,11 @@ class PageCache:
         known = self.parts.get(key)
         if known is not None and known[0] == body:
             return known[1]
-        if len(self.parts) >= self.app.config["PAGE_CACHE_ENTRIES"]:
-            self.parts.pop(next(iter(self.parts)), None)
         parts = split(body.decode())
-        self.parts[key] = (body, parts)
+        with self.parts_lock:  # the oldest goes first; threads of the worker share the dict
+            if len(self.parts) >= self.app.config["PAGE_CACHE_ENTRIES"]:
+                self.parts.pop(next(iter(self.parts)), None)
+            self.parts[key] = (body, parts)
         return parts
 
     def _with_panels(self, key, panel_key, member_key, kept, versions, body: bytes) -> bytes:

@@ -119,11 +119,12 @@ class Known:
         return entry
 
     def keep(self, member, versions) -> None:
-        if len(self.members) >= self.entries:
-            self.members.pop(next(iter(self.members)), None)
         columns = {attribute.key: getattr(member, attribute.key)
                    for attribute in inspect_row(type(member)).column_attrs}
-        self.members[member.id] = (columns, versions)
+        with self.lock:  # the oldest goes first; threads of the worker share the dict
+            if len(self.members) >= self.entries:
+                self.members.pop(next(iter(self.members)), None)
+            self.members[member.id] = (columns, versions)
 
 
 def _known(app) -> Known:
