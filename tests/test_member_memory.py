@@ -17,7 +17,18 @@ LOOK_SECONDS = 30.0
 def app_overrides(tmp_path):
     return {"PAGE_CACHE_SECONDS": 30, "PUBLIC_STATE_SECONDS": 30.0,
             "PANEL_STATE_SECONDS": LOOK_SECONDS,
-            "PAGE_CACHE_DIR": str(tmp_path / "page-cache")}
+            "PAGE_CACHE_DIR": str(tmp_path / "page-cache"),
+            # views are counted in memory and written apart, as in production (not per answer)
+            "INSIGHTS_FLUSH_SECONDS": 3600.0}
+
+
+@pytest.fixture(autouse=True)
+def counts_left_behind():
+    """The views these tests counted and did not write are not another test's to write."""
+    from exchange.insights import counting
+    yield
+    with counting._lock:
+        counting._pending.clear()
 
 
 @pytest.fixture
@@ -36,9 +47,9 @@ def statements(app):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The monotonic clock panelstate reads, moved by the test."""
+    """The monotonic clock panelstate reads (its own, not the process's), moved by the test."""
     now = [1000.0]
-    monkeypatch.setattr(panelstate.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(panelstate, "monotonic", lambda: now[0])
     return now
 
 

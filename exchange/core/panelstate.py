@@ -22,7 +22,7 @@ Every other request loads the member from the database.
 """
 import functools
 import threading
-import time
+from time import monotonic
 from collections.abc import Callable, Iterable
 
 from flask import current_app, g, has_app_context
@@ -92,12 +92,12 @@ class Known:
         self.looked_at = float("-inf")
 
     def look(self, interval: float) -> None:
-        if time.monotonic() - self.looked_at < interval:
+        if monotonic() - self.looked_at < interval:
             return
         with self.lock:
-            if time.monotonic() - self.looked_at < interval:
+            if monotonic() - self.looked_at < interval:
                 return
-            started = time.monotonic()
+            started = monotonic()
             if self.seen is None:
                 self.seen = db.session.scalar(select(func.max(PanelVersion.version))) or 0
             else:
