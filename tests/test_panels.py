@@ -76,6 +76,41 @@ def test_each_member_gets_the_kept_page_with_their_own_panels(app, listing):
     assert "<!--panel:" not in page
 
 
+@pytest.mark.parametrize("page", ["listing", "search"])
+def test_the_page_a_visitor_had_rendered_serves_members_with_their_own_panels(
+        app, listing, page, monkeypatch):
+    from exchange.search import views
+
+    searches = []
+    run_search = views.run_search
+    monkeypatch.setattr(views, "run_search", lambda query: searches.append(query) or
+                        run_search(query))
+    url = f"/listings/{listing.id}" if page == "listing" else "/search?q=may+say"
+    anna, binh = member("Anna Nguyễn"), member("Bình Trần")
+    anna_client, binh_client = signed_in(app, anna), signed_in(app, binh)
+    with binh_client.session_transaction() as session:
+        session["lang"] = "en"
+    visitor = app.test_client().get(url).get_data(as_text=True)  # no cookie: a visitor
+    assert f"/listings/{listing.id}" in visitor and "Anna Nguyễn" not in visitor
+
+    rename_quietly(listing, RENAMED)
+    searched = len(searches)
+    answer = anna_client.get(url).get_data(as_text=True)
+    # the page the visitor had rendered (neither renamed nor searched again)…
+    assert RENAMED not in answer and len(searches) == searched
+    assert f"/listings/{listing.id}" in answer
+    assert "Anna Nguyễn" in answer and "/auth/login" not in answer  # …with Anna's panels
+    # a member reading another language does not get it: their page is rendered
+    english = binh_client.get(url).get_data(as_text=True)
+    assert "Bình Trần" in english and "Anna Nguyễn" not in english
+    assert RENAMED in english if page == "listing" else len(searches) == searched + 1
+
+    # the same as the page rendered for Anna with the cache off, token values aside
+    rename_quietly(listing, TITLE)
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    assert own_values(anna_client.get(url).get_data(as_text=True)) == own_values(answer)
+
+
 def test_a_members_own_state_stays_in_their_panel(app, listing):
     from tests.inquiries.conftest import send_inquiry
 

@@ -38,6 +38,7 @@ from exchange.core.panels import (SHARED_BODY, compose, every_page_panels, fill,
 from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
+DEFAULT_LANG = "vi"  # what a visitor reads until they choose (exchange.select_locale)
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
 # what an answer shows, for counters (listing views, search impressions): a list of
 # (kind, listing ids) in the WSGI environ, kept with the page and heard on every replay
@@ -49,6 +50,7 @@ PUBLIC_STATE = "exchange.page_cache.public_state"
 # telling whether this member reads the shared page (see the module's docstring)
 GUARDS = "exchange.page_cache.guards"
 MEMBERS = "exchange.page_cache.members"  # WSGI environ: the guards of a page members share
+STATE = "exchange.page_cache.state"  # WSGI environ: the public state a request was keyed on
 # headers of a kept page that are the answer's own, not the page's
 _OWN_HEADERS = ("content-length", "set-cookie", "cache-control", "vary")
 
@@ -128,7 +130,10 @@ class PageCache:
                 state = public_state()
         except Exception:  # noqa: BLE001 - the database is down: the app answers as it can
             return None
-        return state if state.settled else None
+        if not state.settled:
+            return None
+        environ[STATE] = state  # the state the page's key names, for what is kept after it
+        return state
 
     def _key(self, environ) -> str | None:
         if environ.get("HTTP_COOKIE"):
@@ -139,6 +144,12 @@ class PageCache:
         request = Request(environ)
         return repr((request.host, request.full_path,
                      bool(environ.get("HTTP_HX_REQUEST")), state.generation))
+
+    @staticmethod
+    def _shared_key(environ, request, state, lang: str) -> str:
+        """The key of the page members reading `lang` share for this request."""
+        return repr(("members", request.host, request.full_path,
+                     bool(environ.get("HTTP_HX_REQUEST")), state.generation, lang))
 
     def _member_key(self, environ):
         """(key of the shared page, the session) for a request with cookies that may read
@@ -157,9 +168,7 @@ class PageCache:
         state = self._state(environ)
         if state is None:
             return None
-        return repr(("members", request.host, request.full_path,
-                     bool(environ.get("HTTP_HX_REQUEST")), state.generation,
-                     saved.get("lang", "vi"))), saved
+        return self._shared_key(environ, request, state, saved.get("lang", DEFAULT_LANG)), saved
 
     def _panels(self) -> SimpleCache:
         if self.panels is None:
@@ -212,7 +221,7 @@ class PageCache:
             member = current_user._get_current_object()
             versions = versions_for(member)  # read before rendering: a later write moves it
             panel_key = repr((key, saved.get("_user_id")))
-            member_key = repr(("every page", saved.get("_user_id"), saved.get("lang", "vi")))
+            member_key = repr(("every page", saved.get("_user_id"), saved.get("lang", DEFAULT_LANG)))
             panels = self._panels().get(panel_key)
             if panels is None or panels[0] != versions:
                 panels = None
@@ -274,7 +283,21 @@ class PageCache:
         if keepable and len(body) <= MAX_BODY:
             self._store().set(key, (answer["status"], answer["headers"], body,
                                     environ.get(SHOWN)))
+            self._keep_shared(environ, answer, keepable)
         return [body]
+
+    def _keep_shared(self, environ, answer, keepable, lang: str = DEFAULT_LANG) -> None:
+        """Keep the page this request rendered, before its panels, for the members who
+        read `lang` and whom its view shares it with (`share_with_members`). An anonymous
+        visitor's page is what every member the guards admit reads, so the first visitor,
+        signed in or not, renders it for all of them."""
+        shared = environ.get(SHARED_BODY)
+        if not (keepable and environ.get(KEEP) and MEMBERS in environ
+                and shared is not None and len(shared) <= MAX_BODY):
+            return
+        key = self._shared_key(environ, Request(environ), environ[STATE], lang)
+        self._store().set(key, (answer["status"], answer["headers"], shared.encode(),
+                                environ.get(SHOWN), environ[MEMBERS]))
 
     def _for_member(self, key, saved, environ, start_response):
         kept = self._store().get(key)
@@ -283,9 +306,6 @@ class PageCache:
             if served is not None:
                 return served
         app_iter, answer, keepable = self._run(environ, start_response)
-        shared = environ.get(SHARED_BODY)
-        if (kept is None and keepable and environ.get(KEEP) and MEMBERS in environ
-                and shared is not None and len(shared) <= MAX_BODY):
-            self._store().set(key, (answer["status"], answer["headers"], shared.encode(),
-                                    environ.get(SHOWN), environ[MEMBERS]))
+        if kept is None:
+            self._keep_shared(environ, answer, keepable, saved.get("lang", DEFAULT_LANG))
         return app_iter
