@@ -2,6 +2,8 @@
 neither of their panels' versions has moved: no database round trip. A change this process
 commits is seen at the next answer; a change another process commits (a suspension, a
 message) within PANEL_STATE_SECONDS."""
+import re
+
 import pytest
 from sqlalchemy import event
 
@@ -134,3 +136,43 @@ def test_a_member_who_changes_business_moves_both(app, listing, clock, monkeypat
     client.get(url)
     assert known.moved.get(left.id) and known.moved.get(joined.id)
     assert known.kept(anna.id)[0]["business_id"] == joined.id  # loaded again
+
+
+def test_an_owner_s_own_listing_page_is_kept_for_them_alone(app, listing, statements,
+                                                              clock, monkeypatch):
+    from exchange.listings import lifecycle
+
+    owner = listing.business.members[0]
+    client = signed_in(app, owner)
+    url = f"/listings/{listing.id}"
+    withdraw = f'action="{url}/withdraw"'
+    client.get(url)  # rendered for the owner and kept for them
+    client.get(url)  # the owner is kept in memory
+    statements.clear()
+    page = client.get(url).get_data(as_text=True)
+    assert withdraw in page and statements == []  # from memory: no query, no render
+    # nobody else ever gets it: another member reads the public page
+    other = signed_in(app, member("Bình Trần")).get(url).get_data(as_text=True)
+    assert withdraw not in other and "Bình Trần" in other
+
+    # the owner's edit in this process (a new version under review) is seen at once
+    lifecycle.save_edit(listing, owner.id, {"title": "Máy sấy thế hệ mới chờ duyệt"})
+    db.session.commit()
+    assert "Máy sấy thế hệ mới chờ duyệt" in client.get(url).get_data(as_text=True)
+    client.get(url)
+    # a change made by another process (a moderator's reason, say) within the interval
+    with elsewhere(app, monkeypatch):
+        revision = listing.latest_revision
+        revision.title = "Máy sấy thế hệ mới, bản sửa"
+        db.session.commit()
+        assert "bản sửa" not in client.get(url).get_data(as_text=True)
+        clock[0] += LOOK_SECONDS
+        page = client.get(url).get_data(as_text=True)
+    assert "bản sửa" in page
+    # its forms carry tokens of this session: the owner's withdrawal goes through
+    page = client.get(url).get_data(as_text=True)
+    assert withdraw in page
+    token = re.search(rf'{re.escape(withdraw)}>\s*<input type="hidden" name="csrf_token" '
+                      r'value="([^"]+)"', page).group(1)
+    assert client.post(f"{url}/withdraw", data={"csrf_token": token}).status_code == 302
+    assert withdraw not in client.get(url).get_data(as_text=True)

@@ -33,8 +33,8 @@ from flask.ctx import RequestContext
 from flask_login import current_user
 from werkzeug.wrappers import Request
 
-from exchange.core.panels import (SHARED_BODY, compose, every_page_panels, fill,
-                                  kept_form, split)
+from exchange.core.panels import (COMPOSED, SHARED_BODY, compose, every_page_panels, fill,
+                                  kept_form, split, with_new_tokens)
 from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
@@ -50,6 +50,8 @@ PUBLIC_STATE = "exchange.page_cache.public_state"
 # telling whether this member reads the shared page (see the module's docstring)
 GUARDS = "exchange.page_cache.guards"
 MEMBERS = "exchange.page_cache.members"  # WSGI environ: the guards of a page members share
+# WSGI environ: (the member's session id, business id, versions) of a page kept for them alone
+OWN = "exchange.page_cache.own"
 STATE = "exchange.page_cache.state"  # WSGI environ: the public state a request was keyed on
 # headers of a kept page that are the answer's own, not the page's
 _OWN_HEADERS = ("content-length", "set-cookie", "cache-control", "vary")
@@ -79,6 +81,16 @@ def share_with_members(*guards: tuple[str, dict]) -> None:
     is (name, arguments): the function registered under GUARDS[name], asked with the
     member and the arguments on every answer from the kept page."""
     request.environ[MEMBERS] = list(guards)
+
+
+def keep_for_member() -> None:
+    """Let the page, as rendered for this signed-in member, be kept for them alone (never
+    for anyone else) and answered again while their panels' versions hold: a page that
+    differs from the public one by what tracked rows show them (their own listing, one
+    their business was granted access to)."""
+    member = current_user._get_current_object()
+    request.environ[OWN] = (member.get_id(), member.business_id, versions_for(member))
+    request.environ[COMPOSED] = True
 
 
 def add_guard(app, name: str, guard) -> None:
@@ -233,6 +245,10 @@ class PageCache:
             page = self._with_panels(key, panel_key, member_key, panels, versions, body)
             if session.modified:
                 return None  # the panels wrote the session (a first form token): rendered
+        return self._answer(environ, start_response, status, headers, page, shown)
+
+    def _answer(self, environ, start_response, status, headers, page: bytes, shown):
+        """A member's answer made of a kept page: counted, and never kept by anyone else."""
         if shown:
             tell_counters(self.app, environ, shown)
         headers = [(name, value) for name, value in headers
@@ -241,6 +257,39 @@ class PageCache:
                     ("Cache-Control", "private, no-store")]
         start_response(status, headers)
         return [page]
+
+    @staticmethod
+    def _own_key(key, saved) -> str:
+        return repr(("own", key, saved.get("_user_id")))
+
+    def _serve_own(self, key, environ, start_response, saved):
+        """The page kept for this member alone (`keep_for_member`), while their versions
+        hold; else None."""
+        entry = self._panels().get(self._own_key(key, saved))
+        if entry is None:
+            return None
+        member_id, business_id, versions, status, headers, html, shown = entry
+        with RequestContext(self.app, environ, session=saved):
+            answer_from_kept_page()
+            member = current_user._get_current_object()
+            if not (member.is_authenticated and member.get_id() == member_id
+                    and member.business_id == business_id
+                    and versions_for(member) == versions):
+                return None
+            page = with_new_tokens(html).encode()
+            if session.modified:
+                return None
+        return self._answer(environ, start_response, status, headers, page, shown)
+
+    def _keep_own(self, key, environ, answer, keepable, saved) -> None:
+        own, html = environ.get(OWN), environ.get(COMPOSED)
+        if not (own and isinstance(html, str) and keepable and len(html) <= MAX_BODY
+                and answer.get("status", "").startswith("200")
+                and own[0] == saved.get("_user_id")):
+            return
+        self._panels().set(self._own_key(key, saved),
+                           (*own, answer["status"], answer["headers"], html,
+                            environ.get(SHOWN)))
 
     def _run(self, environ, start_response):
         """The app's answer, and its status and headers (to tell whether it may be kept)."""
@@ -300,6 +349,9 @@ class PageCache:
                                 environ.get(SHOWN), environ[MEMBERS]))
 
     def _for_member(self, key, saved, environ, start_response):
+        served = self._serve_own(key, environ, start_response, saved)
+        if served is not None:
+            return served
         kept = self._store().get(key)
         if kept is not None:
             served = self._serve_shared(key, environ, start_response, kept, saved)
@@ -308,4 +360,5 @@ class PageCache:
         app_iter, answer, keepable = self._run(environ, start_response)
         if kept is None:
             self._keep_shared(environ, answer, keepable, saved.get("lang", DEFAULT_LANG))
+        self._keep_own(key, environ, answer, keepable, saved)
         return app_iter

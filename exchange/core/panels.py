@@ -25,6 +25,9 @@ PANELS = "exchange.panels"  # app.extensions: name -> function(**int arguments) 
 MARKERS = "exchange.panels.markers"  # app.extensions: (marker prefix, marker pattern)
 FRAGMENTS = "exchange.panels.fragments"  # app.extensions: rendered fragments, by key
 SHARED_BODY = "exchange.panels.shared_body"  # WSGI environ: the page before composing
+# WSGI environ: True asks for the page as composed, in kept form (`kept_form`: its tokens
+# taken out), which then takes the place of True
+COMPOSED = "exchange.panels.composed"
 
 
 EVERY_PAGE = "exchange.panels.every_page"  # app.extensions: names of panels pages share
@@ -84,7 +87,7 @@ def compose(body: str, rendered: dict | None = None, kept: dict | None = None) -
 
     def note(match) -> str:
         if match.group(0) in kept:
-            out = _with_new_tokens(kept[match.group(0)])
+            out = with_new_tokens(kept[match.group(0)])
         else:
             out = render(match)
         if rendered is not None:
@@ -101,8 +104,8 @@ TOKENS = "exchange.panels.tokens"  # app.extensions: token name -> function maki
 
 
 def kept_form(rendered: dict) -> dict:
-    """The panels of `rendered` with the tokens this request made for their forms taken
-    out (see `fill`), so they can be kept and answered again."""
+    """The panels (or pages) of `rendered` with the tokens this request made for their
+    forms taken out (see `fill`), so they can be kept and answered again."""
     made = dict(g.get("panel_tokens", {}))
     csrf = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if csrf:
@@ -115,7 +118,8 @@ def kept_form(rendered: dict) -> dict:
     return kept
 
 
-def _with_new_tokens(html: str) -> str:
+def with_new_tokens(html: str) -> str:
+    """Kept html (`kept_form`) with a new token in each token's place."""
     makers = current_app.extensions[TOKENS]
     return _TOKEN_SLOT.sub(lambda match: makers[match.group(1)](), html)
 
@@ -134,7 +138,7 @@ def split(body: str) -> list:
 def fill(parts: list, kept: dict) -> bytes:
     """The page `split` into `parts` with kept panels (`kept_form`) put between its texts,
     each token new."""
-    return b"".join(part if index % 2 == 0 else _with_new_tokens(kept[part]).encode()
+    return b"".join(part if index % 2 == 0 else with_new_tokens(kept[part]).encode()
                     for index, part in enumerate(parts))
 
 
@@ -166,7 +170,10 @@ def register_panels(app) -> None:
         if not has_panels(app, body):
             return response
         request.environ[SHARED_BODY] = body
-        response.set_data(compose(body))
+        composed = compose(body)
+        if request.environ.get(COMPOSED) is True:
+            request.environ[COMPOSED] = kept_form({"page": composed})["page"]
+        response.set_data(composed)
         return response
 
 

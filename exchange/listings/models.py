@@ -5,6 +5,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from exchange.core.panelstate import GLOBAL, track_for_panels
 from exchange.extensions import db
 from exchange.timeutil import UTCDateTime, utcnow
 
@@ -223,3 +224,20 @@ class RevisionFile(db.Model):
 
     revision: Mapped[Revision] = relationship(back_populates="files")
     stored: Mapped[StoredFile] = relationship(lazy="joined")
+
+
+# a listing's own page, kept for its owner (and a business granted access) while their
+# versions hold (`pagecache.keep_for_member`), shows its status, its revisions and files
+def _business_of_listing(listing_id) -> tuple[int]:
+    listing = db.session.get(Listing, listing_id) if listing_id else None
+    return (listing.business_id if listing is not None else GLOBAL,)
+
+
+def _business_of_revision(revision_id) -> tuple[int]:
+    revision = db.session.get(Revision, revision_id) if revision_id else None
+    return _business_of_listing(revision.listing_id) if revision is not None else (GLOBAL,)
+
+
+track_for_panels(Listing, lambda listing: (listing.business_id,))
+track_for_panels(Revision, lambda revision: _business_of_listing(revision.listing_id))
+track_for_panels(RevisionFile, lambda file: _business_of_revision(file.revision_id))

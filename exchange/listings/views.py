@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from exchange.accounts.models import Business
 from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.requirements import can
-from exchange.core.pagecache import (add_guard, do_not_keep, note_shown, public_page,
-                                     share_with_members)
+from exchange.core.pagecache import (add_guard, do_not_keep, keep_for_member, note_shown,
+                                     public_page, share_with_members)
 from exchange.core.panels import add_page_part, page_parts
 from exchange.core.unitofwork import attempt
 from exchange.errors import DomainError
@@ -126,8 +126,12 @@ def show(listing_id):
         # this listing and the ones it lists as the public does
         share_with_members(("listings", visibility.shared_page_guard_arguments(listing)))
     else:
-        # the owner's, staff's or a granted business's view: never kept anywhere
+        # the owner's, staff's or a granted business's view: never kept for anyone else;
+        # kept for the owner or the granted member alone while what it shows of theirs
+        # holds (their listing's rows, their grants: tracked for panels); staff's never
         do_not_keep()
+        if current_user.business_id and not can.moderate(current_user):
+            keep_for_member()
     if not current_user.is_authenticated:
         return page
     response = make_response(page)
