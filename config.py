@@ -163,9 +163,12 @@ class Config:
     INSIGHTS_FLUSH_SECONDS = env("INSIGHTS_FLUSH_SECONDS", 10.0, float)
     PAGE_CACHE_ENTRIES = env("PAGE_CACHE_ENTRIES", 5000, int)
     PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", str(INSTANCE_DIR / "page-cache"))
-    # members' rendered panels each worker keeps, by member and page, until what they show
-    # changes (exchange/core/panelstate.py) or PAGE_CACHE_SECONDS pass
+    # members' rendered panels kept, by member and page, until what they show changes
+    # (exchange/core/panelstate.py) or PAGE_CACHE_SECONDS pass
     PANEL_CACHE_ENTRIES = env("PANEL_CACHE_ENTRIES", 5000, int)
+    # members' kept panels and own pages, as files shared by the instance's workers
+    # (unset: PAGE_CACHE_DIR's sibling "<PAGE_CACHE_DIR>-members")
+    PANEL_CACHE_DIR = env("PANEL_CACHE_DIR", None)
     # how old each process's look at those versions may be when it answers a kept page
     # with a member kept in memory: another process's change to a member (a password, a
     # suspension) or to what their panels show reaches such answers within this many seconds

@@ -105,6 +105,37 @@ def test_the_header_kept_for_a_member_serves_every_page_they_read(app, listing, 
     assert 'id="inquiry-unread">1<' in page and "Anna Nguyễn" in page
 
 
+def test_panels_one_worker_rendered_serve_the_instance_s_other_workers(app, listing, renders):
+    anna = member("Anna Nguyễn")
+    client = signed_in(app, anna)
+    url = f"/listings/{listing.id}"
+    client.get(url)  # the page rendered, kept for members
+    client.get(url)  # Anna's panels put into it, and kept
+    kept = app.wsgi_app.panels
+    kept.memory.clear()  # as another worker of the instance: nothing in its memory
+    cards, headers = renders["listing_inquiry"], renders["account"]
+    page = client.get(url).get_data(as_text=True)
+    assert (renders["listing_inquiry"], renders["account"]) == (cards, headers)
+    assert "Anna Nguyễn" in page and f'action="{url}/inquire"' in page
+    # once what they show moves, the files are not used: the new state is rendered, once
+    assert send_inquiry(client, listing.id).status_code == 302
+    client.get(url)  # the message "sent"
+    kept.memory.clear()
+    page = client.get(url).get_data(as_text=True)
+    assert "/account/inquiries/" in page  # "open the conversation"
+    cards = renders["listing_inquiry"]
+    kept.memory.clear()
+    assert "/account/inquiries/" in client.get(url).get_data(as_text=True)
+    assert renders["listing_inquiry"] == cards
+    # the owner's own page too: kept once for the instance
+    owner_client = signed_in(app, listing.business.members[0])
+    owner_client.get(url)
+    kept.memory.clear()
+    before = dict(renders)
+    assert f'action="{url}/withdraw"' in owner_client.get(url).get_data(as_text=True)
+    assert renders == before
+
+
 def test_a_members_new_name_shows_at_once(app, listing):
     anna = member("Anna Nguyễn")
     client = signed_in(app, anna)

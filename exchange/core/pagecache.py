@@ -109,6 +109,37 @@ def tell_counters(app, environ, shown) -> None:
         counter(app, environ, shown)
 
 
+class KeptForMembers:
+    """What is kept for one member (their panels, their own pages), each with the versions
+    it was rendered at (`panelstate.versions_for`) and used only while those hold: in this
+    process's memory, and as files in `directory` for the instance's other workers, so a
+    member's panels are rendered once per instance rather than once per worker."""
+
+    def __init__(self, directory: str | None, entries: int, seconds: float):
+        self.memory = SimpleCache(threshold=entries, default_timeout=seconds)
+        self.disk = FileSystemCache(directory, threshold=entries, default_timeout=seconds) \
+            if directory else None
+
+    def has(self, key: str) -> bool:
+        return self.memory.has(key) or (self.disk is not None and self.disk.has(key))
+
+    def get(self, key: str, versions):
+        """What is kept under `key` at these versions, else None."""
+        entry = self.memory.get(key)
+        if entry is not None and entry[0] == versions:
+            return entry[1]
+        entry = self.disk.get(key) if self.disk is not None else None
+        if entry is None or entry[0] != versions:
+            return None
+        self.memory.set(key, entry)  # another worker rendered it
+        return entry[1]
+
+    def set(self, key: str, versions, value) -> None:
+        self.memory.set(key, (versions, value))
+        if self.disk is not None:
+            self.disk.set(key, (versions, value))
+
+
 class PageCache:
     """WSGI middleware around the Flask app: answers kept pages, keeps new ones."""
 
@@ -182,11 +213,13 @@ class PageCache:
             return None
         return self._shared_key(environ, request, state, saved.get("lang", DEFAULT_LANG)), saved
 
-    def _panels(self) -> SimpleCache:
+    def _panels(self) -> KeptForMembers:
         if self.panels is None:
             config = self.app.config
-            self.panels = SimpleCache(threshold=config["PANEL_CACHE_ENTRIES"],
-                                      default_timeout=config["PAGE_CACHE_SECONDS"])
+            directory = config.get("PANEL_CACHE_DIR") or \
+                f"{config['PAGE_CACHE_DIR'].rstrip('/')}-members"
+            self.panels = KeptForMembers(directory, config["PANEL_CACHE_ENTRIES"],
+                                         config["PAGE_CACHE_SECONDS"])
         return self.panels
 
     def _parts(self, key, body: bytes) -> list:
@@ -209,18 +242,17 @@ class PageCache:
         pages, under `member_key`."""
         if kept is not None:
             try:
-                return fill(self._parts(key, body), kept[1])
+                return fill(self._parts(key, body), kept)
             except KeyError:
                 pass  # the kept page was rendered again with other panels: render them too
-        shared = self._panels().get(member_key)
-        shared = shared[1] if shared is not None and shared[0] == versions else None
+        shared = self._panels().get(member_key, versions)
         rendered = {}
         page = compose(body.decode(), rendered, shared)
         if not session.modified:
             panels = kept_form(rendered)
-            self._panels().set(panel_key, (versions, panels))
+            self._panels().set(panel_key, versions, panels)
             if shared is None:
-                self._panels().set(member_key, (versions, every_page_panels(panels)))
+                self._panels().set(member_key, versions, every_page_panels(panels))
         return page.encode()
 
     def _serve_shared(self, key, environ, start_response, kept, saved):
@@ -232,11 +264,11 @@ class PageCache:
             answer_from_kept_page()
             member = current_user._get_current_object()
             versions = versions_for(member)  # read before rendering: a later write moves it
-            panel_key = repr((key, saved.get("_user_id")))
-            member_key = repr(("every page", saved.get("_user_id"), saved.get("lang", DEFAULT_LANG)))
-            panels = self._panels().get(panel_key)
-            if panels is None or panels[0] != versions:
-                panels = None
+            user_id = saved.get("_user_id")
+            panel_key = repr((key, user_id))
+            member_key = repr(("every page", user_id, saved.get("lang", DEFAULT_LANG)))
+            panels = self._panels().get(panel_key, versions)
+            if panels is None:
                 # kept panels were kept for an answer the guards admitted, and what a guard
                 # reads (the member, their business's grants) moves their versions
                 for name, arguments in guards:
@@ -265,16 +297,19 @@ class PageCache:
     def _serve_own(self, key, environ, start_response, saved):
         """The page kept for this member alone (`keep_for_member`), while their versions
         hold; else None."""
-        entry = self._panels().get(self._own_key(key, saved))
-        if entry is None:
+        own_key = self._own_key(key, saved)
+        if not self._panels().has(own_key):
             return None
-        member_id, business_id, versions, status, headers, html, shown = entry
         with RequestContext(self.app, environ, session=saved):
             answer_from_kept_page()
             member = current_user._get_current_object()
-            if not (member.is_authenticated and member.get_id() == member_id
-                    and member.business_id == business_id
-                    and versions_for(member) == versions):
+            if not member.is_authenticated:
+                return None
+            entry = self._panels().get(own_key, versions_for(member))
+            if entry is None:
+                return None
+            member_id, business_id, status, headers, html, shown = entry
+            if member.get_id() != member_id or member.business_id != business_id:
                 return None
             page = with_new_tokens(html).encode()
             if session.modified:
@@ -287,8 +322,9 @@ class PageCache:
                 and answer.get("status", "").startswith("200")
                 and own[0] == saved.get("_user_id")):
             return
-        self._panels().set(self._own_key(key, saved),
-                           (*own, answer["status"], answer["headers"], html,
+        member_id, business_id, versions = own
+        self._panels().set(self._own_key(key, saved), versions,
+                           (member_id, business_id, answer["status"], answer["headers"], html,
                             environ.get(SHOWN)))
 
     def _run(self, environ, start_response):
