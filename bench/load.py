@@ -500,12 +500,14 @@ with the page cache off, {api_off:.0f}% and {listing_off:.0f}%. Signed-in member
 ({figures['member_count']} demo business members, each connection one of them, signed in
 through the sign-in form) get home, `/search` and listing pages at **{member_share}** of the
 bare endpoint (target: at least 30% each): the page kept once for the members who read it
-as the public does, with their own panels (header, inquiry form, proposals, "save this
-search", …) put into it: rendered once per member and page (`exchange/core/panels.py`),
-then kept until a write changes what they show (`exchange/core/panelstate.py`), each answer
-with fresh form tokens; the member too is kept in each worker's memory while nothing of
-theirs has moved (each worker looks at what moved every `PANEL_STATE_SECONDS`), so such an
-answer makes no database round trip. A member's own listings are rendered for them.
+as the public does (the first reader, signed in or not, renders it), with their own panels
+(header, inquiry form, proposals, "save this search", …) put into it: rendered once per
+member and page for the instance (`exchange/core/panels.py`; kept in each worker's memory
+and as files the workers share), then kept until a write changes what they show
+(`exchange/core/panelstate.py`), each answer with fresh form tokens; the member too is kept
+in each worker's memory while nothing of theirs has moved (each worker looks at what moved
+every `PANEL_STATE_SECONDS`), so such an answer makes no database round trip. A member's
+own listings (one in 12 of the listing pages here) are kept the same way, for them alone.
 
 {notes}
 {MARK_END}"""

@@ -16,13 +16,16 @@ page is rendered once per instance rather than once per worker.
 Signed-in members (any request with a session cookie) are served from a second kind of
 entry when the view allows it (`share_with_members()`): the page as rendered before its
 panels (`exchange.core.panels`) were filled, the same for every member it is shared with.
+An anonymous visitor's render keeps it too, for members reading the default language.
 Each member's request then only opens their session, takes the member from this process's
 memory while nothing of theirs has moved (`panelstate.load_member`), and puts their panels
-into it: the ones kept for them on this page while their versions hold, else rendered. A view whose page differs for some members beyond its panels (an owner reading
-their own listing) names a guard, a function registered under GUARDS and asked on every
-answer with the member: when it says no, the page is rendered for them as usual. A session
-carrying flashed messages, a language switch or a remembered sign-in to restore is always
-rendered.
+into it: the ones kept for them on this page while their versions hold (in this process's
+memory, or as files another worker of the instance wrote: `KeptForMembers`), else rendered.
+A view whose page differs for some members beyond its panels (an owner reading their own
+listing) names a guard, a function registered under GUARDS and asked on every answer with
+the member: when it says no, the page is rendered for them as usual, and kept for that
+member alone when the view says so (`keep_for_member`). A session carrying flashed
+messages, a language switch or a remembered sign-in to restore is always rendered.
 """
 import functools
 import threading
