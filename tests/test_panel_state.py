@@ -12,6 +12,7 @@ from exchange.inquiries.models import Thread
 from exchange.listings.models import Kind
 from tests.factories import make_listing, publish
 from tests.inquiries.conftest import reply, send_inquiry
+from tests.deals.conftest import proposers, request_listing, requester  # noqa: F401
 from tests.test_page_cache import app_overrides  # noqa: F401  (the page cache on)
 from tests.test_panels import TITLE, listing, member, signed_in  # noqa: F401
 
@@ -58,6 +59,62 @@ def test_kept_panels_are_answered_again_until_their_business_changes(app, listin
     binh_page = binh_client.get(url).get_data(as_text=True)
     assert renders["listing_inquiry"] == rendered + 1  # Bình's were rendered again
     assert "/account/inquiries/" in binh_page and "Anna Nguyễn" not in binh_page
+
+
+def test_a_listing_s_cards_are_kept_once_for_members_of_one_standing(app, listing, renders):
+    anna, binh, chi = member("Anna Nguyễn"), member("Bình Trần"), member("Chi Lê")
+    anna_client, binh_client = signed_in(app, anna), signed_in(app, binh)
+    url = f"/listings/{listing.id}"
+    inquire = f'action="{url}/inquire"'
+    anna_client.get(url)
+    anna_client.get(url)  # the page kept, and the cards Anna's standing reads
+    cards = renders["listing_inquiry"]
+    page = binh_client.get(url).get_data(as_text=True)
+    assert renders["listing_inquiry"] == cards  # Bình reads the same cards: not rendered
+    assert inquire in page and "Bình Trần" in page and "Anna Nguyễn" not in page
+
+    # a business that asked about the listing reads its own card; the others still share
+    assert send_inquiry(anna_client, listing.id).status_code == 302
+    anna_client.get(url)  # the message "sent"
+    anna_page = anna_client.get(url).get_data(as_text=True)
+    assert "/account/inquiries/" in anna_page
+    chi_page = signed_in(app, chi).get(url).get_data(as_text=True)
+    assert "/account/inquiries/" not in chi_page and inquire in chi_page
+    assert "Anna Nguyễn" not in chi_page and "Chi Lê" in chi_page
+
+    # a member of another standing (who may not send inquiries) reads their own card
+    dung = member("Dũng Phạm")
+    dung.can_send_inquiries = False
+    db.session.commit()
+    dung_page = signed_in(app, dung).get(url).get_data(as_text=True)
+    assert inquire not in dung_page and "Dũng Phạm" in dung_page
+    assert "/account/inquiries/" not in dung_page
+    # and the ones who may still get theirs
+    assert inquire in binh_client.get(url).get_data(as_text=True)
+
+
+def test_a_proposal_stays_its_business_s_on_a_kept_card(app, meili, request_listing,
+                                                         proposers, renders):
+    from flask import url_for
+
+    from tests.deals.conftest import propose
+    from tests.test_page_cache import settle
+
+    settle(meili)
+    anna, binh = proposers[0], proposers[1]
+    anna_client, binh_client = signed_in(app, anna), signed_in(app, binh)
+    url = f"/listings/{request_listing.id}"
+    binh_client.get(url)
+    assert 'id="send-proposal"' in \
+        binh_client.get(url).get_data(as_text=True)  # kept for Bình's standing
+    proposal = propose(anna, request_listing)
+    with app.test_request_context():
+        mine = url_for("deals.proposal", proposal_id=proposal.id)
+    anna_client.get(url)
+    assert mine in anna_client.get(url).get_data(as_text=True)
+    assert mine not in binh_client.get(url).get_data(as_text=True)
+    third = signed_in(app, proposers[2]).get(url).get_data(as_text=True)
+    assert mine not in third and "Người đề xuất 3" in third
 
 
 def test_the_unread_count_follows_messages_and_reading(app, listing):

@@ -13,6 +13,10 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from exchange.accounts.models import Business
+from exchange.core.panelstate import per_business
+from exchange.extensions import db
+
 
 class Requirement:
     """A named yes/no question about a member (and the objects passed after it)."""
@@ -126,3 +130,20 @@ def can_invite(member, *_) -> bool:
         member and member.is_authenticated and member.is_email_verified and member.business_id
         and member.business.is_verified
     )
+
+
+def _business_standing(business_id: int) -> tuple:
+    business = db.session.get(Business, business_id)
+    return tuple(getattr(business, column.key) for column in Business.__table__.columns
+                 if column.type.python_type is bool) if business is not None else ()
+
+
+def standing(member) -> tuple:
+    """What the rules of `can` read of a member who is not party to a listing: their role,
+    their account's standing and their business's (all but who they are). Members of one
+    standing read the same panels about a listing none of them is party to."""
+    if not (member and member.is_authenticated):
+        return ("visitor",)
+    return (str(member.role), member.is_active_account, member.email_verified_at is not None,
+            member.can_send_inquiries, member.business_id is not None,
+            per_business("standing", member, _business_standing))

@@ -37,7 +37,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Request
 
 from exchange.core.panels import (COMPOSED, SHARED_BODY, compose, every_page_panels, fill,
-                                  kept_form, split, with_new_tokens)
+                                  kept_form, shared_keys, split, with_new_tokens)
 from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
@@ -137,9 +137,11 @@ class KeptForMembers:
         self.memory.set(key, entry)  # another worker rendered it
         return entry[1]
 
-    def set(self, key: str, versions, value) -> None:
+    def set(self, key: str, versions, value, share: bool = True) -> None:
+        """Keep `value` at `versions`; for the other workers too when `share` (what they
+        could not cheaply put together from what is shared)."""
         self.memory.set(key, (versions, value))
-        if self.disk is not None:
+        if share and self.disk is not None:
             self.disk.set(key, (versions, value))
 
 
@@ -249,13 +251,29 @@ class PageCache:
             except KeyError:
                 pass  # the kept page was rendered again with other panels: render them too
         shared = self._panels().get(member_key, versions)
+        text = body.decode()
+        # the panels that show this member what they show others of their standing: kept
+        # once per standing, at GLOBAL's version (what they show of the listing moves it)
+        by_standing = {marker: repr(("standing", key, marker, standing))
+                       for marker, standing in shared_keys(
+                           text, current_user._get_current_object()).items()}
+        found = {marker: self._panels().get(standing_key, versions[0])
+                 for marker, standing_key in by_standing.items()}
+        kept = {**(shared or {}),
+                **{marker: html for marker, html in found.items() if html is not None}}
         rendered = {}
-        page = compose(body.decode(), rendered, shared)
+        page = compose(text, rendered, kept)
         if not session.modified:
             panels = kept_form(rendered)
-            self._panels().set(panel_key, versions, panels)
+            # the other workers put this page's panels together from the header and the
+            # panels kept per standing, if they are all there is
+            self._panels().set(panel_key, versions, panels,
+                               share=len(by_standing) + len(shared or ()) < len(panels))
             if shared is None:
                 self._panels().set(member_key, versions, every_page_panels(panels))
+            for marker, standing_key in by_standing.items():
+                if found[marker] is None:
+                    self._panels().set(standing_key, versions[0], panels[marker])
         return page.encode()
 
     def _serve_shared(self, key, environ, start_response, kept, saved):

@@ -31,18 +31,25 @@ COMPOSED = "exchange.panels.composed"
 
 
 EVERY_PAGE = "exchange.panels.every_page"  # app.extensions: names of panels pages share
+SHARED_BY = "exchange.panels.shared_by"  # app.extensions: name -> function (see `panel`)
 
 
-def panel(bp, name: str, every_page: bool = False):
+def panel(bp, name: str, every_page: bool = False, shared_by=None):
     """Register the decorated function as the panel `name` of the app `bp` is part of.
     A panel `every_page` is the same on every page for a visitor (the header's): what the
-    page cache keeps of it for a member serves each page they read (see `compose`)."""
+    page cache keeps of it for a member serves each page they read (see `compose`).
+    `shared_by(member, **arguments)` tells what the panel shows a member on a page kept
+    for members: a key every member it shows the same to shares (what they may do, as the
+    rules of `can` read it), or None when it shows them something of their own (their
+    conversation about the listing); the page cache keeps it once per key."""
 
     def decorator(render):
         def record(state):
             state.app.extensions.setdefault(PANELS, {})[name] = render
             if every_page:
                 state.app.extensions.setdefault(EVERY_PAGE, set()).add(name)
+            if shared_by is not None:
+                state.app.extensions.setdefault(SHARED_BY, {})[name] = shared_by
 
         bp.record_once(record)
         return render
@@ -119,9 +126,32 @@ def kept_form(rendered: dict) -> dict:
 
 
 def with_new_tokens(html: str) -> str:
-    """Kept html (`kept_form`) with a new token in each token's place."""
+    """Kept html (`kept_form`) with a new token in each token's place (noted, so what is
+    kept of this answer has them taken out again)."""
     makers = current_app.extensions[TOKENS]
-    return _TOKEN_SLOT.sub(lambda match: makers[match.group(1)](), html)
+    made = g.setdefault("panel_tokens", {})
+
+    def new(match) -> str:
+        value = makers[match.group(1)]()
+        made[value] = match.group(1)
+        return value
+
+    return _TOKEN_SLOT.sub(new, html)
+
+
+def shared_keys(body: str, member) -> dict:
+    """The markers of `body` whose panel shows `member` what it shows others: marker ->
+    the key they share (see `panel`'s `shared_by`)."""
+    app = current_app
+    shared_by, pattern = app.extensions.get(SHARED_BY, {}), app.extensions[MARKERS][1]
+    keys = {}
+    for match in pattern.finditer(body):
+        decide = shared_by.get(match.group(1))
+        if decide is not None:
+            key = decide(member, **json.loads(match.group(2)))
+            if key is not None:
+                keys[match.group(0)] = key
+    return keys
 
 
 def split(body: str) -> list:

@@ -187,6 +187,29 @@ def versions_for(member) -> tuple[int, int]:
     return found.get(GLOBAL, 0), found.get(own, 0)
 
 
+_memo_lock = threading.Lock()
+
+
+def per_business(name: str, member, compute: Callable[[int], object]):
+    """`compute(business_id)` for the member's business (None without one), kept in this
+    process while the versions this request read for the member hold: what a business has
+    to do with listings (the ones it wrote to, asked about, proposed to) moves them."""
+    business_id = getattr(member, "business_id", None)
+    if not business_id:
+        return None
+    versions = versions_for(member)
+    memo = current_app.extensions.setdefault("panel_state.per_business", {})
+    entry = memo.get((name, business_id))
+    if entry is not None and entry[0] == versions:
+        return entry[1]
+    value = compute(business_id)
+    with _memo_lock:  # the oldest goes first; threads of the worker share the dict
+        if len(memo) >= current_app.config["PANEL_CACHE_ENTRIES"]:
+            memo.pop(next(iter(memo)), None)
+        memo[(name, business_id)] = (versions, value)
+    return value
+
+
 def _scopes(rows) -> set[int]:
     scopes = set()
     for row in rows:

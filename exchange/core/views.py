@@ -41,7 +41,12 @@ def account_panel():
     return render_template("core/_panel_account.html")
 
 
-@panel(bp, "messages")
+def _no_messages(_member):
+    # what most pages show: nothing, the same for everyone
+    return None if "_flashes" in session else ("no messages",)
+
+
+@panel(bp, "messages", shared_by=_no_messages)
 def messages_panel():
     if "_flashes" not in session:  # as on most pages: nothing to show
         return ""

@@ -63,6 +63,12 @@ def proposals_for(listing_id) -> list[Proposal]:
         .order_by(Proposal.created_at, Proposal.id)).unique())
 
 
+def proposed_to(business_id) -> frozenset:
+    """The requests the business sent a proposal to."""
+    return frozenset(db.session.scalars(
+        select(Proposal.request_id).where(Proposal.business_id == business_id)))
+
+
 def proposal_of(business_id, listing_id) -> Proposal | None:
     if business_id is None:
         return None

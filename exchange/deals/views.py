@@ -16,7 +16,9 @@ from exchange.extensions import db
 from exchange.inquiries.models import Thread
 from exchange.listings.files import file_path, stored
 from exchange.listings.models import Kind, Listing
-from exchange.listings.visibility import can_view, listing_for_panel, visible_listing
+from exchange.core.panelstate import per_business
+from exchange.listings.visibility import (can_view, listing_for_panel, shared_standing,
+                                         visible_listing)
 
 bp = Blueprint("deals", __name__)
 
@@ -36,7 +38,13 @@ add_page_part(bp, "inquiry_thread", lambda thread: {
     "thread_deal": services.deal_for_thread(thread.id)})
 
 
-@panel(bp, "listing_proposals")
+def _proposals_shared_by(member, listing_id):
+    # the same card for every member of one standing whose business has not proposed
+    return shared_standing(member, listing_id,
+                           per_business("proposed", member, proposals.proposed_to))
+
+
+@panel(bp, "listing_proposals", shared_by=_proposals_shared_by)
 def proposal_panel(listing_id):
     """What a request's page shows about proposals: the count for everyone, and what
     the visitor may do."""

@@ -25,6 +25,12 @@ def open_request(listing, business_id) -> AccessRequest | None:
         .order_by(AccessRequest.id.desc()).limit(1))
 
 
+def requested_by(business_id) -> frozenset:
+    """The listings the business asked access to (whatever became of it)."""
+    return frozenset(db.session.scalars(
+        select(AccessRequest.listing_id).where(AccessRequest.business_id == business_id)))
+
+
 def latest_request(listing, business_id) -> AccessRequest | None:
     return db.session.scalar(
         select(AccessRequest).where(AccessRequest.listing_id == listing.id,

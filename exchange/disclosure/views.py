@@ -15,12 +15,19 @@ from exchange.disclosure.forms import (AccessRequestForm, BusinessAgreementForm,
 from exchange.disclosure.models import AccessRequest
 from exchange.errors import DomainError
 from exchange.extensions import db
-from exchange.listings.visibility import listing_for_panel, visible_listing
+from exchange.core.panelstate import per_business
+from exchange.listings.visibility import listing_for_panel, shared_standing, visible_listing
 
 bp = Blueprint("disclosure", __name__)
 
 
-@panel(bp, "listing_access")
+def _access_shared_by(member, listing_id):
+    # the same card for every member of one standing whose business has not asked access
+    return shared_standing(member, listing_id,
+                           per_business("requested", member, services.requested_by))
+
+
+@panel(bp, "listing_access", shared_by=_access_shared_by)
 def access_panel(listing_id):
     """Staged disclosure on a listing's page: what this visitor may see or ask for."""
     listing = listing_for_panel(listing_id)

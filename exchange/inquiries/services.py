@@ -365,6 +365,12 @@ def thread_for(member, thread_id):
     return thread
 
 
+def inquired_listing_ids(business_id) -> frozenset:
+    """The listings the business asked about (the listing page's card shows it its thread)."""
+    return frozenset(db.session.scalars(
+        select(Thread.listing_id).where(Thread.inquirer_business_id == business_id)))
+
+
 def existing_thread(member, listing):
     """The latest thread of the member's business about this listing (for the listing page)."""
     if not (member and member.is_authenticated and member.business_id):

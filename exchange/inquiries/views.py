@@ -17,7 +17,9 @@ from exchange.inquiries import notifications, reports, services
 from exchange.inquiries.forms import (ActionForm, InquiryForm, MailSettingForm, ReplyForm,
                                       ReportForm, SuspendForm, new_idempotency_key)
 from exchange.inquiries.models import Thread
-from exchange.listings.visibility import listing_for_panel, party_name, visible_listing
+from exchange.core.panelstate import per_business
+from exchange.listings.visibility import (listing_for_panel, party_name, shared_standing,
+                                         visible_listing)
 
 bp = Blueprint("inquiries", __name__)
 
@@ -36,7 +38,13 @@ def unread_badge():
                            unread=services.unread_count(current_user))
 
 
-@panel(bp, "listing_inquiry")
+def _card_shared_by(member, listing_id):
+    # the same card for every member of one standing whose business has not asked yet
+    return shared_standing(member, listing_id,
+                           per_business("inquired", member, services.inquired_listing_ids))
+
+
+@panel(bp, "listing_inquiry", shared_by=_card_shared_by)
 def listing_panel(listing_id):
     """The inquiry card of a listing's page, for this visitor."""
     listing = listing_for_panel(listing_id)

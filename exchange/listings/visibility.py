@@ -6,15 +6,17 @@ feature that grants access (exchange.disclosure): it registers its check here, s
 never import it."""
 from collections.abc import Callable
 
-from flask import abort, g
+from flask import abort, current_app, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from exchange import taxonomy
 from exchange.accounts.permissions import belongs_to, can_moderate
-from exchange.accounts.requirements import can, requirement
+from exchange.accounts.requirements import can, requirement, standing
 from exchange.core.messages import lazy_message
 from exchange.listings import queries
+from exchange.extensions import db
 from exchange.listings.models import Listing
 
 _grant_checks: list[Callable] = []
@@ -187,3 +189,28 @@ def shown_files(member, listing, revision) -> list:
     if can_see_confidential(member, listing):
         return list(revision.files)
     return revision.public_files
+
+
+def owner_business_of(listing_id: int) -> int | None:
+    """The business a listing belongs to (it never changes hands), kept in this process."""
+    owners = current_app.extensions.setdefault("listings.owners", {})
+    owner = owners.get(listing_id)
+    if owner is None and 0 < listing_id < MAX_ID:
+        owner = db.session.scalar(select(Listing.business_id).where(Listing.id == listing_id))
+        if owner is not None:
+            if len(owners) >= 100_000:
+                owners.clear()
+            owners[listing_id] = owner
+    return owner
+
+
+def shared_standing(member, listing_id: int, *parties: frozenset | None):
+    """For a panel about a listing (`panels.panel`'s `shared_by`): the member's standing,
+    shared with every member of that standing, unless their business owns the listing or
+    is among its `parties` (the listing ids their business has to do with, as a feature
+    counts them: conversations, proposals, access requests); then None."""
+    business_id = getattr(member, "business_id", None)
+    if business_id and (owner_business_of(listing_id) == business_id
+                        or any(listing_id in (listed or ()) for listed in parties)):
+        return None
+    return standing(member)

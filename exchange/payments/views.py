@@ -15,7 +15,7 @@ from exchange.core.messages import message
 from exchange.core.panels import add_page_part, panel
 from exchange.errors import DomainError
 from exchange.extensions import csrf, db
-from exchange.listings.visibility import listing_for_panel, visible_listing
+from exchange.listings.visibility import listing_for_panel, shared_standing, visible_listing
 from exchange.payments import plans, receipts, reports, transfers, vietqr
 from exchange.payments.blueprint import bp
 from exchange.payments.forms import FeatureForm, PlanForm
@@ -30,7 +30,7 @@ def config_defaults(state):
     state.app.config.setdefault("STRIPE_TIMEOUT", 20.0)
 
 
-@panel(bp, "listing_featuring")
+@panel(bp, "listing_featuring", shared_by=shared_standing)  # the owner's alone
 def featuring_panel(listing_id):
     """The owner's way to feature their listing, on its page."""
     listing = listing_for_panel(listing_id)
