@@ -503,7 +503,8 @@ bare endpoint (target: at least 30% each): the page kept once for the members wh
 as the public does (the first reader, signed in or not, renders it), with their own panels
 (header, inquiry form, proposals, "save this search", …) put into it: rendered once per
 member and page for the instance (`exchange/core/panels.py`; kept in each worker's memory
-and as files the workers share), then kept until a write changes what they show
+and as files the workers share), a listing's cards once for all the members of one standing
+who are not party to it, then kept until a write changes what they show
 (`exchange/core/panelstate.py`), each answer with fresh form tokens; the member too is kept
 in each worker's memory while nothing of theirs has moved (each worker looks at what moved
 every `PANEL_STATE_SECONDS`), so such an answer makes no database round trip. A member's

@@ -137,11 +137,9 @@ class KeptForMembers:
         self.memory.set(key, entry)  # another worker rendered it
         return entry[1]
 
-    def set(self, key: str, versions, value, share: bool = True) -> None:
-        """Keep `value` at `versions`; for the other workers too when `share` (what they
-        could not cheaply put together from what is shared)."""
+    def set(self, key: str, versions, value) -> None:
         self.memory.set(key, (versions, value))
-        if share and self.disk is not None:
+        if self.disk is not None:
             self.disk.set(key, (versions, value))
 
 
@@ -265,10 +263,7 @@ class PageCache:
         page = compose(text, rendered, kept)
         if not session.modified:
             panels = kept_form(rendered)
-            # the other workers put this page's panels together from the header and the
-            # panels kept per standing, if they are all there is
-            self._panels().set(panel_key, versions, panels,
-                               share=len(by_standing) + len(shared or ()) < len(panels))
+            self._panels().set(panel_key, versions, panels)
             if shared is None:
                 self._panels().set(member_key, versions, every_page_panels(panels))
             for marker, standing_key in by_standing.items():
