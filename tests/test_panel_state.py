@@ -4,7 +4,7 @@ everyone's), never another member's."""
 import pytest
 from sqlalchemy import select, update
 
-from exchange.core.panels import PANELS
+from exchange.core.panels import FRAGMENTS, PANELS, TOKENS
 from exchange.core.panelstate import GLOBAL, PanelVersion
 from exchange.deals.models import RequestClosure
 from exchange.extensions import db
@@ -163,13 +163,18 @@ def test_the_header_kept_for_a_member_serves_every_page_they_read(app, listing, 
 
 
 def test_panels_one_worker_rendered_serve_the_instance_s_other_workers(app, listing, renders):
+    tokens_at_start = dict(app.extensions[TOKENS])  # what a worker knows when it starts
     anna = member("Anna Nguyễn")
     client = signed_in(app, anna)
     url = f"/listings/{listing.id}"
     client.get(url)  # the page rendered, kept for members
     client.get(url)  # Anna's panels put into it, and kept
     kept = app.wsgi_app.panels
-    kept.memory.clear()  # as another worker of the instance: nothing in its memory
+    # as another worker of the instance: nothing in its memory, no form rendered yet
+    kept.memory.clear()
+    app.extensions[FRAGMENTS].clear()
+    app.extensions[TOKENS].clear()
+    app.extensions[TOKENS].update(tokens_at_start)
     cards, headers = renders["listing_inquiry"], renders["account"]
     page = client.get(url).get_data(as_text=True)
     assert (renders["listing_inquiry"], renders["account"]) == (cards, headers)

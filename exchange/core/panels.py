@@ -125,6 +125,13 @@ def kept_form(rendered: dict) -> dict:
     return kept
 
 
+def add_token(bp, name: str, make) -> None:
+    """Name a token a panel's form carries (`fragment`'s values): each worker must know how
+    to make it anew for what another worker kept, so it is known when `bp` is registered."""
+    bp.record_once(lambda state: state.app.extensions.setdefault(TOKENS, {})
+                   .setdefault(name, make))
+
+
 def with_new_tokens(html: str) -> str:
     """Kept html (`kept_form`) with a new token in each token's place (noted, so what is
     kept of this answer has them taken out again)."""
@@ -186,7 +193,7 @@ def register_panels(app) -> None:
     app.extensions[MARKERS] = (
         prefix, re.compile(re.escape(prefix) + r"([a-z_]+):(\{[^<>]*?\})-->"))
     app.extensions[FRAGMENTS] = {}
-    app.extensions[TOKENS] = {"csrf": generate_csrf}
+    app.extensions.setdefault(TOKENS, {})["csrf"] = generate_csrf
     app.add_template_global(slot, "panel")
 
     @app.after_request

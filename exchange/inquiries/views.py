@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from exchange.accounts.dashboard import DASHBOARD
 from exchange.accounts.limits import by_account, limit, member_actions, too_fast_message
 from exchange.accounts.requirements import can, requires
-from exchange.core.panels import add_page_part, fragment, page_parts, panel
+from exchange.core.panels import add_page_part, add_token, fragment, page_parts, panel
 from exchange.core.unitofwork import attempt
 from exchange.core.urls import safe_next
 from exchange.errors import DomainError
@@ -68,6 +68,7 @@ def listing_panel(listing_id):
 # the form token and the idempotency key: rendered once per listing and language
 _FORMS = {"inquiry": ("inquiries/_inquiry_form.html", InquiryForm),
           "report": ("inquiries/_report_form.html", ReportForm)}
+add_token(bp, "key", new_idempotency_key)
 
 
 def _filled(listing, which: str):
