@@ -208,6 +208,9 @@ class TestConfig(Config):
     # its tests (tests/matching/test_drain.py); here it must not depend on the machine's load
     DRAIN_BUDGET_SECONDS = 30.0
     DRAIN_MAX_JOBS = 1000
+    # the suite's SMTP server answers in its own thread of the loaded test process: a mail
+    # is tried once within a test, so a slow answer must not send it to the retry queue
+    MAIL_TIMEOUT = 30.0
 
 
 class ProductionConfig(Config):
