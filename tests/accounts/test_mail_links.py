@@ -95,7 +95,9 @@ def production_app(database_url, meili, tmp_path, app):
     production = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI=database_url,
                             SECRET_KEY="x" * 48, SITE_URL=SITE, MEILI_URL=meili.url,
                             MEILI_MASTER_KEY=meili.master_key, PAGE_CACHE_SECONDS=0,
-                            UPLOAD_DIR=str(tmp_path / "uploads"), DRAIN_AFTER_COMMIT=False)
+                            UPLOAD_DIR=str(tmp_path / "uploads"), DRAIN_AFTER_COMMIT=False,
+                            # its own abuse limits, not the checkout's instance file
+                            RATELIMIT_STORAGE_URI=f"sqlite:///{tmp_path / 'ratelimits.db'}")
     yield production
     with production.app_context():
         db.session.remove()

@@ -9,7 +9,7 @@ from tests.security.test_routes import _rules, _url
 REFUSED = ("camera", "microphone", "geolocation", "payment", "usb", "display-capture")
 # what the test app is connected to; a production app in a test uses the same services
 SHARED = ("SQLALCHEMY_DATABASE_URI", "MEILI_URL", "MEILI_MASTER_KEY", "MEILI_INDEX_PREFIX",
-          "MAIL_SERVER", "MAIL_PORT", "UPLOAD_DIR")
+          "MAIL_SERVER", "MAIL_PORT", "UPLOAD_DIR", "RATELIMIT_STORAGE_URI")
 
 
 def _policy(response) -> dict[str, str]:
