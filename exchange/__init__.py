@@ -1,7 +1,7 @@
 """The technology & equipment exchange: create_app() builds the Flask application."""
 import os
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
@@ -18,13 +18,14 @@ from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale():
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # CLI commands and services run outside a request
-        return "vi"
+        return default
     lang = request.args.get("lang")
-    if lang in ("vi", "en"):
+    if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
         return lang
-    return session.get("lang", "vi")
+    return session.get("lang", default)
 
 
 class RowIdConverter(IntegerConverter):

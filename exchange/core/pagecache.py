@@ -28,7 +28,6 @@ member alone when the view says so (`keep_for_member`). A session carrying flash
 messages, a language switch or a remembered sign-in to restore is always rendered.
 """
 import functools
-import threading
 
 from cachelib import FileSystemCache, SimpleCache
 from flask import g, request, session
@@ -36,12 +35,12 @@ from flask.ctx import RequestContext
 from flask_login import current_user
 from werkzeug.wrappers import Request
 
+from exchange.core.bounded import Bounded
 from exchange.core.panels import (COMPOSED, SHARED_BODY, compose, every_page_panels, fill,
                                   kept_form, shared_keys, split, with_new_tokens)
 from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
-DEFAULT_LANG = "vi"  # what a visitor reads until they choose (exchange.select_locale)
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
 # what an answer shows, for counters (listing views, search impressions): a list of
 # (kind, listing ids) in the WSGI environ, kept with the page and heard on every replay
@@ -123,9 +122,6 @@ class KeptForMembers:
         self.disk = FileSystemCache(directory, threshold=entries, default_timeout=seconds) \
             if directory else None
 
-    def has(self, key: str) -> bool:
-        return self.memory.has(key) or (self.disk is not None and self.disk.has(key))
-
     def get(self, key: str, versions):
         """What is kept under `key` at these versions, else None."""
         entry = self.memory.get(key)
@@ -150,8 +146,8 @@ class PageCache:
         self.app, self.wsgi_app = app, wsgi_app
         self.store = None
         self.panels = None  # members' rendered panels, in this process (see _with_panels)
-        self.parts = {}  # shared pages split at their panels, by key (see _parts)
-        self.parts_lock = threading.Lock()
+        # shared pages split at their panels, by key (see _parts)
+        self.parts = Bounded(app.config["PAGE_CACHE_ENTRIES"])
         # static files and vendored assets are never kept here: no look, no lookup
         self.passed_over = (f"{app.static_url_path}/", "/vendor/")
 
@@ -214,7 +210,11 @@ class PageCache:
         state = self._state(environ)
         if state is None:
             return None
-        return self._shared_key(environ, request, state, saved.get("lang", DEFAULT_LANG)), saved
+        return self._shared_key(environ, request, state, self._lang(saved)), saved
+
+    def _lang(self, saved) -> str:
+        """The language a session reads (exchange.select_locale)."""
+        return saved.get("lang", self.app.config["BABEL_DEFAULT_LOCALE"])
 
     def _panels(self) -> KeptForMembers:
         if self.panels is None:
@@ -232,10 +232,7 @@ class PageCache:
         if known is not None and known[0] == body:
             return known[1]
         parts = split(body.decode())
-        with self.parts_lock:  # the oldest goes first; threads of the worker share the dict
-            if len(self.parts) >= self.app.config["PAGE_CACHE_ENTRIES"]:
-                self.parts.pop(next(iter(self.parts)), None)
-            self.parts[key] = (body, parts)
+        self.parts.set(key, (body, parts))
         return parts
 
     def _with_panels(self, key, panel_key, member_key, kept, versions, body: bytes) -> bytes:
@@ -271,29 +268,43 @@ class PageCache:
                     self._panels().set(standing_key, versions[0], panels[marker])
         return page.encode()
 
-    def _serve_shared(self, key, environ, start_response, kept, saved):
-        """The kept shared page with this member's panels, or None when it is not theirs."""
-        status, headers, body, shown, guards = kept
-        guard_for = self.app.extensions.get(GUARDS, {})
+    def _serve_kept(self, key, environ, start_response, kept, saved):
+        """This member's answer made of what is kept: the shared page `kept` with their
+        panels, when the page's guards admit them, else the page kept for them alone
+        (`keep_for_member`); None when neither is theirs."""
         # the session read when the key was made, not read again
         with RequestContext(self.app, environ, session=saved):
             answer_from_kept_page()
             member = current_user._get_current_object()
+            if not member.is_authenticated:
+                return None
             versions = versions_for(member)  # read before rendering: a later write moves it
-            user_id = saved.get("_user_id")
-            panel_key = repr((key, user_id))
-            member_key = repr(("every page", user_id, saved.get("lang", DEFAULT_LANG)))
-            panels = self._panels().get(panel_key, versions)
-            if panels is None:
-                # kept panels were kept for an answer the guards admitted, and what a guard
-                # reads (the member, their business's grants) moves their versions
-                for name, arguments in guards:
-                    if not guard_for[name](member, **arguments):
-                        return None
-            page = self._with_panels(key, panel_key, member_key, panels, versions, body)
-            if session.modified:
+            served = None
+            if kept is not None:
+                served = self._shared_page(key, kept, saved, member, versions)
+            if served is None:
+                served = self._own_page(key, saved, member, versions)
+            if served is None or session.modified:
                 return None  # the panels wrote the session (a first form token): rendered
-        return self._answer(environ, start_response, status, headers, page, shown)
+        return self._answer(environ, start_response, *served)
+
+    def _shared_page(self, key, kept, saved, member, versions):
+        """(status, headers, page, shown): the kept shared page with this member's panels,
+        or None when its guards do not admit them."""
+        status, headers, body, shown, guards = kept
+        guard_for = self.app.extensions.get(GUARDS, {})
+        user_id = saved.get("_user_id")
+        panel_key = repr((key, user_id))
+        member_key = repr(("every page", user_id, self._lang(saved)))
+        panels = self._panels().get(panel_key, versions)
+        if panels is None:
+            # kept panels were kept for an answer the guards admitted, and what a guard
+            # reads (the member, their business's grants) moves their versions
+            for name, arguments in guards:
+                if not guard_for[name](member, **arguments):
+                    return None
+        page = self._with_panels(key, panel_key, member_key, panels, versions, body)
+        return status, headers, page, shown
 
     def _answer(self, environ, start_response, status, headers, page: bytes, shown):
         """A member's answer made of a kept page: counted, and never kept by anyone else."""
@@ -310,27 +321,16 @@ class PageCache:
     def _own_key(key, saved) -> str:
         return repr(("own", key, saved.get("_user_id")))
 
-    def _serve_own(self, key, environ, start_response, saved):
-        """The page kept for this member alone (`keep_for_member`), while their versions
-        hold; else None."""
-        own_key = self._own_key(key, saved)
-        if not self._panels().has(own_key):
+    def _own_page(self, key, saved, member, versions):
+        """(status, headers, page, shown): the page kept for this member alone
+        (`keep_for_member`) while their versions hold, else None."""
+        entry = self._panels().get(self._own_key(key, saved), versions)
+        if entry is None:
             return None
-        with RequestContext(self.app, environ, session=saved):
-            answer_from_kept_page()
-            member = current_user._get_current_object()
-            if not member.is_authenticated:
-                return None
-            entry = self._panels().get(own_key, versions_for(member))
-            if entry is None:
-                return None
-            member_id, business_id, status, headers, html, shown = entry
-            if member.get_id() != member_id or member.business_id != business_id:
-                return None
-            page = with_new_tokens(html).encode()
-            if session.modified:
-                return None
-        return self._answer(environ, start_response, status, headers, page, shown)
+        member_id, business_id, status, headers, html, shown = entry
+        if member.get_id() != member_id or member.business_id != business_id:
+            return None
+        return status, headers, with_new_tokens(html).encode(), shown
 
     def _keep_own(self, key, environ, answer, keepable, saved) -> None:
         own, html = environ.get(OWN), environ.get(COMPOSED)
@@ -387,7 +387,7 @@ class PageCache:
             self._keep_shared(environ, answer, keepable)
         return [body]
 
-    def _keep_shared(self, environ, answer, keepable, lang: str = DEFAULT_LANG) -> None:
+    def _keep_shared(self, environ, answer, keepable, lang: str | None = None) -> None:
         """Keep the page this request rendered, before its panels, for the members who
         read `lang` and whom its view shares it with (`share_with_members`). An anonymous
         visitor's page is what every member the guards admit reads, so the first visitor,
@@ -396,21 +396,18 @@ class PageCache:
         if not (keepable and environ.get(KEEP) and MEMBERS in environ
                 and shared is not None and len(shared) <= MAX_BODY):
             return
-        key = self._shared_key(environ, Request(environ), environ[STATE], lang)
+        key = self._shared_key(environ, Request(environ), environ[STATE],
+                               lang or self._lang({}))
         self._store().set(key, (answer["status"], answer["headers"], shared.encode(),
                                 environ.get(SHOWN), environ[MEMBERS]))
 
     def _for_member(self, key, saved, environ, start_response):
-        served = self._serve_own(key, environ, start_response, saved)
+        kept = self._store().get(key)
+        served = self._serve_kept(key, environ, start_response, kept, saved)
         if served is not None:
             return served
-        kept = self._store().get(key)
-        if kept is not None:
-            served = self._serve_shared(key, environ, start_response, kept, saved)
-            if served is not None:
-                return served
         app_iter, answer, keepable = self._run(environ, start_response)
         if kept is None:
-            self._keep_shared(environ, answer, keepable, saved.get("lang", DEFAULT_LANG))
+            self._keep_shared(environ, answer, keepable, self._lang(saved))
         self._keep_own(key, environ, answer, keepable, saved)
         return app_iter

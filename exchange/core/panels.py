@@ -21,6 +21,8 @@ from flask import current_app, g, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from exchange.core.bounded import Bounded
+
 PANELS = "exchange.panels"  # app.extensions: name -> function(**int arguments) -> str
 MARKERS = "exchange.panels.markers"  # app.extensions: (marker prefix, marker pattern)
 FRAGMENTS = "exchange.panels.fragments"  # app.extensions: rendered fragments, by key
@@ -192,7 +194,7 @@ def register_panels(app) -> None:
     prefix = f"<!--panel:{hashlib.sha256(b'exchange panels' + secret).hexdigest()[:16]}:"
     app.extensions[MARKERS] = (
         prefix, re.compile(re.escape(prefix) + r"([a-z_]+):(\{[^<>]*?\})-->"))
-    app.extensions[FRAGMENTS] = {}
+    app.extensions[FRAGMENTS] = Bounded(app.config["PANEL_CACHE_ENTRIES"])
     app.extensions.setdefault(TOKENS, {})["csrf"] = generate_csrf
     app.add_template_global(slot, "panel")
 
@@ -255,9 +257,7 @@ def fragment(cache_key: tuple, render, /, **values) -> Markup:
     html = kept.get(cache_key)
     if html is None:
         html = str(render(placeholders))
-        if len(kept) >= 5000:
-            kept.clear()
-        kept[cache_key] = html
+        kept.set(cache_key, html)
     makers = current_app.extensions[TOKENS]
     made = g.setdefault("panel_tokens", {})
     for name, make in values.items():

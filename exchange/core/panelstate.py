@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import (Mapped, Session, aliased, make_transient_to_detached,
                             mapped_column)
 
+from exchange.core.bounded import Bounded
 from exchange.extensions import db
 
 GLOBAL = 0  # the scope of changes that may alter every member's panels
@@ -84,8 +85,7 @@ class Known:
         self.seen: int | None = None  # the highest version looked at (None: never looked)
         self.moved: dict[int, int] = {}  # scope -> version, of scopes moved since the first look
         self.looked_at = float("-inf")
-        self.entries = entries
-        self.members: dict[int, tuple[dict, tuple[int, int]]] = {}
+        self.members = Bounded(entries)  # id -> (columns, versions)
 
     def forget(self) -> None:
         """Look again before the next answer from memory (this process moved a version)."""
@@ -121,10 +121,7 @@ class Known:
     def keep(self, member, versions) -> None:
         columns = {attribute.key: getattr(member, attribute.key)
                    for attribute in inspect_row(type(member)).column_attrs}
-        with self.lock:  # the oldest goes first; threads of the worker share the dict
-            if len(self.members) >= self.entries:
-                self.members.pop(next(iter(self.members)), None)
-            self.members[member.id] = (columns, versions)
+        self.members.set(member.id, (columns, versions))
 
 
 def _known(app) -> Known:
@@ -187,7 +184,7 @@ def versions_for(member) -> tuple[int, int]:
     return found.get(GLOBAL, 0), found.get(own, 0)
 
 
-_memo_lock = threading.Lock()
+PER_BUSINESS = "panel_state.per_business"  # app.extensions: (name, business) -> (versions, value)
 
 
 def per_business(name: str, member, compute: Callable[[int], object]):
@@ -198,15 +195,15 @@ def per_business(name: str, member, compute: Callable[[int], object]):
     if not business_id:
         return None
     versions = versions_for(member)
-    memo = current_app.extensions.setdefault("panel_state.per_business", {})
+    memo = current_app.extensions.get(PER_BUSINESS)
+    if memo is None:
+        memo = current_app.extensions.setdefault(
+            PER_BUSINESS, Bounded(current_app.config["PANEL_CACHE_ENTRIES"]))
     entry = memo.get((name, business_id))
     if entry is not None and entry[0] == versions:
         return entry[1]
     value = compute(business_id)
-    with _memo_lock:  # the oldest goes first; threads of the worker share the dict
-        if len(memo) >= current_app.config["PANEL_CACHE_ENTRIES"]:
-            memo.pop(next(iter(memo)), None)
-        memo[(name, business_id)] = (versions, value)
+    memo.set((name, business_id), (versions, value))
     return value
 
 
