@@ -173,6 +173,10 @@ class Config:
     # with a member kept in memory: another process's change to a member (a password, a
     # suspension) or to what their panels show reaches such answers within this many seconds
     PANEL_STATE_SECONDS = env("PANEL_STATE_SECONDS", 0.5, float)
+    # what a session cookie this process verified holds is remembered, by the cookie's
+    # exact value, this many seconds (never past the cookie's own lifetime; 0: never)
+    SESSION_VERIFIED_SECONDS = env("SESSION_VERIFIED_SECONDS", 60, int)
+    SESSION_VERIFIED_ENTRIES = env("SESSION_VERIFIED_ENTRIES", 10_000, int)
     # a published import waits this long for Meilisearch to confirm (`--index-wait`)
     IMPORT_INDEX_TIMEOUT = env("IMPORT_INDEX_TIMEOUT", 600.0, float)
     # `tick` compares the index with the database at most this often (0: never); the time

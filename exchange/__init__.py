@@ -13,6 +13,7 @@ from exchange.core.jsonprovider import OrjsonProvider
 from exchange.core.pagecache import PageCache
 from exchange.core.panels import register_panels
 from exchange.core.production import configure_production
+from exchange.core.sessions import register_sessions
 from exchange.core.unitofwork import register_unit_of_work
 from exchange.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -134,6 +135,7 @@ def create_app(config=None, **overrides):
         transfer_commands, backup_commands, content_commands]))
 
     register_http(app)
+    register_sessions(app)
     register_panels(app)
     register_unit_of_work(app)
 

@@ -176,3 +176,41 @@ def test_an_owner_s_own_listing_page_is_kept_for_them_alone(app, listing, statem
                       r'value="([^"]+)"', page).group(1)
     assert client.post(f"{url}/withdraw", data={"csrf_token": token}).status_code == 302
     assert withdraw not in client.get(url).get_data(as_text=True)
+
+
+def _tokens(page: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page)) | \
+        set(re.findall(r'value="([^"]+)"[^>]*name="csrf_token"', page))
+
+
+def test_a_kept_answer_hands_out_the_form_token_signed_for_the_session(app, listing):
+    """Signing a form token is most of a kept answer's cost: within a minute a member's
+    answers carry the one signed for their session, and it is accepted."""
+    from exchange.core.panels import SIGNED_TOKENS
+
+    anna = member("Anna Nguyễn")
+    client = signed_in(app, anna)
+    url = f"/listings/{listing.id}"
+    client.get(url)
+    first = _tokens(client.get(url).get_data(as_text=True))
+    later = client.get(url).get_data(as_text=True)
+    assert len(first) == 1 and _tokens(later) == first
+    assert len(app.extensions[SIGNED_TOKENS]._cache) >= 1
+    # the inquiry form of the kept card goes through with it
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', later) or \
+        re.search(r'value="([^"]+)"[^>]*name="idempotency_key"', later)
+    sent = client.post(f"{url}/inquire", data={
+        "csrf_token": first.pop(), "idempotency_key": key.group(1),
+        "message": "Chúng tôi muốn hỏi giá và thời gian giao hàng của máy."})
+    assert sent.status_code == 302
+
+
+def test_form_tokens_with_a_time_limit_are_signed_for_each_answer(app, listing):
+    from exchange.core.panels import SIGNED_TOKENS
+
+    app.config["WTF_CSRF_TIME_LIMIT"] = 600
+    client = signed_in(app, member("Anna Nguyễn"))
+    url = f"/listings/{listing.id}"
+    for _ in range(3):
+        assert len(_tokens(client.get(url).get_data(as_text=True))) == 1
+    assert len(app.extensions[SIGNED_TOKENS]._cache) == 0

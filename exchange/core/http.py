@@ -115,6 +115,8 @@ def register_http(app):
     def close_session(exc):
         # runs before Flask-SQLAlchemy's own teardown, whose rollback would raise on a
         # connection the database dropped and turn a finished response into a bare 500
+        if not db.session.registry.has():
+            return  # no session was opened in this context: none is made to be closed
         try:
             db.session.close()
         except SQLAlchemyError:

@@ -17,7 +17,8 @@ import hashlib
 import json
 import re
 
-from flask import current_app, g, request
+from cachelib import SimpleCache
+from flask import current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -189,13 +190,44 @@ def every_page_panels(kept: dict) -> dict:
             if pattern.fullmatch(marker).group(1) in names}
 
 
+SIGNED_TOKENS = "exchange.panels.signed_tokens"  # app.extensions: session token -> signed
+SIGNED_SECONDS = 60  # how long a signed form token is handed out again
+
+
+def _request_csrf() -> str:
+    """The request's form token: the one `generate_csrf` made for it (kept in `g` under
+    the token field's name), else one this process signed for the session's token within
+    `SIGNED_SECONDS` (signing is most of the cost of a kept answer; a token without a time
+    limit is as valid a minute later), else a new one."""
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = g.get(field)
+    if token:
+        return token
+    limit = config.get("WTF_CSRF_TIME_LIMIT")
+    reuse = limit is None or limit >= 100 * SIGNED_SECONDS
+    signed = current_app.extensions[SIGNED_TOKENS]
+    raw = session.get(field)
+    if reuse and raw:
+        token = signed.get(raw)
+        if token:
+            setattr(g, field, token)
+            return token
+    token = generate_csrf()
+    if reuse and session.get(field):
+        signed.set(session[field], token)
+    return token
+
+
 def register_panels(app) -> None:
     secret = str(app.config.get("SECRET_KEY") or "").encode()
     prefix = f"<!--panel:{hashlib.sha256(b'exchange panels' + secret).hexdigest()[:16]}:"
     app.extensions[MARKERS] = (
         prefix, re.compile(re.escape(prefix) + r"([a-z_]+):(\{[^<>]*?\})-->"))
     app.extensions[FRAGMENTS] = Bounded(app.config["PANEL_CACHE_ENTRIES"])
-    app.extensions.setdefault(TOKENS, {})["csrf"] = generate_csrf
+    app.extensions[SIGNED_TOKENS] = SimpleCache(threshold=app.config["PANEL_CACHE_ENTRIES"],
+                                                default_timeout=SIGNED_SECONDS)
+    app.extensions.setdefault(TOKENS, {})["csrf"] = _request_csrf
     app.add_template_global(slot, "panel")
 
     @app.after_request
