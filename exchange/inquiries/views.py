@@ -60,23 +60,24 @@ def listing_panel(listing_id):
         "inquiries/_listing_panel.html", listing=listing, mine=False,
         can_inquire=can_inquire, can_report=can_report,
         existing=services.existing_thread(current_user, listing),
-        inquiry_form=_filled(listing, "inquiry") if can_inquire else None,
-        report_form=_filled(listing, "report") if can_report else None)
+        inquiry_form=_filled("inquiry") if can_inquire else None,
+        report_form=_filled("report") if can_report else None)
 
 
-# the forms of a listing's card are the same for every member who may send them, but for
-# the form token and the idempotency key: rendered once per listing and language
+# the forms of a listing's card are the same for every member who may send them and every
+# listing (the card writes the form's tag), but for the form token and the idempotency key:
+# rendered once per language
 _FORMS = {"inquiry": ("inquiries/_inquiry_form.html", InquiryForm),
           "report": ("inquiries/_report_form.html", ReportForm)}
 add_token(bp, "key", new_idempotency_key)
 
 
-def _filled(listing, which: str):
+def _filled(which: str):
     template, form_class = _FORMS[which]
     return fragment(
-        ("inquiries", which, listing.id, str(get_locale())),
+        ("inquiries", which, str(get_locale())),
         lambda placeholders: render_template(
-            template, listing=listing, csrf_placeholder=placeholders["csrf"],
+            template, csrf_placeholder=placeholders["csrf"],
             key_placeholder=placeholders.get("key", ""),
             form=form_class(formdata=None, meta={"csrf": False})),
         csrf=generate_csrf, key=new_idempotency_key)
