@@ -1,6 +1,8 @@
 """A member's panels kept with the versions of what they show: answered again while nothing
 they show has changed, rendered again as soon as a write touches their business (or
 everyone's), never another member's."""
+import re
+
 import pytest
 from sqlalchemy import select, update
 
@@ -42,7 +44,8 @@ def test_kept_panels_are_answered_again_until_their_business_changes(app, listin
     for _ in range(3):
         page = anna_client.get(url).get_data(as_text=True)
         assert "Anna Nguyễn" in page and f'action="/listings/{listing.id}/inquire"' in page
-    assert renders["listing_inquiry"] == 2  # the sign-in's page (no kept page yet), then kept
+    # rendered once, with the page (no kept page yet), and kept for Anna's standing then
+    assert renders["listing_inquiry"] == 1
 
     binh_client.get(url)
     binh_client.get(url)  # Bình's panels kept too
@@ -147,7 +150,8 @@ def test_the_header_kept_for_a_member_serves_every_page_they_read(app, listing, 
     headers, cards = renders["account"], renders.get("listing_inquiry", 0)
     page = anna_client.get(url).get_data(as_text=True)
     assert renders["account"] == headers  # Anna's header from her home page
-    assert renders["listing_inquiry"] == cards + 1  # the listing's card is this page's
+    # the listing's card is the one Bình's page, rendered in full, kept for their standing
+    assert renders["listing_inquiry"] == cards
     assert "Anna Nguyễn" in page and "Bình Trần" not in page
     assert f'action="{url}/inquire"' in page
 
@@ -252,3 +256,20 @@ def test_writes_move_the_versions_of_the_businesses_they_touch(app, listing):
     db.session.execute(update(Thread).values(archived_by_owner=False))
     db.session.rollback()
     assert version(GLOBAL) == moved
+
+
+def test_a_card_s_forms_rendered_once_for_all_listings_post_to_their_own(app, listing):
+    """The inside of a card's forms is rendered once per language for every listing; each
+    page's forms still name its own listing."""
+    seller = listing.business.members[0]
+    other = make_listing(seller.business, seller, title="Máy nén khí trục vít 37 kW")
+    publish(other)
+    anna = signed_in(app, member("Anna Nguyễn"))
+    for offer in (listing, other):
+        page = anna.get(f"/listings/{offer.id}").get_data(as_text=True)
+        assert page.count(f'action="/listings/{offer.id}/inquire"') == 1
+        assert page.count(f'action="/listings/{offer.id}/report"') == 1
+        mentioned = {int(n) for n in re.findall(r'action="/listings/(\d+)/', page)}
+        assert (listing.id if offer is other else other.id) not in mentioned
+    assert send_inquiry(anna, other.id).status_code == 302
+    assert db.session.scalar(select(Thread.listing_id)) == other.id

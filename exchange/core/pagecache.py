@@ -36,8 +36,9 @@ from flask_login import current_user
 from werkzeug.wrappers import Request
 
 from exchange.core.bounded import Bounded
-from exchange.core.panels import (COMPOSED, SHARED_BODY, compose, every_page_panels, fill,
-                                  kept_form, shared_keys, split, with_new_tokens)
+from exchange.core.panels import (COMPOSED, KEEP_RENDERED, SHARED_BODY, compose,
+                                  every_page_panels, fill, kept_form, shared_keys, split,
+                                  with_new_tokens)
 from exchange.core.panelstate import answer_from_kept_page, versions_for
 
 MAX_BODY = 512 * 1024
@@ -235,6 +236,37 @@ class PageCache:
         self.parts.set(key, (body, parts))
         return parts
 
+    def _every_page_key(self, saved) -> str:
+        return repr(("every page", saved.get("_user_id"), self._lang(saved)))
+
+    @staticmethod
+    def _standing_groups(key, text: str, member) -> dict:
+        """The keys under which the panels of the page `text` that show `member` what they
+        show others of their standing are kept (one entry for the page's panels of one
+        standing, at GLOBAL's version: what they show of the listing moves it) -> their
+        markers."""
+        groups = {}
+        for marker, standing in shared_keys(text, member).items():
+            groups.setdefault(standing, []).append(marker)
+        return {repr(("standing", key, standing, markers)): markers
+                for standing, markers in groups.items()}
+
+    def _keep_rendered(self, key, member_key, body: str, rendered: dict) -> None:
+        """Inside a member's request rendered in full: keep its panels that other answers
+        may use (their header for every page, the cards of their standing). Their panels
+        for this page are kept only once the page's guards admit them (`_with_panels`)."""
+        member = current_user._get_current_object()
+        if session.modified or not member.is_authenticated:
+            return
+        versions = versions_for(member)
+        panels = kept_form(rendered)
+        if self._panels().get(member_key, versions) is None:
+            self._panels().set(member_key, versions, every_page_panels(panels))
+        for standing_key, markers in self._standing_groups(key, body, member).items():
+            if self._panels().get(standing_key, versions[0]) is None:
+                self._panels().set(standing_key, versions[0],
+                                   {marker: panels[marker] for marker in markers})
+
     def _with_panels(self, key, panel_key, member_key, kept, versions, body: bytes) -> bytes:
         """The shared page with this member's panels: the ones kept for them on this page
         while nothing they show has changed since (`panelstate`), else rendered and kept.
@@ -247,15 +279,13 @@ class PageCache:
                 pass  # the kept page was rendered again with other panels: render them too
         shared = self._panels().get(member_key, versions)
         text = body.decode()
-        # the panels that show this member what they show others of their standing: kept
-        # once per standing, at GLOBAL's version (what they show of the listing moves it)
-        by_standing = {marker: repr(("standing", key, marker, standing))
-                       for marker, standing in shared_keys(
-                           text, current_user._get_current_object()).items()}
-        found = {marker: self._panels().get(standing_key, versions[0])
-                 for marker, standing_key in by_standing.items()}
-        kept = {**(shared or {}),
-                **{marker: html for marker, html in found.items() if html is not None}}
+        # the panels that show this member what they show others of their standing
+        by_standing = self._standing_groups(key, text, current_user._get_current_object())
+        found = {standing_key: self._panels().get(standing_key, versions[0])
+                 for standing_key in by_standing}
+        kept = dict(shared or {})
+        for standing_key, panels in found.items():
+            kept.update(panels or {})
         rendered = {}
         page = compose(text, rendered, kept)
         if not session.modified:
@@ -263,9 +293,10 @@ class PageCache:
             self._panels().set(panel_key, versions, panels)
             if shared is None:
                 self._panels().set(member_key, versions, every_page_panels(panels))
-            for marker, standing_key in by_standing.items():
-                if found[marker] is None:
-                    self._panels().set(standing_key, versions[0], panels[marker])
+            for standing_key, markers in by_standing.items():
+                if found[standing_key] is None:
+                    self._panels().set(standing_key, versions[0],
+                                       {marker: panels[marker] for marker in markers})
         return page.encode()
 
     def _serve_kept(self, key, environ, start_response, kept, saved):
@@ -295,7 +326,7 @@ class PageCache:
         guard_for = self.app.extensions.get(GUARDS, {})
         user_id = saved.get("_user_id")
         panel_key = repr((key, user_id))
-        member_key = repr(("every page", user_id, self._lang(saved)))
+        member_key = self._every_page_key(saved)
         panels = self._panels().get(panel_key, versions)
         if panels is None:
             # kept panels were kept for an answer the guards admitted, and what a guard
@@ -406,6 +437,8 @@ class PageCache:
         served = self._serve_kept(key, environ, start_response, kept, saved)
         if served is not None:
             return served
+        environ[KEEP_RENDERED] = functools.partial(self._keep_rendered, key,
+                                                   self._every_page_key(saved))
         app_iter, answer, keepable = self._run(environ, start_response)
         if kept is None:
             self._keep_shared(environ, answer, keepable, self._lang(saved))

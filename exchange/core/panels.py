@@ -31,6 +31,9 @@ SHARED_BODY = "exchange.panels.shared_body"  # WSGI environ: the page before com
 # WSGI environ: True asks for the page as composed, in kept form (`kept_form`: its tokens
 # taken out), which then takes the place of True
 COMPOSED = "exchange.panels.composed"
+# WSGI environ: a function of (the page before composing, its rendered panels by marker)
+# that keeps what of them other answers may use (the page cache's, for a member's request)
+KEEP_RENDERED = "exchange.panels.keep_rendered"
 
 
 EVERY_PAGE = "exchange.panels.every_page"  # app.extensions: names of panels pages share
@@ -241,7 +244,11 @@ def register_panels(app) -> None:
         if not has_panels(app, body):
             return response
         request.environ[SHARED_BODY] = body
-        composed = compose(body)
+        rendered = {}
+        composed = compose(body, rendered)
+        keep = request.environ.get(KEEP_RENDERED)
+        if keep is not None and response.status_code == 200:
+            keep(body, rendered)
         if request.environ.get(COMPOSED) is True:
             request.environ[COMPOSED] = kept_form({"page": composed})["page"]
         response.set_data(composed)
