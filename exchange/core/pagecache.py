@@ -134,9 +134,10 @@ class KeptForMembers:
         self.memory.set(key, entry)  # another worker rendered it
         return entry[1]
 
-    def set(self, key: str, versions, value) -> None:
+    def set(self, key: str, versions, value, shared: bool = True) -> None:
+        """Keep `value` at these versions: for the other workers too, unless not `shared`."""
         self.memory.set(key, (versions, value))
-        if self.disk is not None:
+        if shared and self.disk is not None:
             self.disk.set(key, (versions, value))
 
 
@@ -290,9 +291,16 @@ class PageCache:
         page = compose(text, rendered, kept)
         if not session.modified:
             panels = kept_form(rendered)
-            self._panels().set(panel_key, versions, panels)
+            # panels all found in what is shared (the header, the cards of a standing) are
+            # put together again by any worker: kept in this one (writing a file costs more
+            # than putting them together); the member's own (a card about their
+            # conversation) are kept for the other workers too
+            header = every_page_panels(panels)
+            in_shared = set(header).union(*by_standing.values())
+            self._panels().set(panel_key, versions, panels,
+                               shared=not in_shared.issuperset(panels))
             if shared is None:
-                self._panels().set(member_key, versions, every_page_panels(panels))
+                self._panels().set(member_key, versions, header)
             for standing_key, markers in by_standing.items():
                 if found[standing_key] is None:
                     self._panels().set(standing_key, versions[0],
