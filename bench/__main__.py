@@ -3,8 +3,8 @@ import importlib
 import sys
 
 MODULES = ("bench.search", "bench.importer", "bench.alerts", "bench.matching", "bench.images",
-           "bench.stats", "bench.insights", "bench.sitemap", "bench.news", "bench.load",
-           "bench.relevance", "bench.relevance.semantic")
+           "bench.stats", "bench.insights", "bench.sitemap", "bench.news", "bench.members",
+           "bench.load", "bench.relevance", "bench.relevance.semantic")
 
 if __name__ == "__main__":
     for name in MODULES:

@@ -504,11 +504,15 @@ as the public does (the first reader, signed in or not, renders it), with their 
 (header, inquiry form, proposals, "save this search", …) put into it: rendered once per
 member and page for the instance (`exchange/core/panels.py`; kept in each worker's memory
 and as files the workers share), a listing's cards once for all the members of one standing
-who are not party to it, then kept until a write changes what they show
-(`exchange/core/panelstate.py`), each answer with fresh form tokens; the member too is kept
-in each worker's memory while nothing of theirs has moved (each worker looks at what moved
-every `PANEL_STATE_SECONDS`), so such an answer makes no database round trip. A member's
-own listings (one in 12 of the listing pages here) are kept the same way, for them alone.
+who are not party to it (kept from the first render of the page, whoever's it was; the
+inside of a card's forms is rendered once per language for every listing), then kept until
+a write changes what they show (`exchange/core/panelstate.py`), each answer with form tokens
+of the member's session (a signed token handed out again within a minute); the member too is
+kept in each worker's memory while nothing of theirs has moved (each worker looks at what
+moved every `PANEL_STATE_SECONDS`), so such an answer makes no database round trip, and
+their session cookie is verified once a minute per worker (`SESSION_VERIFIED_SECONDS`,
+`exchange/core/sessions.py`). A member's own listings (one in 12 of the listing pages here)
+are kept the same way, for them alone.
 
 {notes}
 {MARK_END}"""
