@@ -14,12 +14,14 @@ from sqlalchemy import select
 from exchange import taxonomy
 from exchange.accounts.permissions import belongs_to, can_moderate
 from exchange.accounts.requirements import can, requirement, standing
+from exchange.core.bounded import Bounded
 from exchange.core.messages import lazy_message
 from exchange.listings import queries
 from exchange.extensions import db
 from exchange.listings.models import Listing
 
 _grant_checks: list[Callable] = []
+OWNERS = "listings.owners"  # app.extensions: listing id -> its business, in this process
 # listing ids are 32-bit columns on PostgreSQL: a larger number would be a database error
 MAX_ID = 2 ** 31
 
@@ -193,14 +195,14 @@ def shown_files(member, listing, revision) -> list:
 
 def owner_business_of(listing_id: int) -> int | None:
     """The business a listing belongs to (it never changes hands), kept in this process."""
-    owners = current_app.extensions.setdefault("listings.owners", {})
+    owners = current_app.extensions.get(OWNERS)
+    if owners is None:
+        owners = current_app.extensions.setdefault(OWNERS, Bounded(100_000))
     owner = owners.get(listing_id)
     if owner is None and 0 < listing_id < MAX_ID:
         owner = db.session.scalar(select(Listing.business_id).where(Listing.id == listing_id))
         if owner is not None:
-            if len(owners) >= 100_000:
-                owners.clear()
-            owners[listing_id] = owner
+            owners.set(listing_id, owner)
     return owner
 
 
