@@ -24,3 +24,11 @@ class Bounded:
 
     def __len__(self) -> int:
         return len(self.items)
+
+
+def bounded_in(app, name: str, entries: int) -> Bounded:
+    """The app's memory `name` (in `app.extensions`), made on first use."""
+    memory = app.extensions.get(name)
+    if memory is None:
+        memory = app.extensions.setdefault(name, Bounded(entries))
+    return memory

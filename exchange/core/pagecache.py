@@ -260,11 +260,22 @@ class PageCache:
         if session.modified or not member.is_authenticated:
             return
         versions = versions_for(member)
-        panels = kept_form(rendered)
-        if self._panels().get(member_key, versions) is None:
+        by_standing = self._standing_groups(key, body, member)
+        self._keep_shared_panels(
+            member_key, versions, kept_form(rendered), by_standing,
+            header_kept=self._panels().get(member_key, versions) is not None,
+            found={standing_key: self._panels().get(standing_key, versions[0])
+                   for standing_key in by_standing})
+
+    def _keep_shared_panels(self, member_key, versions, panels: dict, by_standing: dict,
+                            header_kept: bool, found: dict) -> None:
+        """Keep, of a member's rendered `panels` (`kept_form`), what other answers share:
+        their header for every page (unless `header_kept`) and each group of cards of their
+        standing not `found` kept already."""
+        if not header_kept:
             self._panels().set(member_key, versions, every_page_panels(panels))
-        for standing_key, markers in self._standing_groups(key, body, member).items():
-            if self._panels().get(standing_key, versions[0]) is None:
+        for standing_key, markers in by_standing.items():
+            if found[standing_key] is None:
                 self._panels().set(standing_key, versions[0],
                                    {marker: panels[marker] for marker in markers})
 
@@ -295,16 +306,11 @@ class PageCache:
             # put together again by any worker: kept in this one (writing a file costs more
             # than putting them together); the member's own (a card about their
             # conversation) are kept for the other workers too
-            header = every_page_panels(panels)
-            in_shared = set(header).union(*by_standing.values())
+            in_shared = set(every_page_panels(panels)).union(*by_standing.values())
             self._panels().set(panel_key, versions, panels,
                                shared=not in_shared.issuperset(panels))
-            if shared is None:
-                self._panels().set(member_key, versions, header)
-            for standing_key, markers in by_standing.items():
-                if found[standing_key] is None:
-                    self._panels().set(standing_key, versions[0],
-                                       {marker: panels[marker] for marker in markers})
+            self._keep_shared_panels(member_key, versions, panels, by_standing,
+                                     header_kept=shared is not None, found=found)
         return page.encode()
 
     def _serve_kept(self, key, environ, start_response, kept, saved):

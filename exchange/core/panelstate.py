@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import (Mapped, Session, aliased, make_transient_to_detached,
                             mapped_column)
 
-from exchange.core.bounded import Bounded
+from exchange.core.bounded import Bounded, bounded_in
 from exchange.extensions import db
 
 GLOBAL = 0  # the scope of changes that may alter every member's panels
@@ -195,10 +195,7 @@ def per_business(name: str, member, compute: Callable[[int], object]):
     if not business_id:
         return None
     versions = versions_for(member)
-    memo = current_app.extensions.get(PER_BUSINESS)
-    if memo is None:
-        memo = current_app.extensions.setdefault(
-            PER_BUSINESS, Bounded(current_app.config["PANEL_CACHE_ENTRIES"]))
+    memo = bounded_in(current_app, PER_BUSINESS, current_app.config["PANEL_CACHE_ENTRIES"])
     entry = memo.get((name, business_id))
     if entry is not None and entry[0] == versions:
         return entry[1]

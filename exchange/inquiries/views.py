@@ -67,20 +67,21 @@ def listing_panel(listing_id):
 # the forms of a listing's card are the same for every member who may send them and every
 # listing (the card writes the form's tag), but for the form token and the idempotency key:
 # rendered once per language
-_FORMS = {"inquiry": ("inquiries/_inquiry_form.html", InquiryForm),
-          "report": ("inquiries/_report_form.html", ReportForm)}
+_FORMS = {"inquiry": ("inquiries/_inquiry_form.html", InquiryForm,
+                      {"csrf": generate_csrf, "key": new_idempotency_key}),
+          "report": ("inquiries/_report_form.html", ReportForm, {"csrf": generate_csrf})}
 add_token(bp, "key", new_idempotency_key)
 
 
 def _filled(which: str):
-    template, form_class = _FORMS[which]
+    template, form_class, tokens = _FORMS[which]
     return fragment(
         ("inquiries", which, str(get_locale())),
         lambda placeholders: render_template(
             template, csrf_placeholder=placeholders["csrf"],
             key_placeholder=placeholders.get("key", ""),
             form=form_class(formdata=None, meta={"csrf": False})),
-        csrf=generate_csrf, key=new_idempotency_key)
+        **tokens)
 
 
 def dashboard_inquiries(member, _page, _gathered) -> dict:

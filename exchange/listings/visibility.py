@@ -14,7 +14,7 @@ from sqlalchemy import select
 from exchange import taxonomy
 from exchange.accounts.permissions import belongs_to, can_moderate
 from exchange.accounts.requirements import can, requirement, standing
-from exchange.core.bounded import Bounded
+from exchange.core.bounded import bounded_in
 from exchange.core.messages import lazy_message
 from exchange.listings import queries
 from exchange.extensions import db
@@ -195,9 +195,7 @@ def shown_files(member, listing, revision) -> list:
 
 def owner_business_of(listing_id: int) -> int | None:
     """The business a listing belongs to (it never changes hands), kept in this process."""
-    owners = current_app.extensions.get(OWNERS)
-    if owners is None:
-        owners = current_app.extensions.setdefault(OWNERS, Bounded(100_000))
+    owners = bounded_in(current_app, OWNERS, 100_000)
     owner = owners.get(listing_id)
     if owner is None and 0 < listing_id < MAX_ID:
         owner = db.session.scalar(select(Listing.business_id).where(Listing.id == listing_id))
