@@ -47,6 +47,12 @@ def test_members_read_a_kept_listing_page_with_their_own_cards(new_page, shots):
     second.goto(url)  # the kept page, and the card kept for the standing An and Bình share
     assert "Lê Văn Bình" in account_name(second) and "Y Bhăm Niê" not in account_name(second)
     assert second.locator(f"{card_form}[action='{url}/inquire']").count() == 1
+    # an empty inquiry from the kept card is refused with a message, and nothing is sent
+    second.locator(f"{card_form} button[type=submit]").click()
+    second.wait_for_load_state()
+    assert second.locator(".invalid-feedback, .alert-danger").count() >= 1
+    assert "/account/inquiries/" not in second.url
+    second.goto(url)
     second.fill("#message", "Công ty cần 3 máy cho nhà máy chè ở Thái Nguyên. "
                             "Máy có sấy được lá chè không?")
     shots(second, "1-kept-card")
