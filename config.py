@@ -162,6 +162,8 @@ class Config:
     # (exchange/insights/counting.py)
     INSIGHTS_FLUSH_SECONDS = env("INSIGHTS_FLUSH_SECONDS", 10.0, float)
     PAGE_CACHE_ENTRIES = env("PAGE_CACHE_ENTRIES", 5000, int)
+    # of those, the pages each worker read or wrote lately, also in its memory
+    PAGE_CACHE_MEMORY_ENTRIES = env("PAGE_CACHE_MEMORY_ENTRIES", 500, int)
     PAGE_CACHE_DIR = env("PAGE_CACHE_DIR", str(INSTANCE_DIR / "page-cache"))
     # members' rendered panels kept, by member and page, until what they show changes
     # (exchange/core/panelstate.py) or PAGE_CACHE_SECONDS pass

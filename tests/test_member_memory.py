@@ -10,6 +10,7 @@ from sqlalchemy import event
 from exchange.core import panelstate
 from exchange.extensions import db
 from tests.inquiries.conftest import send_inquiry
+from tests.deals.conftest import proposers, request_listing, requester  # noqa: F401
 from tests.test_panels import listing, member, signed_in  # noqa: F401
 
 LOOK_SECONDS = 30.0
@@ -214,3 +215,18 @@ def test_form_tokens_with_a_time_limit_are_signed_for_each_answer(app, listing):
     for _ in range(3):
         assert len(_tokens(client.get(url).get_data(as_text=True))) == 1
     assert len(app.extensions[SIGNED_TOKENS]._cache) == 0
+
+
+def test_a_member_from_memory_has_new_panels_rendered(app, listing, request_listing,
+                                                      proposers, clock):
+    """A member taken from memory (in no session) reads a page whose panels were never
+    rendered for them: the panels load what the member relates to (their business)."""
+    chi = proposers[2]
+    client = signed_in(app, chi)
+    url = f"/listings/{listing.id}"
+    for _ in range(3):
+        client.get(url)  # the third answer takes Chi from memory
+    request_url = f"/listings/{request_listing.id}"
+    app.test_client().get(request_url)  # kept by a visitor: Chi's panels are not
+    page = client.get(request_url).get_data(as_text=True)
+    assert 'id="send-proposal"' in page and "Người đề xuất 3" in page

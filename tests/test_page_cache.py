@@ -1,6 +1,7 @@
 """Public pages kept for anonymous visitors: served again while nothing public changed,
 fresh after any change, and never kept for (or shown to) anyone else. (What members are
 served from kept pages, with their own panels: tests/test_panels.py.)"""
+import os
 import time
 
 import pytest
@@ -150,3 +151,22 @@ def test_assets_do_not_look_for_public_changes(app, client, monkeypatch):
     assert looks == []
     assert client.get("/api/v1/stats").status_code == 200
     assert looks == [1]  # a page that may be kept does
+
+
+def test_a_page_in_a_worker_s_memory_expires_with_its_file(tmp_path):
+    from exchange.core.pagecache import PageStore
+
+    now = [1_000_000.0]
+    writer, reader = (PageStore(str(tmp_path), entries=10, seconds=30, memory_entries=10)
+                      for _ in range(2))
+    writer.clock = reader.clock = lambda: now[0]
+    writer.set("page", b"kept")
+    now[0] += 20
+    assert reader.get("page") == b"kept"  # another worker's file, now in this one's memory
+    (tmp_path / next(name for name in os.listdir(tmp_path)
+                     if not name.startswith("__"))).write_bytes(b"")  # its file is gone bad
+    assert reader.get("page") == b"kept"  # memory answers while the page is unexpired
+    now[0] += 11  # 31 s after it was written: expired, though the reader read it 11 s ago
+    assert reader.get("page") is None and writer.get("page") is None
+    writer.set("page", b"rendered again")
+    assert reader.get("page") == b"rendered again"

@@ -11,16 +11,19 @@ passing a listing's expiry or a featuring's end, business counts). A view opts i
 degraded way (`do_not_keep()`) are never kept. PAGE_CACHE_SECONDS = 0 turns the cache off.
 
 The entries are files under PAGE_CACHE_DIR, shared by the workers of one instance, so a
-page is rendered once per instance rather than once per worker.
+page is rendered once per instance rather than once per worker; each worker also holds the
+ones it read or wrote lately in its memory until they expire (`PageStore`).
 
 Signed-in members (any request with a session cookie) are served from a second kind of
 entry when the view allows it (`share_with_members()`): the page as rendered before its
 panels (`exchange.core.panels`) were filled, the same for every member it is shared with.
 An anonymous visitor's render keeps it too, for members reading the default language.
 Each member's request then only opens their session, takes the member from this process's
-memory while nothing of theirs has moved (`panelstate.load_member`), and puts their panels
-into it: the ones kept for them on this page while their versions hold (in this process's
-memory, or as files another worker of the instance wrote: `KeptForMembers`), else rendered.
+memory while nothing of theirs has moved (`panelstate.load_member`; in no database session
+until a panel rendered for them or a guard may load what they relate to), and puts their
+panels into it: the ones kept for them on this page while their versions hold (in this
+process's memory, or as files another worker of the instance wrote: `KeptForMembers`),
+else rendered.
 A view whose page differs for some members beyond its panels (an owner reading their own
 listing) names a guard, a function registered under GUARDS and asked on every answer with
 the member: when it says no, the page is rendered for them as usual, and kept for that
@@ -28,6 +31,8 @@ member alone when the view says so (`keep_for_member`). A session carrying flash
 messages, a language switch or a remembered sign-in to restore is always rendered.
 """
 import functools
+import os
+import time
 
 from cachelib import FileSystemCache, SimpleCache
 from flask import g, request, session
@@ -39,7 +44,7 @@ from exchange.core.bounded import Bounded
 from exchange.core.panels import (COMPOSED, KEEP_RENDERED, SHARED_BODY, compose,
                                   every_page_panels, fill, kept_form, shared_keys, split,
                                   with_new_tokens)
-from exchange.core.panelstate import answer_from_kept_page, versions_for
+from exchange.core.panelstate import answer_from_kept_page, attach, versions_for
 
 MAX_BODY = 512 * 1024
 KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose answer may be kept
@@ -141,6 +146,33 @@ class KeptForMembers:
             self.disk.set(key, (versions, value))
 
 
+class PageStore:
+    """The kept pages: files shared by the instance's workers, each page this process read
+    or wrote also in its memory (up to `memory_entries`) until it expires. A page kept under
+    a key is the same until then (the key names the public state it was rendered in)."""
+
+    def __init__(self, directory: str, entries: int, seconds: int, memory_entries: int):
+        self.files = FileSystemCache(directory, threshold=entries, default_timeout=seconds)
+        self.recent = Bounded(memory_entries)
+        self.seconds = seconds
+        self.clock = time.time
+
+    def get(self, key: str):
+        now = self.clock()
+        entry = self.recent.get(key)
+        if entry is None or entry[0] <= now:
+            entry = self.files.get(key)  # (when it expires, the page)
+            if not (isinstance(entry, tuple) and len(entry) == 2) or entry[0] <= now:
+                return None
+            self.recent.set(key, entry)
+        return entry[1]
+
+    def set(self, key: str, value) -> None:
+        entry = (self.clock() + self.seconds, value)
+        if self.files.set(key, entry):
+            self.recent.set(key, entry)
+
+
 class PageCache:
     """WSGI middleware around the Flask app: answers kept pages, keeps new ones."""
 
@@ -156,9 +188,9 @@ class PageCache:
     def _store(self) -> FileSystemCache:
         if self.store is None:
             config = self.app.config
-            self.store = FileSystemCache(config["PAGE_CACHE_DIR"],
-                                         threshold=config["PAGE_CACHE_ENTRIES"],
-                                         default_timeout=config["PAGE_CACHE_SECONDS"])
+            self.store = PageStore(config["PAGE_CACHE_DIR"], config["PAGE_CACHE_ENTRIES"],
+                                   config["PAGE_CACHE_SECONDS"],
+                                   config["PAGE_CACHE_MEMORY_ENTRIES"])
         return self.store
 
     def _state(self, environ):
@@ -289,10 +321,12 @@ class PageCache:
                 return fill(self._parts(key, body), kept)
             except KeyError:
                 pass  # the kept page was rendered again with other panels: render them too
+        member = current_user._get_current_object()
+        attach(member)  # the panels rendered may load what the member relates to
         shared = self._panels().get(member_key, versions)
         text = body.decode()
         # the panels that show this member what they show others of their standing
-        by_standing = self._standing_groups(key, text, current_user._get_current_object())
+        by_standing = self._standing_groups(key, text, member)
         found = {standing_key: self._panels().get(standing_key, versions[0])
                  for standing_key in by_standing}
         kept = dict(shared or {})
@@ -319,19 +353,31 @@ class PageCache:
         (`keep_for_member`); None when neither is theirs."""
         # the session read when the key was made, not read again
         with RequestContext(self.app, environ, session=saved):
-            answer_from_kept_page()
-            member = current_user._get_current_object()
-            if not member.is_authenticated:
-                return None
-            versions = versions_for(member)  # read before rendering: a later write moves it
-            served = None
-            if kept is not None:
-                served = self._shared_page(key, kept, saved, member, versions)
-            if served is None:
-                served = self._own_page(key, saved, member, versions)
-            if served is None or session.modified:
-                return None  # the panels wrote the session (a first form token): rendered
+            try:
+                served = self._kept_answer(key, kept, saved)
+            finally:
+                # where the caller holds an app context (a test), the next request shares
+                # its `g`: the member taken from memory is not handed on to it
+                answer_from_kept_page(False)
+                g.pop("_login_user", None)
+        if served is None:
+            return None
         return self._answer(environ, start_response, *served)
+
+    def _kept_answer(self, key, kept, saved):
+        answer_from_kept_page()
+        member = current_user._get_current_object()
+        if not member.is_authenticated:
+            return None
+        versions = versions_for(member)  # read before rendering: a later write moves it
+        served = None
+        if kept is not None:
+            served = self._shared_page(key, kept, saved, member, versions)
+        if served is None:
+            served = self._own_page(key, saved, member, versions)
+        if session.modified:
+            return None  # the panels wrote the session (a first form token): rendered
+        return served
 
     def _shared_page(self, key, kept, saved, member, versions):
         """(status, headers, page, shown): the kept shared page with this member's panels,
@@ -345,6 +391,7 @@ class PageCache:
         if panels is None:
             # kept panels were kept for an answer the guards admitted, and what a guard
             # reads (the member, their business's grants) moves their versions
+            attach(member)
             for name, arguments in guards:
                 if not guard_for[name](member, **arguments):
                     return None

@@ -141,6 +141,11 @@ def add_token(bp, name: str, make) -> None:
 def with_new_tokens(html: str) -> str:
     """Kept html (`kept_form`) with a new token in each token's place (noted, so what is
     kept of this answer has them taken out again)."""
+    return _new_tokens()(html)
+
+
+def _new_tokens():
+    """`with_new_tokens` for this request, to use on many kept panels."""
     makers = current_app.extensions[TOKENS]
     made = g.setdefault("panel_tokens", {})
 
@@ -149,7 +154,7 @@ def with_new_tokens(html: str) -> str:
         made[value] = match.group(1)
         return value
 
-    return _TOKEN_SLOT.sub(new, html)
+    return lambda html: _TOKEN_SLOT.sub(new, html) if "\x00" in html else html
 
 
 def shared_keys(body: str, member) -> dict:
@@ -181,7 +186,8 @@ def split(body: str) -> list:
 def fill(parts: list, kept: dict) -> bytes:
     """The page `split` into `parts` with kept panels (`kept_form`) put between its texts,
     each token new."""
-    return b"".join(part if index % 2 == 0 else with_new_tokens(kept[part]).encode()
+    new_tokens = _new_tokens()
+    return b"".join(part if index % 2 == 0 else new_tokens(kept[part]).encode()
                     for index, part in enumerate(parts))
 
 

@@ -132,27 +132,34 @@ def _known(app) -> Known:
     return known
 
 
-def _attached(model, columns: dict):
-    """A persistent `model` row with these column values, in this request's session, made
-    without a query (its relationships load as usual when asked)."""
+def _detached(model, columns: dict):
+    """A persistent `model` row with these column values, made without a query and in no
+    session: what an answer from a kept page reads of a member (their columns) needs none.
+    Before anything may load what they relate to, `attach` them."""
     member = model.__mapper__.class_manager.new_instance()
     member.__dict__.update(columns)  # as loading a row fills it: committed, nothing changed
     make_transient_to_detached(member)
-    db.session.add(member)
     return member
 
 
-def answer_from_kept_page() -> None:
+def attach(member) -> None:
+    """Put a member taken from memory (`load_member`) into this request's session, so
+    their relationships load as usual when asked."""
+    if getattr(member, "is_authenticated", False) and inspect_row(member).detached:
+        db.session.add(member)
+
+
+def answer_from_kept_page(kept: bool = True) -> None:
     """This request is answered from a kept page and writes nothing: its member may come
-    from memory (see `load_member`)."""
-    g.panel_state_kept = True
+    from memory (see `load_member`); with False, no longer."""
+    g.panel_state_kept = kept
 
 
 def load_member(model, member_id: int):
     """The member `member_id` of `model` (accounts' Member), with the versions their
     panels are kept under read in the same statement (see `versions_for`). In an answer
     from a kept page (`answer_from_kept_page`), the member as this process last loaded
-    them while none of their versions has moved since."""
+    them while none of their versions has moved since, in no session (see `attach`)."""
     known = None
     if g.get("panel_state_kept"):
         known = _known(current_app)
@@ -160,7 +167,7 @@ def load_member(model, member_id: int):
         entry = known.kept(member_id)
         if entry is not None:
             g.panel_versions = (member_id, entry[1])
-            return _attached(model, entry[0])
+            return _detached(model, entry[0])
     row = db.session.execute(_member_statement(model), {"member_id": member_id}).first()
     if row is None:
         return None
