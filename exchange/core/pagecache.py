@@ -51,8 +51,9 @@ KEEP = "exchange.page_cache.keep"  # set in the WSGI environ by a view whose ans
 # what an answer shows, for counters (listing views, search impressions): a list of
 # (kind, listing ids) in the WSGI environ, kept with the page and heard on every replay
 SHOWN = "exchange.page_cache.shown"
-# app.extensions key: a function returning the public state (its .generation and
-# .settled), registered by the search feature; without one nothing is kept
+# app.extensions key: a function of the app returning the public state (its .generation
+# and .settled), registered by the search feature; without one nothing is kept. It is
+# asked before any app context is open
 PUBLIC_STATE = "exchange.page_cache.public_state"
 # app.extensions key: guards a shared page names, name -> function(member, **arguments)
 # telling whether this member reads the shared page (see the module's docstring)
@@ -202,8 +203,7 @@ class PageCache:
         if public_state is None:
             return None
         try:
-            with self.app.app_context():
-                state = public_state()
+            state = public_state(self.app)
         except Exception:  # noqa: BLE001 - the database is down: the app answers as it can
             return None
         if not state.settled:

@@ -9,6 +9,7 @@ their own. A change made by another process is seen within that interval.
 """
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
@@ -58,14 +59,17 @@ def _look() -> PublicState:
                        settled=not waiting_index and not waiting_matching, hidden=hidden)
 
 
-def current() -> PublicState:
-    """The public state, looked up again when the last look is older than the interval."""
-    holder = _holder(current_app)
-    interval = current_app.config["PUBLIC_STATE_SECONDS"]
+def current(app=None) -> PublicState:
+    """The public state, looked up again when the last look is older than the interval.
+    Given the `app`, it needs no app context until it must look (the page cache asks
+    before any context is open)."""
+    app = app or current_app._get_current_object()
+    holder = _holder(app)
+    interval = app.config["PUBLIC_STATE_SECONDS"]
     now = time.monotonic()
     if holder.state is not None and now - holder.checked_at < interval:
         return holder.state
-    with holder.lock:
+    with holder.lock, nullcontext() if has_app_context() else app.app_context():
         if holder.state is None or time.monotonic() - holder.checked_at >= interval:
             holder.state = _look()
             holder.checked_at = time.monotonic()

@@ -18,9 +18,9 @@ def listings_published_in_bulk(_sender, *, listing_ids, reason, **_):
     queue_jobs(IndexJob, listing_ids, reason)
 
 
-def public_state():
+def public_state(app):
     # looked up on the module each time, so a test may stand in for freshness.current
-    return freshness.current()
+    return freshness.current(app)
 
 
 def connect(state) -> None:
