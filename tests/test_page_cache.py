@@ -170,3 +170,23 @@ def test_a_page_in_a_worker_s_memory_expires_with_its_file(tmp_path):
     assert reader.get("page") is None and writer.get("page") is None
     writer.set("page", b"rendered again")
     assert reader.get("page") == b"rendered again"
+
+
+def test_kept_files_are_swept_past_their_time_and_beyond_the_bound(tmp_path):
+    from exchange.core.filestore import SweptFiles
+
+    files = SweptFiles(str(tmp_path), entries=2, seconds=30)
+    for n in range(5):
+        files.set(f"page {n}", n)
+    assert len(os.listdir(tmp_path)) == 5  # one file per entry, no count kept beside them
+    now = time.time()
+    for n, age in enumerate((100, 31, 20, 10, 5)):  # seconds since each was written
+        path = files._get_filename(f"page {n}")
+        os.utime(path, (now - age, now - age))
+    assert files.sweep(now) == 3  # two past their time, then the oldest beyond two
+    assert [files.get(f"page {n}") for n in range(5)] == [None, None, None, 3, 4]
+
+    files.next_sweep = 0.0  # due: the next write sweeps
+    os.utime(files._get_filename("page 3"), (now - 40, now - 40))
+    files.set("page 5", 5)
+    assert sorted(files.get(f"page {n}") for n in range(6) if files.get(f"page {n}")) == [4, 5]

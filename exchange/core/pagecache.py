@@ -31,16 +31,16 @@ member alone when the view says so (`keep_for_member`). A session carrying flash
 messages, a language switch or a remembered sign-in to restore is always rendered.
 """
 import functools
-import os
 import time
 
-from cachelib import FileSystemCache, SimpleCache
+from cachelib import SimpleCache
 from flask import g, request, session
 from flask.ctx import RequestContext
 from flask_login import current_user
 from werkzeug.wrappers import Request
 
 from exchange.core.bounded import Bounded
+from exchange.core.filestore import SweptFiles
 from exchange.core.panels import (COMPOSED, KEEP_RENDERED, SHARED_BODY, compose,
                                   every_page_panels, fill, kept_form, shared_keys, split,
                                   with_new_tokens)
@@ -126,7 +126,7 @@ class KeptForMembers:
 
     def __init__(self, directory: str | None, entries: int, seconds: float):
         self.memory = SimpleCache(threshold=entries, default_timeout=seconds)
-        self.disk = FileSystemCache(directory, threshold=entries, default_timeout=seconds) \
+        self.disk = SweptFiles(directory, entries, seconds) \
             if directory else None
 
     def get(self, key: str, versions):
@@ -153,7 +153,7 @@ class PageStore:
     a key is the same until then (the key names the public state it was rendered in)."""
 
     def __init__(self, directory: str, entries: int, seconds: int, memory_entries: int):
-        self.files = FileSystemCache(directory, threshold=entries, default_timeout=seconds)
+        self.files = SweptFiles(directory, entries, seconds)
         self.recent = Bounded(memory_entries)
         self.seconds = seconds
         self.clock = time.time
@@ -186,7 +186,7 @@ class PageCache:
         # static files and vendored assets are never kept here: no look, no lookup
         self.passed_over = (f"{app.static_url_path}/", "/vendor/")
 
-    def _store(self) -> FileSystemCache:
+    def _store(self) -> PageStore:
         if self.store is None:
             config = self.app.config
             self.store = PageStore(config["PAGE_CACHE_DIR"], config["PAGE_CACHE_ENTRIES"],
