@@ -228,11 +228,12 @@ class PageCache:
                      bool(environ.get("HTTP_HX_REQUEST")), state.generation, lang))
 
     def _member_key(self, environ):
-        """(key of the shared page, the session) for a request with cookies that may read
-        one, else None."""
+        """(key of the shared page, the session, the request) for a request with cookies
+        that may read one, else None."""
         if not environ.get("HTTP_COOKIE"):
             return None
-        request = Request(environ)
+        request = self.app.request_class(environ)  # the answer's own, if it is one
+        request.json_module = self.app.json
         if "lang" in request.args:
             return None  # a language switch writes the session
         saved = self.app.session_interface.open_session(self.app, request)
@@ -244,7 +245,7 @@ class PageCache:
         state = self._state(environ)
         if state is None:
             return None
-        return self._shared_key(environ, request, state, self._lang(saved)), saved
+        return self._shared_key(environ, request, state, self._lang(saved)), saved, request
 
     def _lang(self, saved) -> str:
         """The language a session reads (exchange.select_locale)."""
@@ -347,12 +348,12 @@ class PageCache:
                                      header_kept=shared is not None, found=found)
         return page.encode()
 
-    def _serve_kept(self, key, environ, start_response, kept, saved):
+    def _serve_kept(self, key, environ, start_response, kept, saved, request):
         """This member's answer made of what is kept: the shared page `kept` with their
         panels, when the page's guards admit them, else the page kept for them alone
         (`keep_for_member`); None when neither is theirs."""
         # the session read when the key was made, not read again
-        with RequestContext(self.app, environ, session=saved):
+        with RequestContext(self.app, environ, request=request, session=saved):
             try:
                 served = self._kept_answer(key, kept, saved)
             finally:
@@ -493,9 +494,9 @@ class PageCache:
         self._store().set(key, (answer["status"], answer["headers"], shared.encode(),
                                 environ.get(SHOWN), environ[MEMBERS]))
 
-    def _for_member(self, key, saved, environ, start_response):
+    def _for_member(self, key, saved, request, environ, start_response):
         kept = self._store().get(key)
-        served = self._serve_kept(key, environ, start_response, kept, saved)
+        served = self._serve_kept(key, environ, start_response, kept, saved, request)
         if served is not None:
             return served
         environ[KEEP_RENDERED] = functools.partial(self._keep_rendered, key,
