@@ -140,10 +140,10 @@ class KeptForMembers:
         self.memory.set(key, entry)  # another worker rendered it
         return entry[1]
 
-    def set(self, key: str, versions, value, shared: bool = True) -> None:
-        """Keep `value` at these versions: for the other workers too, unless not `shared`."""
+    def set(self, key: str, versions, value) -> None:
+        """Keep `value` at these versions, for the other workers too."""
         self.memory.set(key, (versions, value))
-        if shared and self.disk is not None:
+        if self.disk is not None:
             self.disk.set(key, (versions, value))
 
 
@@ -337,13 +337,9 @@ class PageCache:
         page = compose(text, rendered, kept)
         if not session.modified:
             panels = kept_form(rendered)
-            # panels all found in what is shared (the header, the cards of a standing) are
-            # put together again by any worker: kept in this one (writing a file costs more
-            # than putting them together); the member's own (a card about their
-            # conversation) are kept for the other workers too
-            in_shared = set(every_page_panels(panels)).union(*by_standing.values())
-            self._panels().set(panel_key, versions, panels,
-                               shared=not in_shared.issuperset(panels))
+            # for the other workers too: reading a file costs them less than putting the
+            # member's panels together again, even from shared ones
+            self._panels().set(panel_key, versions, panels)
             self._keep_shared_panels(member_key, versions, panels, by_standing,
                                      header_kept=shared is not None, found=found)
         return page.encode()
