@@ -183,7 +183,10 @@ def test_kept_files_are_swept_past_their_time_and_beyond_the_bound(tmp_path):
     for n, age in enumerate((100, 31, 20, 10, 5)):  # seconds since each was written
         path = files._get_filename(f"page {n}")
         os.utime(path, (now - age, now - age))
+    (tmp_path / "not an entry").mkdir()
+    os.utime(tmp_path / "not an entry", (now - 100, now - 100))
     assert files.sweep(now) == 3  # two past their time, then the oldest beyond two
+    assert (tmp_path / "not an entry").is_dir()
     assert [files.get(f"page {n}") for n in range(5)] == [None, None, None, 3, 4]
 
     files.next_sweep = 0.0  # due: the next write sweeps

@@ -4,11 +4,14 @@ again with every entry it adds (most of the cost of keeping one). The directory 
 by a sweep instead: at most once every `seconds`, the worker that writes next removes the
 entries written more than `seconds` ago (every entry here lives that long) and then the
 oldest beyond `entries`."""
+import logging
 import os
 import threading
 import time
 
 from cachelib import FileSystemCache
+
+logger = logging.getLogger(__name__)
 
 
 class SweptFiles(FileSystemCache):
@@ -24,6 +27,8 @@ class SweptFiles(FileSystemCache):
             try:
                 self.next_sweep = time.monotonic() + max(self.seconds, 1)
                 self.sweep()
+            except OSError:  # the entry is written; the next sweep tries again
+                logger.warning("could not sweep %s", self._path, exc_info=True)
             finally:
                 self.sweeping.release()
         return written
@@ -37,6 +42,8 @@ class SweptFiles(FileSystemCache):
         with os.scandir(self._path) as found:
             for entry in found:
                 try:
+                    if not entry.is_file(follow_symlinks=False):
+                        continue  # not an entry
                     written = entry.stat().st_mtime
                     if written < cutoff:
                         os.remove(entry.path)
