@@ -155,7 +155,6 @@ class PageStore:
     def __init__(self, directory: str, entries: int, seconds: int, memory_entries: int):
         self.files = SweptFiles(directory, entries, seconds)
         self.recent = Bounded(memory_entries)
-        self.seconds = seconds
         self.clock = time.time
 
     def get(self, key: str):
@@ -169,7 +168,7 @@ class PageStore:
         return entry[1]
 
     def set(self, key: str, value) -> None:
-        entry = (self.clock() + self.seconds, value)
+        entry = (self.clock() + self.files.seconds, value)
         if self.files.set(key, entry):
             self.recent.set(key, entry)
 

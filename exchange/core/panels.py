@@ -90,6 +90,7 @@ def compose(body: str, rendered: dict | None = None, kept: dict | None = None) -
     prefix, pattern = app.extensions[MARKERS]
     panels = app.extensions.get(PANELS, {})
     kept = kept or {}
+    new_tokens = _new_tokens() if kept else None
 
     def render(match, depth=0) -> str:
         out = str(panels[match.group(1)](**json.loads(match.group(2))))
@@ -100,7 +101,7 @@ def compose(body: str, rendered: dict | None = None, kept: dict | None = None) -
 
     def note(match) -> str:
         if match.group(0) in kept:
-            out = with_new_tokens(kept[match.group(0)])
+            out = new_tokens(kept[match.group(0)])
         else:
             out = render(match)
         if rendered is not None:
