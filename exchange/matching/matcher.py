@@ -311,14 +311,22 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
 
 def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                       load_profiles=None, budget: Budget | None = None,
-                      refused: dict[int, str] | None = None) -> dict[int, dict[int, float]]:
+                      refused: dict[int, str] | None = None, later=frozenset(),
+                      settled=frozenset()) -> dict[int, dict[int, float]]:
     """Listing id -> {counterpart id: score} at or above the threshold.
 
     A pair is scored both ways and keeps the better score: the offer's searches may miss
     a request whose own searches find the offer well. So the result does not depend on
     which of the two was published (or edited) last. `known` gives the counterparts each
-    listing is matched with now, so they are re-checked; `load_profiles(ids)` returns the
-    profiles of public listings outside `profiles` (for the reverse searches).
+    listing is matched with now (counterpart id -> stored score), so they are re-checked;
+    `load_profiles(ids)` returns the profiles of public listings outside `profiles` (for
+    the reverse searches).
+
+    A run of several batches (`tick` after a bulk import, `rematch`) is scored as one
+    batch would be: `later` are listings whose own searches run later in the run, so a
+    pair found with one of them is scored from its side then; `settled` are listings
+    matched earlier in the run, whose stored scores are as fresh as a search would give.
+    Neither needs reverse searches, which otherwise grow with the number of batches.
 
     Pairs within the batch are scored both ways by the batch's own searches; only
     counterparts outside it need reverse searches, each listing's once for the whole batch.
@@ -352,10 +360,17 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                 keep(listing_id, cid, score)
                 if cid in kept:
                     keep(cid, listing_id, score)
+                elif cid in later or cid in settled:
+                    continue  # scored from its side in this run (a settled pair is known)
                 elif score >= REVERSE_FLOOR:
                     reverse_needed.setdefault(cid, set()).add(listing_id)
-            for cid in known.get(listing_id, ()):
-                if cid not in kept:
+            mine = known.get(listing_id, {})
+            for cid in mine:
+                if cid in kept:
+                    continue
+                if cid in settled:
+                    keep(listing_id, cid, mine[cid])
+                else:
                     reverse_needed.setdefault(cid, set()).add(listing_id)
     if reverse_needed and load_profiles is not None:
         outside = sorted(reverse_needed)

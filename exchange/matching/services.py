@@ -116,6 +116,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
     # large batches: pairs within a batch need no reverse searches (matcher.py)
     batch = batch or current_app.config["MATCH_BATCH"]
     done = 0
+    settled: set[int] = set()  # matched by this run: their stored pairs are fresh
     while not budget.spent():
         if db.session.scalar(select(MatchJob.id).where(*_due(force)).limit(1)) is None:
             break
@@ -138,12 +139,14 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
         try:
             profiles = public_profiles(listing_ids)
             hidden, known = unconfirmed_removals(), matched_with([p.id for p in profiles])
+            later = listings_waiting().difference(listing_ids)
             # no transaction stays open while Meilisearch answers: on SQLite an open read
             # keeps every other drain's commit waiting
             db.session.commit()
             found = find_counterparts(profiles, hidden_ids=hidden, known=known,
                                       load_profiles=public_profiles, budget=budget,
-                                      refused=refused)
+                                      refused=refused, later=later,
+                                      settled=settled.difference(later))
         except index.SearchUnavailable as exc:
             db.session.rollback()
             _postpone(job_ids, str(exc))
@@ -186,6 +189,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
         if pace is not None:
             pace.record(budget, budget.clock() - started, len(jobs), finished=True)
         done += len(listing_ids) - len(refused)
+        settled.update(listing_id for listing_id in listing_ids if listing_id not in refused)
         if len(jobs) < size:
             break
     db.session.commit()
@@ -248,19 +252,26 @@ def pending_match_jobs() -> int:
         MatchJob.state == MatchJobState.PENDING)) or 0
 
 
-def matched_with(listing_ids) -> dict[int, set[int]]:
-    """Listing id -> the counterparts it is matched with now."""
-    known: dict[int, set[int]] = {}
+def matched_with(listing_ids) -> dict[int, dict[int, float]]:
+    """Listing id -> the counterparts it is matched with now, and their scores."""
+    known: dict[int, dict[int, float]] = {}
     if not listing_ids:
         return known
     ids = list(listing_ids)
-    for offer_id, request_id in db.session.execute(
-        select(Match.offer_id, Match.request_id).where(
+    for offer_id, request_id, score in db.session.execute(
+        select(Match.offer_id, Match.request_id, Match.score).where(
             or_(Match.offer_id.in_(ids), Match.request_id.in_(ids)))
     ):
-        known.setdefault(offer_id, set()).add(request_id)
-        known.setdefault(request_id, set()).add(offer_id)
+        known.setdefault(offer_id, {})[request_id] = score
+        known.setdefault(request_id, {})[offer_id] = score
     return known
+
+
+def listings_waiting() -> set[int]:
+    """Listings with a match job not done yet (claimed or not): their own searches run
+    later, in this run or another."""
+    return set(db.session.scalars(
+        select(MatchJob.listing_id).where(MatchJob.state == MatchJobState.PENDING).distinct()))
 
 
 def public_profiles(ids) -> list[Profile]:

@@ -161,6 +161,44 @@ def test_the_budget_running_out_mid_batch_gives_that_batch_back(backlog, monkeyp
     assert db.session.scalar(select(func.count()).select_from(Match)) > 0
 
 
+def stored_pairs():
+    return dict(((offer_id, request_id), score) for offer_id, request_id, score in
+                db.session.execute(select(Match.offer_id, Match.request_id, Match.score)))
+
+
+def test_a_run_in_many_batches_stores_what_one_batch_stores_without_reverse_searches(
+        backlog, monkeypatch):
+    searches = []
+    call = matcher._call
+
+    def recording(client, sent, budget):
+        searches.extend(sent)
+        return call(client, sent, budget)
+
+    monkeypatch.setattr(matcher, "_call", recording)
+    assert services.run_match_jobs(batch=LISTINGS) == LISTINGS
+    one_batch = stored_pairs()
+    assert len(one_batch) == (LISTINGS // 2) ** 2
+
+    def again(batch, from_scratch):
+        if from_scratch:
+            db.session.execute(db.delete(Match))
+        assert services.match_all_public() == LISTINGS
+        searches.clear()
+        assert services.run_match_jobs(batch=batch) == LISTINGS
+        return [search for search in searches
+                if any(" IN [" in part and "NOT IN" not in part for part in search["filter"])]
+
+    # from scratch in batches of two: a counterpart found is scored by its own searches,
+    # earlier or later in the run, never by searches restricted to the batch's listings
+    assert again(2, from_scratch=True) == []
+    assert stored_pairs() == one_batch
+    # again with the pairs stored: each is checked both ways and none is lost or added
+    again(2, from_scratch=False)
+    assert stored_pairs() == one_batch
+    assert pending() == 0
+
+
 def test_a_drain_takes_no_job_its_time_left_cannot_carry(app, backlog, monkeypatch):
     clock = ManualClock()
     claims = []
@@ -171,7 +209,8 @@ def test_a_drain_takes_no_job_its_time_left_cannot_carry(app, backlog, monkeypat
         return claim(limit, force)
 
     def slow_call(client, searches, budget):
-        clock.now += 6.0  # (seconds: a call's HTTP timeout is the time left)
+        # one call outlasts the drain's ten seconds (its HTTP timeout is the time left)
+        clock.now += 11.0
         return call(client, searches, budget)
 
     monkeypatch.setattr(services, "claim_match_jobs", counting_claim)
