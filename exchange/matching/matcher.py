@@ -22,6 +22,7 @@ How a pair is scored:
    non-match 0.46.
 """
 import re
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from exchange.budget import Budget, BudgetSpent
 from exchange.listings.models import Listing
 from exchange.search import index
 from exchange.search.query import published_restriction, quote
+from exchange.timeutil import utcnow
 
 # Tuned on the labelled demo pairs (tests/matching/labelled_pairs.py): see the quality test.
 MATCH_THRESHOLD = 0.5
@@ -44,6 +46,8 @@ SAME_CATEGORY_BONUS = 0.04
 SAME_PROVINCE_BONUS = 0.05
 SAME_REGION_BONUS = 0.025
 CANDIDATES_PER_QUERY = 30
+# a search shared by listings of several businesses has room for one business's own hits
+SHARED_LIMIT = 2 * CANDIDATES_PER_QUERY
 SEARCHES_PER_REQUEST = 200  # queries per multi-search call, so each call stays bounded
 # a web request's drain checks its time between calls: smaller calls, less overrun
 SEARCHES_PER_BUDGETED_REQUEST = 40
@@ -133,68 +137,124 @@ def field_queries(profile: Profile) -> list[tuple[str, str, str]]:
     return [(field, q, strategy) for field, q, strategy in queries if q]
 
 
-def counterpart_filter(profile: Profile, hidden_ids=(), now=None) -> list:
-    expression = [
-        *published_restriction(now),
-        f"kind = {quote(profile.opposite_kind)}",
+def counterpart_filter(profile: Profile, hidden_ids=(), now=None, shared=False) -> list:
+    expression = [*published_restriction(now), f"kind = {quote(profile.opposite_kind)}"]
+    if not shared:
         # leaves out the listing itself too: it belongs to its business
-        f"business_id != {int(profile.business_id)}",
-    ]
+        expression.append(f"business_id != {int(profile.business_id)}")
     if hidden_ids:
         expression.append(f"id NOT IN [{', '.join(str(int(i)) for i in hidden_ids)}]")
     return expression
 
 
-def searches_for(profile: Profile, index_uid: str, hidden_ids=(), now=None) -> list[dict]:
-    """The multi-search queries of one listing, each tagged with the field it searches."""
+def searches_for(profile: Profile, index_uid: str, hidden_ids=(), now=None,
+                 shared=False) -> list[dict]:
+    """The multi-search queries of one listing, each tagged with the field it searches.
+
+    A `shared` search leaves the listing's own business in (with room for its hits in the
+    limit), so listings of every business asking the same words share its answer; their
+    own business's hits are left out when it is scored (`Answer.candidates`)."""
     searches = []
     for name, q, strategy in field_queries(profile):
         searches.append({
             "indexUid": index_uid,
             "q": q,
-            "filter": counterpart_filter(profile, hidden_ids, now),
-            "limit": CANDIDATES_PER_QUERY,
+            "filter": counterpart_filter(profile, hidden_ids, now, shared),
+            "limit": SHARED_LIMIT if shared else CANDIDATES_PER_QUERY,
             "showRankingScore": True,
             "matchingStrategy": strategy,
-            "attributesToRetrieve": ["id", "sector", "category", "province"],
+            "attributesToRetrieve": ["id", "business_id", "sector", "category", "province"],
             "_field": name,
         })
     return searches
 
 
-def preference_bonus(profile: Profile, hit: dict) -> float:
+def preference_bonus(profile: Profile, place: tuple) -> float:
+    """`place`: the counterpart's (business id, sector, category, province)."""
+    _business, sector, category, province = place
     bonus = 0.0
-    if hit.get("sector") == profile.sector:
+    if sector == profile.sector:
         bonus += SAME_SECTOR_BONUS
-    if hit.get("category") == profile.category:
+    if category == profile.category:
         bonus += SAME_CATEGORY_BONUS
-    if hit.get("province") == profile.province:
+    if province == profile.province:
         bonus += SAME_PROVINCE_BONUS
-    elif REGION_OF.get(hit.get("province")) and \
-            REGION_OF.get(hit.get("province")) == REGION_OF.get(profile.province):
+    elif REGION_OF.get(province) and REGION_OF.get(province) == REGION_OF.get(profile.province):
         bonus += SAME_REGION_BONUS
     return bonus
 
 
-def raw_scores(profile: Profile, tagged_results: list[tuple[str, dict]]) -> dict[int, float]:
-    """Counterpart id -> text score plus preference bonus, for every hit of the searches."""
-    keyword_count = sum(1 for field, _result in tagged_results if field == "keywords")
+def raw_scores(profile: Profile, tagged_hits: list[tuple[str, list[tuple[int, float]]]],
+               places: dict[int, tuple]) -> dict[int, float]:
+    """Counterpart id -> text score plus preference bonus, for every hit of the searches:
+    `tagged_hits` are (field, [(id, ranking score), …]) per search, `places` each hit's
+    (business id, sector, category, province)."""
+    keyword_count = sum(1 for field, _hits in tagged_hits if field == "keywords")
     # answering one keyword of one is not answering a listing: coverage counts at least 3
     keyword_share = 1 / max(MIN_KEYWORDS, keyword_count)
     parts: dict[int, dict[str, float]] = {}
-    seen: dict[int, dict] = {}
-    for field, result in tagged_results:
-        for hit in result["hits"]:
-            part = parts.setdefault(hit["id"], {})
-            value = hit["_rankingScore"] * (keyword_share if field == "keywords" else 1.0)
-            part[field] = min(1.0, part.get(field, 0.0) + value)
-            seen[hit["id"]] = hit
+    for field, hits in tagged_hits:
+        share = keyword_share if field == "keywords" else 1.0
+        for cid, score in hits:
+            part = parts.setdefault(cid, {})
+            part[field] = min(1.0, part.get(field, 0.0) + score * share)
     # a score reads as a share (shown as a percentage): the bonus cannot lift it past 1
     return {
         cid: round(min(1.0, sum(FIELD_WEIGHTS[field] * value for field, value in part.items())
-                       + preference_bonus(profile, seen[cid])), 4)
+                       + preference_bonus(profile, places[cid])), 4)
         for cid, part in parts.items()
     }
+
+
+class Answer:
+    """One search's hits, compactly: ids and ranking scores in rank order; `complete` when
+    it returned every hit it has (fewer than its limit)."""
+
+    __slots__ = ("ids", "scores", "complete")
+
+    def __init__(self, result: dict, limit: int, places: dict[int, tuple]):
+        hits = result["hits"]
+        self.ids = array("q", (hit["id"] for hit in hits))
+        self.scores = array("d", (hit["_rankingScore"] for hit in hits))
+        self.complete = len(hits) < limit
+        for hit in hits:
+            places[hit["id"]] = (hit.get("business_id"), hit.get("sector"),
+                                 hit.get("category"), hit.get("province"))
+
+    def candidates(self, business_id: int | None, places: dict[int, tuple]
+                   ) -> list[tuple[int, float]] | None:
+        """The first CANDIDATES_PER_QUERY hits of other businesses than `business_id`
+        (all hits when None); None when the answer cannot tell (its own business filled
+        the limit, and more hits may follow)."""
+        if business_id is None:
+            return list(zip(self.ids, self.scores))
+        hits = [(cid, score) for cid, score in zip(self.ids, self.scores)
+                if places[cid][0] != business_id][:CANDIDATES_PER_QUERY]
+        if len(hits) < CANDIDATES_PER_QUERY and not self.complete:
+            return None
+        return hits
+
+
+class SharedAnswers:
+    """Search answers kept for a whole run (`tick`, `rematch`), so listings asking the same
+    words, in any batch, share one search: a bulk import repeats products and keywords.
+    The searches use one `now` for the run; a listing published or changed meanwhile has a
+    job of its own, which scores it. At most MAX_ENTRIES answers are kept (oldest out)."""
+
+    MAX_ENTRIES = 20_000
+
+    def __init__(self, now=None):
+        self.now = now or utcnow()
+        self.answers: dict[bytes, Answer] = {}
+        self.places: dict[int, tuple] = {}
+
+    def get(self, key: bytes) -> "Answer | None":
+        return self.answers.get(key)
+
+    def put(self, key: bytes, answer: Answer) -> None:
+        if len(self.answers) >= self.MAX_ENTRIES:
+            del self.answers[next(iter(self.answers))]
+        self.answers[key] = answer
 
 
 # what a drain does after a call the budget cut off (the batch rolled back, its jobs given
@@ -242,77 +302,127 @@ def _answers(client, chunks: list[list[dict]], budget: Budget | None,
         return list(pool.map(one, chunks))
 
 
+def _ask(client, searches: dict[bytes, dict], limit: int, budget: Budget | None,
+         parallel: int) -> dict[bytes, "dict | index.MeiliError"]:
+    """Each search's result (or the MeiliError with which Meilisearch refused it), in
+    multi-search calls of at most `limit` searches. A call Meilisearch refuses (an error
+    about a query, not an outage) is narrowed down to the searches it refuses."""
+    keys = list(searches)
+    chunks = [keys[start:start + limit] for start in range(0, len(keys), limit)]
+    results: dict[bytes, dict | index.MeiliError] = {}
+    answers = _answers(client, [[searches[key] for key in chunk] for chunk in chunks],
+                       budget, parallel)
+    for chunk, answer in zip(chunks, answers):
+        if isinstance(answer, index.MeiliError):
+            # which search? each one alone (rare: a query Meilisearch rejects)
+            answer = []
+            for key in chunk:
+                try:
+                    answer.extend(_call(client, [searches[key]], budget))
+                except index.MeiliError as exc:
+                    answer.append(exc)
+        results.update(zip(chunk, answer))
+    return results
+
+
 def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | None = None,
-         budget: Budget | None = None, parallel: int = 1
+         budget: Budget | None = None, parallel: int = 1,
+         shared: SharedAnswers | None = None
          ) -> tuple[dict[int, dict[int, float]], dict[int, str]]:
     """Multi-searches for the searches of every profile: (raw scores per profile, the
     profiles whose searches Meilisearch refused -> its error).
 
-    Listings asking the same search share one; several go in each call, and a call
-    Meilisearch refuses (an error about a query, not an outage) is narrowed down to the
-    searches it refuses: only the listings that asked them are refused, the others are
-    scored. With a bounded `budget` (a web request's drain) the calls are smaller and
-    BudgetSpent is raised between two once the time is up.
+    Listings asking the same search share one: a listing's searches leave its own business
+    in, so the same words asked by listings of several businesses are one search, and
+    each listing's hits are those of other businesses (a listing whose business fills
+    such an answer asks again with its business left out). `shared` keeps answers for a
+    whole run; without it they are shared within this pass. Only the listings whose
+    searches Meilisearch refuses (an error about a query, not an outage) are refused, the
+    others are scored. With `only` (reverse searches) each listing's searches are
+    restricted to those counterparts. With a bounded `budget` (a web request's drain) the
+    calls are smaller and BudgetSpent is raised between two once the time is up.
     Raises index.SearchUnavailable when Meilisearch cannot answer."""
     client = index.search_client(background=True)
     uid = index.index_name()
     limit = SEARCHES_PER_REQUEST
     if budget is not None and budget.bounded:
         limit = SEARCHES_PER_BUDGETED_REQUEST
-    groups: list[tuple[Profile, list[str], list[dict]]] = []
-    for profile in profiles:
-        fields, searches = [], []
-        for search in searches_for(profile, uid, hidden_ids):
+    keep = shared is not None and only is None  # restricted searches are not asked twice
+    shared = shared or SharedAnswers()
+
+    def plan(profile: Profile, own_business_out: bool) -> list[tuple[str, bytes, dict]]:
+        planned = []
+        for search in searches_for(profile, uid, hidden_ids, shared.now,
+                                   shared=not own_business_out):
+            field = search.pop("_field")
             if only is not None:
                 ids = ", ".join(str(int(i)) for i in sorted(only[profile.id]))
                 search["filter"] = [*search["filter"], f"id IN [{ids}]"]
                 # the filter leaves at most these: no need to ask for more
                 search["limit"] = min(CANDIDATES_PER_QUERY, len(only[profile.id]))
-            fields.append(search.pop("_field"))
-            searches.append(search)
-        groups.append((profile, fields, searches))
-    # listings asking the same search (the same words for the same kind of counterpart,
-    # from the same business) share one answer: a bulk import repeats many keywords
-    distinct: dict[bytes, int] = {}
-    unique: list[dict] = []
-    positions: list[list[int]] = []
-    for _profile, _fields, searches in groups:
-        mine = []
-        for search in searches:
-            key = orjson.dumps(search, option=orjson.OPT_SORT_KEYS)
-            if key not in distinct:
-                distinct[key] = len(unique)
-                unique.append(search)
-            mine.append(distinct[key])
-        positions.append(mine)
-    chunks = [unique[start:start + limit] for start in range(0, len(unique), limit)]
-    answers: list = []
-    for chunk, answer in zip(chunks, _answers(client, chunks, budget, parallel)):
-        if isinstance(answer, index.MeiliError):
-            # which search? each one alone (rare: a query Meilisearch rejects)
-            answer = []
-            for search in chunk:
-                try:
-                    answer.extend(_call(client, [search], budget))
-                except index.MeiliError as exc:
-                    answer.append(exc)
-        answers.extend(answer)
+            planned.append((field, orjson.dumps(search, option=orjson.OPT_SORT_KEYS), search))
+        return planned
+
+    got: dict[bytes, Answer | index.MeiliError] = {}
+
+    def ask(plans) -> None:
+        missing: dict[bytes, dict] = {}
+        for planned in plans:
+            for _field, key, search in planned:
+                if key in got or key in missing:
+                    continue
+                answer = shared.get(key)
+                if answer is None:
+                    missing[key] = search
+                else:
+                    got[key] = answer
+        for key, result in _ask(client, missing, limit, budget, parallel).items():
+            if isinstance(result, index.MeiliError):
+                got[key] = result
+                continue
+            got[key] = Answer(result, missing[key]["limit"], shared.places)
+            if keep:
+                shared.put(key, got[key])
+
     scores: dict[int, dict[int, float]] = {}
     refused: dict[int, str] = {}
-    for (profile, fields, _searches), mine in zip(groups, positions):
-        results = [answers[position] for position in mine]
-        errors = [result for result in results if isinstance(result, index.MeiliError)]
+
+    def score(profile: Profile, business: int | None) -> bool:
+        """Score a listing from its answers; False when its own business fills one."""
+        tagged, errors = [], []
+        for field, key, _search in plans[profile.id]:
+            answer = got[key]
+            if isinstance(answer, index.MeiliError):
+                errors.append(answer)
+                continue
+            hits = answer.candidates(business, shared.places)
+            if hits is None:
+                return False
+            tagged.append((field, hits))
         if errors:
             refused[profile.id] = str(errors[0])
-            continue
-        scores[profile.id] = raw_scores(profile, list(zip(fields, results)))
+        else:
+            scores[profile.id] = raw_scores(profile, tagged, shared.places)
+        return True
+
+    plans = {profile.id: plan(profile, own_business_out=only is not None)
+             for profile in profiles}
+    ask(plans.values())
+    again = [profile for profile in profiles
+             if not score(profile, None if only is not None else profile.business_id)]
+    if again:
+        plans.update({profile.id: plan(profile, own_business_out=True) for profile in again})
+        ask(plans[profile.id] for profile in again)
+        for profile in again:
+            score(profile, None)
     return scores, refused
 
 
 def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                       load_profiles=None, budget: Budget | None = None,
                       refused: dict[int, str] | None = None, later=frozenset(),
-                      settled=frozenset()) -> dict[int, dict[int, float]]:
+                      settled=frozenset(), shared: SharedAnswers | None = None
+                      ) -> dict[int, dict[int, float]]:
     """Listing id -> {counterpart id: score} at or above the threshold.
 
     A pair is scored both ways and keeps the better score: the offer's searches may miss
@@ -327,6 +437,7 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
     pair found with one of them is scored from its side then; `settled` are listings
     matched earlier in the run, whose stored scores are as fresh as a search would give.
     Neither needs reverse searches, which otherwise grow with the number of batches.
+    `shared` keeps search answers for the whole run (see SharedAnswers).
 
     Pairs within the batch are scored both ways by the batch's own searches; only
     counterparts outside it need reverse searches, each listing's once for the whole batch.
@@ -353,7 +464,7 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
     reverse_needed: dict[int, set[int]] = {}
     for start in range(0, len(profiles), per_pass):
         forward, failed = _run(profiles[start:start + per_pass], hidden_ids, budget=budget,
-                               parallel=parallel)
+                               parallel=parallel, shared=shared)
         refused.update(failed)
         for listing_id, scores in forward.items():
             for cid, score in scores.items():
@@ -379,7 +490,7 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                 budget.check()  # before reading the profiles from the database
             others = load_profiles(outside[start:start + per_pass])
             reverse, _failed = _run(others, hidden_ids, only=reverse_needed, budget=budget,
-                                    parallel=parallel)
+                                    parallel=parallel, shared=shared)
             for other_id, scores in reverse.items():
                 for listing_id, score in scores.items():
                     if listing_id in kept:

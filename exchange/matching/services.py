@@ -12,7 +12,7 @@ from exchange.accounts.models import Member
 from exchange.budget import Budget, BudgetSpent
 from exchange.extensions import db
 from exchange.listings.models import Kind, Listing, Revision, Status
-from exchange.matching.matcher import Profile, find_counterparts
+from exchange.matching.matcher import Profile, SharedAnswers, find_counterparts
 from exchange.matching.models import Match, MatchJob, MatchJobState, MatchNotice, record_match_job
 from exchange.search import index
 from exchange.search.documents import public_listings
@@ -117,6 +117,8 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
     batch = batch or current_app.config["MATCH_BATCH"]
     done = 0
     settled: set[int] = set()  # matched by this run: their stored pairs are fresh
+    # a run that is not a web request's drain keeps its search answers for all its batches
+    shared = None if budget.bounded else SharedAnswers()
     while not budget.spent():
         if db.session.scalar(select(MatchJob.id).where(*_due(force)).limit(1)) is None:
             break
@@ -146,7 +148,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             found = find_counterparts(profiles, hidden_ids=hidden, known=known,
                                       load_profiles=public_profiles, budget=budget,
                                       refused=refused, later=later,
-                                      settled=settled.difference(later))
+                                      settled=settled.difference(later), shared=shared)
         except index.SearchUnavailable as exc:
             db.session.rollback()
             _postpone(job_ids, str(exc))
@@ -352,24 +354,53 @@ def store_batch(kinds: dict[int, str | None], found: dict[int, dict[int, float]]
             .values(score=bindparam("score"), refreshed_at=bindparam("now")), kept)
     stored = {(offer_id, request_id) for _id, offer_id, request_id in existing}
     new = sorted(pair for pair in wanted if pair not in stored)
-    created = []
-    if new:
-        # executemany: SQLAlchemy sends "insertmanyvalues" batches of one cached statement
-        created = [tuple(row) for row in db.session.execute(
-            upsert(table).on_conflict_do_nothing(index_elements=["offer_id", "request_id"])
-            .returning(table.c.offer_id, table.c.request_id),
-            [{"offer_id": offer_id, "request_id": request_id,
-              "score": wanted[(offer_id, request_id)], "found_at": now, "refreshed_at": now}
-             for offer_id, request_id in new])]
+    created = insert_new(
+        table, {"offer_id": [offer_id for offer_id, _ in new],
+                "request_id": [request_id for _, request_id in new],
+                "score": [wanted[pair] for pair in new]},
+        {"found_at": now, "refreshed_at": now}, ["offer_id", "request_id"],
+        returning=["offer_id", "request_id"])
     record_notices(created)
     return created
 
 
-def upsert(table):
-    """INSERT for this database's dialect (ON CONFLICT is dialect-specific)."""
-    if db.engine.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+ROWS_PER_STATEMENT = 20_000
+
+
+def insert_new(table, columns: dict[str, list], constants: dict, unique: list[str],
+               returning: list[str] | None = None) -> list[tuple]:
+    """Insert rows given column by column (`columns`, equally long lists; `constants` the
+    same in every row), skipping those that would repeat `unique`; returns the `returning`
+    columns of the rows inserted. On PostgreSQL each statement takes the columns as arrays
+    (INSERT … SELECT unnest(…)): a bulk match inserts hundreds of thousands of rows, and a
+    multi-row VALUES list of that size costs more to build and parse than to store."""
+    count = len(next(iter(columns.values()), []))
+    if not count:
+        return []
+    postgres = db.engine.dialect.name == "postgresql"
+    inserted: list[tuple] = []
+    for start in range(0, count, ROWS_PER_STATEMENT if postgres else count):
+        part = {name: values[start:start + ROWS_PER_STATEMENT if postgres else count]
+                for name, values in columns.items()}
+        if postgres:
+            source = select(
+                *(func.unnest(bindparam(f"column_{name}", values,
+                                        type_=postgresql.ARRAY(table.c[name].type)))
+                  for name, values in part.items()),
+                *(bindparam(f"constant_{name}", value, type_=table.c[name].type)
+                  for name, value in constants.items()))
+            statement = postgresql.insert(table).from_select([*part, *constants], source)
+            parameters = None
+        else:
+            statement = sqlite.insert(table)
+            parameters = [dict(zip(part, row), **constants) for row in zip(*part.values())]
+        statement = statement.on_conflict_do_nothing(index_elements=unique)
+        if returning:
+            statement = statement.returning(*(table.c[name] for name in returning))
+            inserted.extend(tuple(row) for row in db.session.execute(statement, parameters))
+        else:
+            db.session.execute(statement, parameters)
+    return inserted
 
 
 def record_notices(pairs: list[tuple[int, int]]) -> int:
@@ -385,18 +416,18 @@ def record_notices(pairs: list[tuple[int, int]]) -> int:
             Member.business_id.in_(set(owner_of.values())), Member.is_active_account.is_(True))
     ):
         members_of.setdefault(business_id, []).append(member_id)
-    rows = [{"offer_id": offer_id, "request_id": request_id, "member_id": member_id,
-             "listing_id": own, "created_at": utcnow()}
+    rows = [(offer_id, request_id, member_id, own)
             for offer_id, request_id in pairs for own in (offer_id, request_id)
             for member_id in members_of.get(owner_of.get(own), [])]
     if not rows:
         return 0
     # a pair told before (dropped and found again) keeps its first notice
-    db.session.execute(
-        upsert(MatchNotice.__table__)
-        .on_conflict_do_nothing(index_elements=["offer_id", "request_id", "member_id"]), rows)
-    added = len(rows)
-    return added
+    offer_ids, request_ids, member_ids, own_ids = (list(column) for column in zip(*rows))
+    insert_new(MatchNotice.__table__,
+               {"offer_id": offer_ids, "request_id": request_ids, "member_id": member_ids,
+                "listing_id": own_ids},
+               {"created_at": utcnow()}, ["offer_id", "request_id", "member_id"])
+    return len(rows)
 
 
 def match_all_public(batch: int = 200, progress=None) -> int:

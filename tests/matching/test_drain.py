@@ -374,3 +374,59 @@ def test_a_search_call_leaves_time_for_what_follows_it(app, meili):
     now[0] = 0.0
     with pytest.raises(index.SearchUnavailable):
         matcher._call(Down(), searches, Budget(seconds=0.5, clock=lambda: now[0]))
+
+
+def test_listings_of_several_businesses_asking_the_same_words_share_one_search(
+        post, owner_factory, meili, monkeypatch):
+    offers = [post(kind="offer", wait=False, **DRYER_OFFER) for _ in range(3)]
+    requests = [post(kind="request", wait=False, **DRYER_REQUEST) for _ in range(2)]
+    settle(meili)
+    sent = []
+    call = matcher._call
+
+    def counting(client, searches, budget):
+        sent.extend(searches)
+        return call(client, searches, budget)
+
+    monkeypatch.setattr(matcher, "_call", counting)
+    profiles = services.public_profiles([offer.id for offer in offers])
+    assert len({profile.business_id for profile in profiles}) == 3
+    scores, refused = matcher._run(profiles)
+    assert refused == {} and len(sent) == len(matcher.searches_for(profiles[0], "any"))
+    for offer in offers:
+        assert set(scores[offer.id]) == {request.id for request in requests}
+    # a run keeps its answers for its next batches: the same words are not asked again
+    shared = matcher.SharedAnswers()
+    matcher._run(profiles[:1], shared=shared)
+    sent.clear()
+    assert matcher._run(profiles[1:], shared=shared)[0] == {
+        offer.id: scores[offer.id] for offer in offers[1:]}
+    assert sent == []
+
+
+def test_a_listing_whose_business_fills_a_shared_answer_asks_without_it(
+        post, owner_factory, meili, monkeypatch):
+    seller = owner_factory()
+    offer = post(owner=seller, kind="offer", wait=False, **DRYER_OFFER)
+    own = [post(owner=seller, kind="request", wait=False, **DRYER_REQUEST) for _ in range(2)]
+    others = [post(kind="request", wait=False, **DRYER_REQUEST) for _ in range(2)]
+    settle(meili)
+    profiles = services.public_profiles([offer.id])
+    roomy, refused = matcher._run(profiles)
+    assert refused == {} and set(roomy[offer.id]) == {request.id for request in others}
+    sent = []
+    call = matcher._call
+
+    def counting(client, searches, budget):
+        sent.extend(searches)
+        return call(client, searches, budget)
+
+    monkeypatch.setattr(matcher, "_call", counting)
+    # a shared answer with room for one hit cannot tell the offer its 30 best counterparts
+    # of other businesses: it asks again with its business left out, and scores the same
+    monkeypatch.setattr(matcher, "SHARED_LIMIT", 1)
+    tight, refused = matcher._run(profiles)
+    assert refused == {} and tight == roomy
+    mine = f"business_id != {seller.business.id}"
+    assert [search for search in sent if mine in search["filter"]]
+    assert not set(tight[offer.id]) & {request.id for request in own}

@@ -163,8 +163,7 @@ def test_scores_never_exceed_one():
     class Profile:
         sector, category, province = "energy", "equipment", "dak_lak"
 
-    hit = {"id": 7, "_rankingScore": 1.0, "sector": "energy", "category": "equipment",
-           "province": "dak_lak"}
-    tagged = [("title", {"hits": [hit]}), ("summary", {"hits": [hit]})] + [
-        ("keywords", {"hits": [hit]}) for _ in range(3)]
-    assert raw_scores(Profile(), tagged) == {7: 1.0}
+    places = {7: (2, "energy", "equipment", "dak_lak")}
+    tagged = [("title", [(7, 1.0)]), ("summary", [(7, 1.0)])] + [
+        ("keywords", [(7, 1.0)]) for _ in range(3)]
+    assert raw_scores(Profile(), tagged, places) == {7: 1.0}
