@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, joinedload
 
 from exchange.accounts.models import Member
 from exchange.budget import Budget, BudgetSpent
+from exchange.core.bulk import among, insert_new
 from exchange.extensions import db
 from exchange.listings.models import Kind, Listing, Revision, Status
 from exchange.matching.matcher import Profile, SharedAnswers, find_counterparts
@@ -174,7 +174,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             kinds.update({p.id: p.kind for p in profiles if p.id not in refused})
             store_batch(kinds, found, now)
             db.session.execute(
-                update(MatchJob).where(MatchJob.id.in_(finished))
+                update(MatchJob).where(among(MatchJob.id, finished))
                 .values(state=MatchJobState.DONE, done_at=now, last_error=None,
                         claimed_until=None)
                 .execution_options(synchronize_session=False))
@@ -262,7 +262,7 @@ def matched_with(listing_ids) -> dict[int, dict[int, float]]:
     ids = list(listing_ids)
     for offer_id, request_id, score in db.session.execute(
         select(Match.offer_id, Match.request_id, Match.score).where(
-            or_(Match.offer_id.in_(ids), Match.request_id.in_(ids)))
+            or_(among(Match.offer_id, ids), among(Match.request_id, ids)))
     ):
         known.setdefault(offer_id, {})[request_id] = score
         known.setdefault(request_id, {})[offer_id] = score
@@ -288,7 +288,7 @@ def public_profiles(ids) -> list[Profile]:
                Revision.summary, Revision.keywords, Revision.sector, Revision.category,
                Revision.province)
         .join(Revision, Revision.id == Listing.approved_revision_id)
-        .where(Listing.id.in_(ids), Listing.status == Status.PUBLISHED,
+        .where(among(Listing.id, ids), Listing.status == Status.PUBLISHED,
                or_(Revision.expires_at.is_(None), Revision.expires_at > utcnow()))
         .order_by(Listing.id)
     ).all()
@@ -304,7 +304,7 @@ def _public_ids(ids) -> set[int]:
         return set()
     return set(db.session.scalars(
         select(Listing.id).join(Revision, Revision.id == Listing.approved_revision_id)
-        .where(Listing.id.in_(list(ids)), Listing.status == Status.PUBLISHED,
+        .where(among(Listing.id, ids), Listing.status == Status.PUBLISHED,
                Revision.expires_at > utcnow())
     ))
 
@@ -338,14 +338,14 @@ def store_batch(kinds: dict[int, str | None], found: dict[int, dict[int, float]]
     # rows are locked in id order, so two drains touching the same pairs never deadlock
     existing = db.session.execute(
         select(Match.id, Match.offer_id, Match.request_id)
-        .where(or_(Match.offer_id.in_(ids), Match.request_id.in_(ids)))
+        .where(or_(among(Match.offer_id, ids), among(Match.request_id, ids)))
         .order_by(Match.id).with_for_update()
     ).all()
     table = Match.__table__
     gone = [match_id for match_id, offer_id, request_id in existing
             if (offer_id, request_id) not in wanted]
     if gone:
-        db.session.execute(delete(table).where(table.c.id.in_(gone)))
+        db.session.execute(delete(table).where(among(table.c.id, gone)))
     kept = [{"match_id": match_id, "score": wanted[(offer_id, request_id)], "now": now}
             for match_id, offer_id, request_id in existing if (offer_id, request_id) in wanted]
     if kept:
@@ -364,52 +364,13 @@ def store_batch(kinds: dict[int, str | None], found: dict[int, dict[int, float]]
     return created
 
 
-ROWS_PER_STATEMENT = 20_000
-
-
-def insert_new(table, columns: dict[str, list], constants: dict, unique: list[str],
-               returning: list[str] | None = None) -> list[tuple]:
-    """Insert rows given column by column (`columns`, equally long lists; `constants` the
-    same in every row), skipping those that would repeat `unique`; returns the `returning`
-    columns of the rows inserted. On PostgreSQL each statement takes the columns as arrays
-    (INSERT … SELECT unnest(…)): a bulk match inserts hundreds of thousands of rows, and a
-    multi-row VALUES list of that size costs more to build and parse than to store."""
-    count = len(next(iter(columns.values()), []))
-    if not count:
-        return []
-    postgres = db.engine.dialect.name == "postgresql"
-    inserted: list[tuple] = []
-    for start in range(0, count, ROWS_PER_STATEMENT if postgres else count):
-        part = {name: values[start:start + ROWS_PER_STATEMENT if postgres else count]
-                for name, values in columns.items()}
-        if postgres:
-            source = select(
-                *(func.unnest(bindparam(f"column_{name}", values,
-                                        type_=postgresql.ARRAY(table.c[name].type)))
-                  for name, values in part.items()),
-                *(bindparam(f"constant_{name}", value, type_=table.c[name].type)
-                  for name, value in constants.items()))
-            statement = postgresql.insert(table).from_select([*part, *constants], source)
-            parameters = None
-        else:
-            statement = sqlite.insert(table)
-            parameters = [dict(zip(part, row), **constants) for row in zip(*part.values())]
-        statement = statement.on_conflict_do_nothing(index_elements=unique)
-        if returning:
-            statement = statement.returning(*(table.c[name] for name in returning))
-            inserted.extend(tuple(row) for row in db.session.execute(statement, parameters))
-        else:
-            db.session.execute(statement, parameters)
-    return inserted
-
-
 def record_notices(pairs: list[tuple[int, int]]) -> int:
     """One notice per member of each side's business, unless the pair was told before."""
     if not pairs:
         return 0
     listing_ids = {i for pair in pairs for i in pair}
     owner_of = dict(db.session.execute(
-        select(Listing.id, Listing.business_id).where(Listing.id.in_(listing_ids))).all())
+        select(Listing.id, Listing.business_id).where(among(Listing.id, listing_ids))).all())
     members_of: dict[int, list[int]] = {}
     for member_id, business_id in db.session.execute(
         select(Member.id, Member.business_id).where(
