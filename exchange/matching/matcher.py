@@ -421,8 +421,8 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
 def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                       load_profiles=None, budget: Budget | None = None,
                       refused: dict[int, str] | None = None, later=frozenset(),
-                      settled=frozenset(), shared: SharedAnswers | None = None
-                      ) -> dict[int, dict[int, float]]:
+                      settled=frozenset(), fresh=frozenset(),
+                      shared: SharedAnswers | None = None) -> dict[int, dict[int, float]]:
     """Listing id -> {counterpart id: score} at or above the threshold.
 
     A pair is scored both ways and keeps the better score: the offer's searches may miss
@@ -437,6 +437,8 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
     pair found with one of them is scored from its side then; `settled` are listings
     matched earlier in the run, whose stored scores are as fresh as a search would give.
     Neither needs reverse searches, which otherwise grow with the number of batches.
+    `fresh` are listings whose jobs came after the run began: the run's earlier searches
+    may not have seen them, so their pairs get reverse searches as in a run of their own.
     `shared` keeps search answers for the whole run (see SharedAnswers).
 
     Pairs within the batch are scored both ways by the batch's own searches; only
@@ -467,11 +469,12 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                                parallel=parallel, shared=shared)
         refused.update(failed)
         for listing_id, scores in forward.items():
+            in_run = listing_id not in fresh
             for cid, score in scores.items():
                 keep(listing_id, cid, score)
                 if cid in kept:
                     keep(cid, listing_id, score)
-                elif cid in later or cid in settled:
+                elif in_run and (cid in later or cid in settled):
                     continue  # scored from its side in this run (a settled pair is known)
                 elif score >= REVERSE_FLOOR:
                     reverse_needed.setdefault(cid, set()).add(listing_id)
@@ -479,7 +482,7 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
             for cid in mine:
                 if cid in kept:
                     continue
-                if cid in settled:
+                if in_run and cid in settled:
                     keep(listing_id, cid, mine[cid])
                 else:
                     reverse_needed.setdefault(cid, set()).add(listing_id)

@@ -113,9 +113,10 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
     job postponed; the rest of its batch is stored."""
     budget = budget or Budget()
     pace = drain_pace() if budget.bounded else None
-    # large batches: pairs within a batch need no reverse searches (matcher.py)
+    # each batch's pairs are stored in one transaction; the run scores its batches as one
     batch = batch or current_app.config["MATCH_BATCH"]
     done = 0
+    began = utcnow()
     settled: set[int] = set()  # matched by this run: their stored pairs are fresh
     # a run that is not a web request's drain keeps its search answers for all its batches
     shared = None if budget.bounded else SharedAnswers()
@@ -142,13 +143,16 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             profiles = public_profiles(listing_ids)
             hidden, known = unconfirmed_removals(), matched_with([p.id for p in profiles])
             later = listings_waiting().difference(listing_ids)
+            fresh = set(db.session.scalars(select(MatchJob.listing_id).where(
+                among(MatchJob.id, job_ids), MatchJob.created_at > began)))
             # no transaction stays open while Meilisearch answers: on SQLite an open read
             # keeps every other drain's commit waiting
             db.session.commit()
             found = find_counterparts(profiles, hidden_ids=hidden, known=known,
                                       load_profiles=public_profiles, budget=budget,
                                       refused=refused, later=later,
-                                      settled=settled.difference(later), shared=shared)
+                                      settled=settled.difference(later), fresh=fresh,
+                                      shared=shared)
         except index.SearchUnavailable as exc:
             db.session.rollback()
             _postpone(job_ids, str(exc))

@@ -199,6 +199,36 @@ def test_a_run_in_many_batches_stores_what_one_batch_stores_without_reverse_sear
     assert pending() == 0
 
 
+def test_a_listing_whose_job_came_during_a_run_is_scored_both_ways(backlog, monkeypatch):
+    # a listing edited while `tick` works through a backlog: the run's searches before its
+    # new job may not have seen it, so its pairs get reverse searches, as in a run of its own
+    assert services.run_match_jobs(batch=LISTINGS) == LISTINGS
+    one_batch = stored_pairs()
+    edited = backlog[0]
+    assert services.match_all_public() == LISTINGS
+    claim, call = services.claim_match_jobs, matcher._call
+    claims, searches = [], []
+
+    def claiming(limit, force=False):
+        claims.append(limit)
+        if len(claims) == 2:
+            record_match_job(edited.id, "edit")
+            db.session.commit()
+        return claim(limit, force)
+
+    def recording(client, sent, budget):
+        searches.extend(sent)
+        return call(client, sent, budget)
+
+    monkeypatch.setattr(services, "claim_match_jobs", claiming)
+    monkeypatch.setattr(matcher, "_call", recording)
+    assert services.run_match_jobs(batch=4) == LISTINGS + 1
+    restricted = [search for search in searches
+                  if any(part == f"id IN [{edited.id}]" for part in search["filter"])]
+    assert restricted, "the edited listing's counterparts were not asked about it"
+    assert stored_pairs() == one_batch and pending() == 0
+
+
 def test_a_drain_takes_no_job_its_time_left_cannot_carry(app, backlog, monkeypatch):
     clock = ManualClock()
     claims = []
