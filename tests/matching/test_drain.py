@@ -48,6 +48,20 @@ def backlog(post, meili):
     return listings
 
 
+@pytest.fixture
+def sent(monkeypatch):
+    """Every search the matcher sends to Meilisearch, in order."""
+    searches = []
+    call = matcher._call
+
+    def recording(client, batch, budget):
+        searches.extend(batch)
+        return call(client, batch, budget)
+
+    monkeypatch.setattr(matcher, "_call", recording)
+    return searches
+
+
 def pending():
     return db.session.scalar(select(func.count()).select_from(MatchJob).where(
         MatchJob.state == MatchJobState.PENDING))
@@ -167,15 +181,8 @@ def stored_pairs():
 
 
 def test_a_run_in_many_batches_stores_what_one_batch_stores_without_reverse_searches(
-        backlog, monkeypatch):
-    searches = []
-    call = matcher._call
-
-    def recording(client, sent, budget):
-        searches.extend(sent)
-        return call(client, sent, budget)
-
-    monkeypatch.setattr(matcher, "_call", recording)
+        backlog, sent):
+    searches = sent
     assert services.run_match_jobs(batch=LISTINGS) == LISTINGS
     one_batch = stored_pairs()
     assert len(one_batch) == (LISTINGS // 2) ** 2
@@ -199,15 +206,16 @@ def test_a_run_in_many_batches_stores_what_one_batch_stores_without_reverse_sear
     assert pending() == 0
 
 
-def test_a_listing_whose_job_came_during_a_run_is_scored_both_ways(backlog, monkeypatch):
+def test_a_listing_whose_job_came_during_a_run_is_scored_both_ways(backlog, monkeypatch,
+                                                                    sent):
     # a listing edited while `tick` works through a backlog: the run's searches before its
     # new job may not have seen it, so its pairs get reverse searches, as in a run of its own
     assert services.run_match_jobs(batch=LISTINGS) == LISTINGS
     one_batch = stored_pairs()
     edited = backlog[0]
     assert services.match_all_public() == LISTINGS
-    claim, call = services.claim_match_jobs, matcher._call
-    claims, searches = [], []
+    claim = services.claim_match_jobs
+    claims = []
 
     def claiming(limit, force=False):
         claims.append(limit)
@@ -216,14 +224,9 @@ def test_a_listing_whose_job_came_during_a_run_is_scored_both_ways(backlog, monk
             db.session.commit()
         return claim(limit, force)
 
-    def recording(client, sent, budget):
-        searches.extend(sent)
-        return call(client, sent, budget)
-
     monkeypatch.setattr(services, "claim_match_jobs", claiming)
-    monkeypatch.setattr(matcher, "_call", recording)
     assert services.run_match_jobs(batch=4) == LISTINGS + 1
-    restricted = [search for search in searches
+    restricted = [search for search in sent
                   if any(part == f"id IN [{edited.id}]" for part in search["filter"])]
     assert restricted, "the edited listing's counterparts were not asked about it"
     assert stored_pairs() == one_batch and pending() == 0
@@ -335,21 +338,13 @@ def test_drains_side_by_side_on_postgres_collide_on_no_pair(app, backlog, monkey
     check_side_by_side(taken, errors)
 
 
-def test_listings_asking_the_same_search_share_one_answer(post, owner_factory, meili,
-                                                          monkeypatch):
+def test_listings_asking_the_same_search_share_one_answer(post, owner_factory, meili, sent):
     # a bulk import repeats a business's wording: two offers of one business with the same
     # text ask Meilisearch once, and both are scored from that answer
     seller = owner_factory()
     offers = [post(owner=seller, kind="offer", wait=False, **DRYER_OFFER) for _ in range(2)]
     request = post(kind="request", **DRYER_REQUEST)
-    sent = []
-    call = matcher._call
-
-    def counting(client, searches, budget):
-        sent.extend(searches)
-        return call(client, searches, budget)
-
-    monkeypatch.setattr(matcher, "_call", counting)
+    sent.clear()
     profiles = services.public_profiles([offer.id for offer in offers])
     scores, refused = matcher._run(profiles)
     asked = matcher.searches_for(profiles[0], "any")
@@ -407,18 +402,11 @@ def test_a_search_call_leaves_time_for_what_follows_it(app, meili):
 
 
 def test_listings_of_several_businesses_asking_the_same_words_share_one_search(
-        post, owner_factory, meili, monkeypatch):
+        post, owner_factory, meili, sent):
     offers = [post(kind="offer", wait=False, **DRYER_OFFER) for _ in range(3)]
     requests = [post(kind="request", wait=False, **DRYER_REQUEST) for _ in range(2)]
     settle(meili)
-    sent = []
-    call = matcher._call
-
-    def counting(client, searches, budget):
-        sent.extend(searches)
-        return call(client, searches, budget)
-
-    monkeypatch.setattr(matcher, "_call", counting)
+    sent.clear()
     profiles = services.public_profiles([offer.id for offer in offers])
     assert len({profile.business_id for profile in profiles}) == 3
     scores, refused = matcher._run(profiles)
@@ -435,7 +423,7 @@ def test_listings_of_several_businesses_asking_the_same_words_share_one_search(
 
 
 def test_a_listing_whose_business_fills_a_shared_answer_asks_without_it(
-        post, owner_factory, meili, monkeypatch):
+        post, owner_factory, meili, monkeypatch, sent):
     seller = owner_factory()
     offer = post(owner=seller, kind="offer", wait=False, **DRYER_OFFER)
     own = [post(owner=seller, kind="request", wait=False, **DRYER_REQUEST) for _ in range(2)]
@@ -444,17 +432,10 @@ def test_a_listing_whose_business_fills_a_shared_answer_asks_without_it(
     profiles = services.public_profiles([offer.id])
     roomy, refused = matcher._run(profiles)
     assert refused == {} and set(roomy[offer.id]) == {request.id for request in others}
-    sent = []
-    call = matcher._call
-
-    def counting(client, searches, budget):
-        sent.extend(searches)
-        return call(client, searches, budget)
-
-    monkeypatch.setattr(matcher, "_call", counting)
     # a shared answer with room for one hit cannot tell the offer its 30 best counterparts
     # of other businesses: it asks again with its business left out, and scores the same
     monkeypatch.setattr(matcher, "SHARED_LIMIT", 1)
+    sent.clear()
     tight, refused = matcher._run(profiles)
     assert refused == {} and tight == roomy
     mine = f"business_id != {seller.business.id}"
