@@ -64,14 +64,23 @@ def send_match_notices(now=None, budget=None) -> int:
     not reached before it is spent, and (a bounded one) members with more than
     BUDGETED_DIGEST_NOTICES pairs to be told, are left for the next run."""
     now = now or utcnow()
-    waiting = select(MatchNotice.member_id).where(MatchNotice.sent_at.is_(None))
+    # members first, then their notices by the (member, sent) index: after a bulk match
+    # millions of notices wait, and grouping them all outlasts a drain's budget
+    unsent = select(MatchNotice.id).where(MatchNotice.member_id == Member.id,
+                                          MatchNotice.sent_at.is_(None))
     if budget is not None and budget.bounded:
         # one member's digest is built in one step that cannot stop halfway: after a bulk
         # import it can hold thousands of pairs (tens of seconds). A web request's drain
-        # leaves those to `tick`
-        waiting = waiting.group_by(MatchNotice.member_id).having(
-            func.count() <= BUDGETED_DIGEST_NOTICES)
-    member_ids = db.session.scalars(waiting.distinct()).all()
+        # leaves those to `tick`, counting each member's no further than that
+        few = (select(func.count())
+               .select_from(unsent.correlate(Member).limit(BUDGETED_DIGEST_NOTICES + 1)
+                            .subquery())
+               .scalar_subquery())
+        waiting = select(Member.id).where(unsent.exists(),
+                                          few <= BUDGETED_DIGEST_NOTICES)
+    else:
+        waiting = select(Member.id).where(unsent.exists())
+    member_ids = db.session.scalars(waiting.order_by(Member.id)).all()
     queued = 0
     for member_id in member_ids:
         if budget is not None and budget.spent_time():
