@@ -420,7 +420,7 @@ def _run(profiles: list[Profile], hidden_ids=(), only: dict[int, set[int]] | Non
 
 def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                       load_profiles=None, budget: Budget | None = None,
-                      refused: dict[int, str] | None = None, later=frozenset(),
+                      refused: dict[int, str] | None = None, waiting=None,
                       settled=frozenset(), fresh=frozenset(),
                       shared: SharedAnswers | None = None) -> dict[int, dict[int, float]]:
     """Listing id -> {counterpart id: score} at or above the threshold.
@@ -433,9 +433,10 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
     the reverse searches).
 
     A run of several batches (`tick` after a bulk import, `rematch`) is scored as one
-    batch would be: `later` are listings whose own searches run later in the run, so a
-    pair found with one of them is scored from its side then; `settled` are listings
-    matched earlier in the run, whose stored scores are as fresh as a search would give.
+    batch would be: `waiting(ids)` tells which of the counterparts `ids` have a job still
+    to run, so a pair found with one of them is scored from its side then; `settled` are
+    listings matched earlier in the run, whose stored scores are as fresh as a search
+    would give (unless they wait again).
     Neither needs reverse searches, which otherwise grow with the number of batches.
     `fresh` are listings whose jobs came after the run began: the run's earlier searches
     may not have seen them, so their pairs get reverse searches as in a run of their own.
@@ -464,10 +465,15 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
     per_pass = PROFILES_PER_BUDGETED_PASS if bounded else PROFILES_PER_PASS
     parallel = 1 if bounded else SEARCH_CALLS_IN_FLIGHT
     reverse_needed: dict[int, set[int]] = {}
+    later: set[int] = set()
     for start in range(0, len(profiles), per_pass):
         forward, failed = _run(profiles[start:start + per_pass], hidden_ids, budget=budget,
                                parallel=parallel, shared=shared)
         refused.update(failed)
+        if waiting is not None:
+            found = {cid for listing_id, scores in forward.items()
+                     for cid in (*scores, *known.get(listing_id, ())) if cid not in kept}
+            later |= waiting(found)
         for listing_id, scores in forward.items():
             in_run = listing_id not in fresh
             for cid, score in scores.items():
@@ -482,7 +488,7 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
             for cid in mine:
                 if cid in kept:
                     continue
-                if in_run and cid in settled:
+                if in_run and cid in settled and cid not in later:
                     keep(listing_id, cid, mine[cid])
                 else:
                     reverse_needed.setdefault(cid, set()).add(listing_id)

@@ -142,7 +142,6 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
         try:
             profiles = public_profiles(listing_ids)
             hidden, known = unconfirmed_removals(), matched_with([p.id for p in profiles])
-            later = listings_waiting().difference(listing_ids)
             fresh = set(db.session.scalars(select(MatchJob.listing_id).where(
                 among(MatchJob.id, job_ids), MatchJob.created_at > began)))
             # no transaction stays open while Meilisearch answers: on SQLite an open read
@@ -150,9 +149,8 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             db.session.commit()
             found = find_counterparts(profiles, hidden_ids=hidden, known=known,
                                       load_profiles=public_profiles, budget=budget,
-                                      refused=refused, later=later,
-                                      settled=settled.difference(later), fresh=fresh,
-                                      shared=shared)
+                                      refused=refused, waiting=listings_waiting,
+                                      settled=settled, fresh=fresh, shared=shared)
         except index.SearchUnavailable as exc:
             db.session.rollback()
             _postpone(job_ids, str(exc))
@@ -273,11 +271,15 @@ def matched_with(listing_ids) -> dict[int, dict[int, float]]:
     return known
 
 
-def listings_waiting() -> set[int]:
-    """Listings with a match job not done yet (claimed or not): their own searches run
-    later, in this run or another."""
-    return set(db.session.scalars(
-        select(MatchJob.listing_id).where(MatchJob.state == MatchJobState.PENDING).distinct()))
+def listings_waiting(ids) -> set[int]:
+    """Those of the listings `ids` with a match job not done yet (claimed or not): their
+    own searches run later, in this run or another. Read between two searches, so the
+    transaction ends here."""
+    waiting = set(db.session.scalars(
+        select(MatchJob.listing_id).where(among(MatchJob.listing_id, ids),
+                                          MatchJob.state == MatchJobState.PENDING)))
+    db.session.commit()
+    return waiting
 
 
 def public_profiles(ids) -> list[Profile]:
