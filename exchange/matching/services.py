@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 from exchange.accounts.models import Member
 from exchange.budget import Budget, BudgetSpent
 from exchange.core.bulk import among, insert_new
+from exchange.dbstats import analyze
 from exchange.extensions import db
 from exchange.listings.models import Kind, Listing, Revision, Status
 from exchange.matching.matcher import Profile, SharedAnswers, find_counterparts
@@ -101,6 +102,9 @@ def drain_pace() -> Pace:
     return current_app.extensions.setdefault("match_pace", Pace())
 
 
+ANALYZE_AFTER_PAIRS = 10_000  # new pairs after which a run refreshes the planner's figures
+
+
 def run_match_jobs(force: bool = False, budget: Budget | None = None,
                    batch: int | None = None) -> int:
     """Process due match jobs in batches; returns how many listings were (re)matched.
@@ -116,6 +120,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
     # each batch's pairs are stored in one transaction; the run scores its batches as one
     batch = batch or current_app.config["MATCH_BATCH"]
     done = 0
+    stored = 0  # new pairs
     began = utcnow()
     settled: set[int] = set()  # matched by this run: their stored pairs are fresh
     # a run that is not a web request's drain keeps its search answers for all its batches
@@ -174,7 +179,7 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
             # a listing no longer public (None) keeps no matches
             kinds = {listing_id: None for listing_id in listing_ids if listing_id not in refused}
             kinds.update({p.id: p.kind for p in profiles if p.id not in refused})
-            store_batch(kinds, found, now)
+            stored += len(store_batch(kinds, found, now))
             db.session.execute(
                 update(MatchJob).where(among(MatchJob.id, finished))
                 .values(state=MatchJobState.DONE, done_at=now, last_error=None,
@@ -197,6 +202,10 @@ def run_match_jobs(force: bool = False, budget: Budget | None = None,
         if len(jobs) < size:
             break
     db.session.commit()
+    if stored >= ANALYZE_AFTER_PAIRS:
+        # after a bulk match the planner still plans for the tables as they were: probing
+        # a member's unsent notices by the index (every drain does) turned into scans
+        analyze(Match.__tablename__, MatchNotice.__tablename__)
     return done
 
 

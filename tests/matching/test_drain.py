@@ -441,3 +441,19 @@ def test_a_listing_whose_business_fills_a_shared_answer_asks_without_it(
     mine = f"business_id != {seller.business.id}"
     assert [search for search in sent if mine in search["filter"]]
     assert not set(tight[offer.id]) & {request.id for request in own}
+
+
+def test_a_bulk_match_refreshes_the_planner_s_figures(backlog, monkeypatch):
+    from sqlalchemy import text
+
+    from tests.transfer.test_statistics import planner_rows
+
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("DROP TABLE IF EXISTS sqlite_stat1"))
+        db.session.commit()
+    before = planner_rows("matches")
+    assert not before or before < 1
+    monkeypatch.setattr(services, "ANALYZE_AFTER_PAIRS", (LISTINGS // 2) ** 2)
+    assert services.run_match_jobs() == LISTINGS
+    assert planner_rows("matches") == (LISTINGS // 2) ** 2
+    assert planner_rows("match_notices") >= (LISTINGS // 2) ** 2
