@@ -66,21 +66,20 @@ def send_match_notices(now=None, budget=None) -> int:
     now = now or utcnow()
     if budget is not None and budget.spent_time():
         return 0
-    # one member's digest is built in one step that cannot stop halfway: after a bulk
-    # import it can hold thousands of pairs (tens of seconds). A web request's drain
-    # leaves those to `tick`
-    bounded = budget is not None and budget.bounded
-    most = BUDGETED_DIGEST_NOTICES if bounded else 1
-    # member by member, each one's notices counted through the (member, sent) index no
-    # further than needed: after a bulk match millions wait, and grouping (or joining)
-    # them all outlasts a drain's budget
-    unsent = (select(MatchNotice.id).where(MatchNotice.member_id == Member.id,
-                                           MatchNotice.sent_at.is_(None))
-              .correlate(Member).limit(most + 1).subquery())
-    count = select(func.count()).select_from(unsent).scalar_subquery()
-    waiting = select(Member.id).where(count >= 1)
-    if bounded:
-        waiting = waiting.where(count <= most)
+    # the members with unsent notices, each counted no further than a drain's digest size:
+    # after a bulk match millions of notices wait, and grouping them all outlasts a budget
+    unsent = select(MatchNotice.id).where(MatchNotice.member_id == Member.id,
+                                          MatchNotice.sent_at.is_(None))
+    waiting = select(Member.id).where(unsent.exists())
+    if budget is not None and budget.bounded:
+        # one member's digest is built in one step that cannot stop halfway: after a bulk
+        # import it can hold thousands of pairs (tens of seconds). A web request's drain
+        # leaves those to `tick`, counting each member's no further than that
+        few = (select(func.count())
+               .select_from(unsent.correlate(Member).limit(BUDGETED_DIGEST_NOTICES + 1)
+                            .subquery())
+               .scalar_subquery())
+        waiting = waiting.where(few <= BUDGETED_DIGEST_NOTICES)
     member_ids = db.session.scalars(waiting.order_by(Member.id)).all()
     queued = 0
     for member_id in member_ids:
