@@ -7,7 +7,7 @@ from exchange.mail import OutboxMail  # noqa: F401
 from exchange.moderation.models import AuditEntry, QueueItem  # noqa: F401
 from exchange.search.models import IndexJob  # noqa: F401
 from exchange.payments.models import Order, Plan, ProcessedEvent  # noqa: F401
-from exchange.matching.models import AlertSent, Match, MatchJob, MatchNotice, SavedSearch  # noqa: F401,E501
+from exchange.matching.models import AlertSent, Match, MatchJob, MatchNotice, NoticeBacklog, SavedSearch  # noqa: F401,E501
 from exchange.deals.models import Deal, DealListing, Proposal, ProposalFile, ProposalMessage, RequestClosure  # noqa: F401,E501
 from exchange.expiry.models import ExpiryReminder  # noqa: F401
 from exchange.insights.models import ListingDayCount  # noqa: F401

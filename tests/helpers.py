@@ -5,9 +5,11 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
+from sqlalchemy import event
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from exchange import timeutil
+from exchange.extensions import db
 from exchange.search.outbox import sync
 from tests.services import free_port
 
@@ -17,6 +19,21 @@ def extract_csrf(html: str) -> str:
         r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, "no csrf_token in the page"
     return match.group(1)
+
+
+@contextmanager
+def counted_statements():
+    """The SQL statements the app's engine runs inside the block, in order."""
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def altered_signature(token: str) -> str:

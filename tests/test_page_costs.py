@@ -1,27 +1,9 @@
 """What the busiest pages cost: SQL statements that do not grow with the data shown, and
 figures that come from the index agree with the database."""
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from exchange.extensions import db
 from exchange.matching.models import Match
 from tests.factories import make_business, make_listing, make_member, publish
-from tests.helpers import settle
-
-
-@contextmanager
-def counted_statements():
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.helpers import counted_statements, settle
 
 
 def published(business, author, kind="offer", **content):

@@ -19,6 +19,13 @@ def among(column, ids):
     return column.in_(select(values.c.value))
 
 
+def dialect_insert(table, bind=None):
+    """INSERT for `table` in the dialect of `bind` (the app's engine by default), which has
+    ON CONFLICT: PostgreSQL and SQLite both have it, and SQLAlchemy builds it per dialect."""
+    name = (bind if bind is not None else db.engine).dialect.name
+    return (postgresql if name == "postgresql" else sqlite).insert(table)
+
+
 ROWS_PER_STATEMENT = 20_000
 
 
@@ -44,10 +51,10 @@ def insert_new(table, columns: dict[str, list], constants: dict, unique: list[st
                   for name, values in part.items()),
                 *(bindparam(f"constant_{name}", value, type_=table.c[name].type)
                   for name, value in constants.items()))
-            statement = postgresql.insert(table).from_select([*part, *constants], source)
+            statement = dialect_insert(table).from_select([*part, *constants], source)
             parameters = None
         else:
-            statement = sqlite.insert(table)
+            statement = dialect_insert(table)
             parameters = [dict(zip(part, row), **constants) for row in zip(*part.values())]
         statement = statement.on_conflict_do_nothing(index_elements=unique)
         if returning:

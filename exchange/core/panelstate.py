@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterable
 from flask import current_app, g, has_app_context
 from sqlalchemy import bindparam, event, func, select
 from sqlalchemy import inspect as inspect_row
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import (Mapped, Session, aliased, make_transient_to_detached,
                             mapped_column)
 
 from exchange.core.bounded import Bounded, bounded_in
+from exchange.core.bulk import dialect_insert
 from exchange.extensions import db
 
 GLOBAL = 0  # the scope of changes that may alter every member's panels
@@ -220,14 +220,14 @@ def _scopes(rows) -> set[int]:
 
 def _bump(session: Session, scopes: set[int]) -> None:
     table = PanelVersion.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    bind = session.get_bind()
     # the clock first (held until the commit), then the scopes in ascending order, so two
     # transactions never wait on each other's rows crosswise
-    tick = dialect.insert(table).values(scope=CLOCK, version=1)
+    tick = dialect_insert(table, bind).values(scope=CLOCK, version=1)
     version = session.execute(tick.on_conflict_do_update(
         index_elements=[table.c.scope], set_={"version": table.c.version + 1})
         .returning(table.c.version)).scalar_one()
-    statement = dialect.insert(table).values([{"scope": scope, "version": version}
+    statement = dialect_insert(table, bind).values([{"scope": scope, "version": version}
                                               for scope in sorted(scopes)])
     session.execute(statement.on_conflict_do_update(
         index_elements=[table.c.scope], set_={"version": statement.excluded.version}))

@@ -22,9 +22,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from exchange.core.bulk import dialect_insert
 from exchange.extensions import db
 from exchange.insights.models import ListingDayCount
 
@@ -79,8 +79,7 @@ def flush() -> int:
     if not rows:
         return 0
     table = ListingDayCount.__table__
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = dialect_insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.listing_id, table.c.day],
         set_={"views": table.c.views + statement.excluded.views,

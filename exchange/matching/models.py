@@ -75,6 +75,20 @@ class MatchNotice(db.Model):
     mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_mails.id"))
 
 
+class NoticeBacklog(db.Model):
+    """How many notices a member has not been sent yet, and when a daily digest may go next;
+    kept in the same transactions as the notices' inserts and sends. A drain finds the
+    members to mail here: after a bulk match millions of notices wait, and asking them
+    which members they are for outlasts a web request's budget."""
+
+    __tablename__ = "match_notice_backlogs"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    unsent: Mapped[int] = mapped_column(default=0)
+    # when the last digest mail went, plus the digest interval (daily members wait for it)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class SavedSearch(db.Model):
     __tablename__ = "saved_searches"
     __table_args__ = (UniqueConstraint("member_id", "query", name="uq_saved_searches_query"),)

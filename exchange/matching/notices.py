@@ -2,15 +2,16 @@
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import or_, select, update
 
 from exchange.accounts.models import MatchMailMode, Member
 from exchange.accounts.tokens import make_token, read_token
+from exchange.core.bulk import among, dialect_insert
 from exchange.core.urls import site_url
 from exchange.errors import DomainError
 from exchange.extensions import db
 from exchange.mail import queue_mail
-from exchange.matching.models import Match, MatchNotice
+from exchange.matching.models import Match, MatchNotice, NoticeBacklog
 from exchange.listings.visibility import publisher_name
 from exchange.search.documents import listings_by_id
 from exchange.timeutil import utcnow
@@ -40,7 +41,7 @@ def set_match_mail_mode(member: Member, mode: str) -> None:
     db.session.flush()
 
 
-def _live_pairs(notices: list[MatchNotice]) -> set[tuple[int, int]]:
+def _live_pairs(notices) -> set[tuple[int, int]]:
     """Pairs still matched with both listings public."""
     if not notices:
         return set()
@@ -56,6 +57,50 @@ def _live_pairs(notices: list[MatchNotice]) -> set[tuple[int, int]]:
             if all(i in listings and listings[i].is_public for i in pair)}
 
 
+def note_unsent(added: dict[int, int]) -> None:
+    """Count notices just recorded (member id: how many) into their members' backlogs, in
+    the transaction that inserted them. Members in ascending order, so two drains adding to
+    the same members never wait on each other crosswise."""
+    if not added:
+        return
+    table = NoticeBacklog.__table__
+    statement = dialect_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.member_id],
+        set_={"unsent": table.c.unsent + statement.excluded.unsent})
+    db.session.execute(statement, [{"member_id": member_id, "unsent": count}
+                                   for member_id, count in sorted(added.items()) if count])
+
+
+def _note_sent(member_id: int, count: int, mailed_at=None) -> None:
+    """`count` of the member's notices were just marked sent; a digest mail queued at
+    `mailed_at` makes a daily member wait a day for the next."""
+    values = {"unsent": NoticeBacklog.unsent - count}
+    if mailed_at is not None:
+        values["due_at"] = mailed_at + DIGEST_INTERVAL
+    db.session.execute(update(NoticeBacklog).where(NoticeBacklog.member_id == member_id)
+                       .values(**values))
+
+
+def _claim(member_id: int, now) -> list:
+    """Mark the member's unsent notices sent, as of `now`, in the current transaction, and
+    return those this run marked (id, offer_id, request_id, listing_id): a run that read
+    the same notices a moment earlier (SQLite has no row locks) marks none of them again,
+    so no pair is told twice and the backlog is counted down once."""
+    unsent = (select(MatchNotice.id)
+              .where(MatchNotice.member_id == member_id, MatchNotice.sent_at.is_(None))
+              .order_by(MatchNotice.id).with_for_update(skip_locked=True))
+    ids = db.session.scalars(unsent).all()
+    if not ids:
+        return []
+    return sorted(db.session.execute(
+        update(MatchNotice).where(among(MatchNotice.id, ids), MatchNotice.sent_at.is_(None))
+        .values(sent_at=now)
+        .returning(MatchNotice.id, MatchNotice.offer_id, MatchNotice.request_id,
+                   MatchNotice.listing_id)
+        .execution_options(synchronize_session=False)).all())
+
+
 def send_match_notices(now=None, budget=None) -> int:
     """Queue the match mails that are due; returns how many mails were queued.
 
@@ -66,60 +111,49 @@ def send_match_notices(now=None, budget=None) -> int:
     now = now or utcnow()
     if budget is not None and budget.spent_time():
         return 0
-    # the members with unsent notices, each counted no further than a drain's digest size:
-    # after a bulk match millions of notices wait, and grouping them all outlasts a budget
-    unsent = select(MatchNotice.id).where(MatchNotice.member_id == Member.id,
-                                          MatchNotice.sent_at.is_(None))
-    waiting = select(Member.id).where(unsent.exists())
+    # a daily member waits for the digest interval; the others are mailed (or, mail off,
+    # their notices dropped) as soon as a run reaches them
+    waiting = (select(NoticeBacklog.member_id)
+               .join(Member, Member.id == NoticeBacklog.member_id)
+               .where(NoticeBacklog.unsent > 0,
+                      or_(NoticeBacklog.due_at.is_(None), NoticeBacklog.due_at <= now,
+                          Member.match_mail_mode != MatchMailMode.DAILY)))
     if budget is not None and budget.bounded:
         # one member's digest is built in one step that cannot stop halfway: after a bulk
         # import it can hold thousands of pairs (tens of seconds). A web request's drain
-        # leaves those to `tick`, counting each member's no further than that
-        few = (select(func.count())
-               .select_from(unsent.correlate(Member).limit(BUDGETED_DIGEST_NOTICES + 1)
-                            .subquery())
-               .scalar_subquery())
-        waiting = waiting.where(few <= BUDGETED_DIGEST_NOTICES)
-    member_ids = db.session.scalars(waiting.order_by(Member.id)).all()
+        # leaves those to `tick`
+        waiting = waiting.where(NoticeBacklog.unsent <= BUDGETED_DIGEST_NOTICES)
+    member_ids = db.session.scalars(waiting.order_by(NoticeBacklog.member_id)).all()
     queued = 0
     for member_id in member_ids:
         if budget is not None and budget.spent_time():
             break
-        member = db.session.get(Member, member_id)
-        notices = db.session.scalars(
-            select(MatchNotice).where(MatchNotice.member_id == member_id,
-                                      MatchNotice.sent_at.is_(None))
-            .order_by(MatchNotice.id).with_for_update(skip_locked=True)
-        ).all()
-        if not notices:
-            continue
-        if (member is None or not member.is_active or not member.is_email_verified
-                or member.match_mail_mode == MatchMailMode.OFF):
-            for notice in notices:
-                notice.sent_at = now  # told nothing, and never will be about these pairs
+        notices = _claim(member_id, now)
+        if not notices:  # another run took them
             db.session.commit()
             continue
-        if member.match_mail_mode == MatchMailMode.DAILY:
-            last = db.session.scalar(select(func.max(MatchNotice.sent_at)).where(
-                MatchNotice.member_id == member_id, MatchNotice.mail_id.is_not(None)))
-            if last is not None and now - last < DIGEST_INTERVAL:
-                db.session.commit()
-                continue
+        member = db.session.get(Member, member_id)
+        if (member is None or not member.is_active or not member.is_email_verified
+                or member.match_mail_mode == MatchMailMode.OFF):
+            # told nothing, and never will be about these pairs
+            _note_sent(member_id, len(notices))
+            db.session.commit()
+            continue
         live = _live_pairs(notices)
-        rows = []
+        rows, told = [], []
         listings = {listing.id: listing for listing in listings_by_id(
             {i for n in notices for i in (n.offer_id, n.request_id)})}
         for notice in notices:
-            pair = (notice.offer_id, notice.request_id)
-            if pair not in live:
-                notice.sent_at = now
-                continue
+            if (notice.offer_id, notice.request_id) not in live:
+                continue  # the match is gone: nothing to tell
             own = listings[notice.listing_id]
             other = listings[notice.request_id if own.id == notice.offer_id else notice.offer_id]
             rows.append({"own": own, "counterpart": other,
                          "publisher": publisher_name(other, member),
                          "link": site_url("listings.show", listing_id=other.id),
                          "own_link": site_url("listings.show", listing_id=own.id)})
+            told.append(notice.id)
+        mailed_at = None
         if rows:
             mail = queue_mail(
                 member.email, _l("New matches for your listings"), "match_digest",
@@ -129,15 +163,12 @@ def send_match_notices(now=None, budget=None) -> int:
                 unsubscribe_link=site_url("matching.unsubscribe",
                                            token=unsubscribe_token(member)),
             )
-            for notice in notices:
-                if notice.sent_at is None:
-                    notice.sent_at = now
-                    notice.mail_id = mail.id if mail is not None else None
+            if mail is not None:
+                db.session.execute(update(MatchNotice).where(among(MatchNotice.id, told))
+                                   .values(mail_id=mail.id)
+                                   .execution_options(synchronize_session=False))
+            mailed_at = now
             queued += 1
+        _note_sent(member_id, len(notices), mailed_at)
         db.session.commit()
     return queued
-
-
-def pending_notice_count(member_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(MatchNotice).where(
-        and_(MatchNotice.member_id == member_id, MatchNotice.sent_at.is_(None)))) or 0

@@ -1,6 +1,7 @@
 """Match jobs: recompute a listing's matches, store them, and note who must be told."""
 import math
 import time
+from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
@@ -15,6 +16,7 @@ from exchange.extensions import db
 from exchange.listings.models import Kind, Listing, Revision, Status
 from exchange.matching.matcher import Profile, SharedAnswers, find_counterparts
 from exchange.matching.models import Match, MatchJob, MatchJobState, MatchNotice, record_match_job
+from exchange.matching.notices import note_unsent
 from exchange.search import index
 from exchange.search.documents import public_listings
 from exchange.search.models import IndexJob, JobState
@@ -399,11 +401,13 @@ def record_notices(pairs: list[tuple[int, int]]) -> int:
         return 0
     # a pair told before (dropped and found again) keeps its first notice
     offer_ids, request_ids, member_ids, own_ids = (list(column) for column in zip(*rows))
-    insert_new(MatchNotice.__table__,
-               {"offer_id": offer_ids, "request_id": request_ids, "member_id": member_ids,
-                "listing_id": own_ids},
-               {"created_at": utcnow()}, ["offer_id", "request_id", "member_id"])
-    return len(rows)
+    created = insert_new(MatchNotice.__table__,
+                         {"offer_id": offer_ids, "request_id": request_ids,
+                          "member_id": member_ids, "listing_id": own_ids},
+                         {"created_at": utcnow()}, ["offer_id", "request_id", "member_id"],
+                         returning=["member_id"])
+    note_unsent(Counter(member_id for (member_id,) in created))
+    return len(created)
 
 
 def match_all_public(batch: int = 200, progress=None) -> int:

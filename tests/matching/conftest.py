@@ -36,3 +36,20 @@ def post(meili, owner_factory):
             settle(meili)
         return listing
     return _post
+
+
+def unsent_notices() -> dict[int, int]:
+    """Member id -> how many of its match notices are not sent, as the backlogs count them
+    and (checked to agree) as the notices themselves say."""
+    from sqlalchemy import func, select
+
+    from exchange.matching.models import MatchNotice, NoticeBacklog
+
+    counted = dict(db.session.execute(
+        select(NoticeBacklog.member_id, NoticeBacklog.unsent).where(NoticeBacklog.unsent != 0)
+    ).all())
+    actual = dict(db.session.execute(
+        select(MatchNotice.member_id, func.count()).where(MatchNotice.sent_at.is_(None))
+        .group_by(MatchNotice.member_id)).all())
+    assert counted == actual
+    return actual

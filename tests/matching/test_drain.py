@@ -1,6 +1,7 @@
 """Bounded drains and claimed match jobs: a backlog never holds a web worker, and drains
 running side by side never take the same job or collide on a pair."""
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -9,9 +10,12 @@ from exchange.budget import Budget
 from exchange.effects import drain_in_context
 from exchange.extensions import db
 from exchange.matching import matcher, services
-from exchange.matching.models import Match, MatchJob, MatchJobState, record_match_job
+from exchange.matching.models import (Match, MatchJob, MatchJobState, MatchNotice,
+                                      NoticeBacklog, record_match_job)
+from exchange.matching.notices import send_match_notices
+from exchange.timeutil import utcnow
 from tests.conftest import PG_URL
-from tests.matching.conftest import settle
+from tests.matching.conftest import settle, unsent_notices
 from tests.matching.test_matching import DRYER_OFFER, DRYER_REQUEST
 
 LISTINGS = 12
@@ -40,7 +44,10 @@ def backlog(post, meili):
     listings = [post(kind="offer" if n % 2 else "request", wait=False,
                      **(DRYER_OFFER if n % 2 else DRYER_REQUEST)) for n in range(LISTINGS)]
     settle(meili)
+    # matched afresh, and nobody told yet
     db.session.execute(db.delete(Match))
+    db.session.execute(db.delete(MatchNotice))
+    db.session.execute(db.delete(NoticeBacklog))
     for listing in listings:
         record_match_job(listing.id, "import")
     db.session.commit()
@@ -301,6 +308,7 @@ def run_drains_side_by_side(app, monkeypatch, threads=3):
             try:
                 start.wait()
                 services.run_match_jobs(batch=2)
+                send_match_notices()  # while other drains still match
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
@@ -324,6 +332,12 @@ def check_side_by_side(taken, errors):
     assert db.session.scalar(select(func.count()).select_from(Match)) == (LISTINGS // 2) ** 2
     pairs = db.session.execute(select(Match.offer_id, Match.request_id)).all()
     assert len(pairs) == len(set(pairs))
+    # each pair's two members were told, and the backlogs agree with what is left
+    assert db.session.scalar(select(func.count()).select_from(MatchNotice)) == 2 * len(pairs)
+    unsent_notices()  # (they agree)
+    # daily members told during the drains hear of the rest a day later
+    send_match_notices(now=utcnow() + timedelta(days=1, minutes=1))
+    assert unsent_notices() == {}
 
 
 def test_drains_side_by_side_never_share_a_job(app, backlog, monkeypatch):

@@ -8,7 +8,8 @@ from exchange.mail import send_pending
 from exchange.matching.notices import send_match_notices, unsubscribe_token
 from exchange.timeutil import utcnow
 from tests.factories import make_member
-from tests.helpers import altered_signature
+from tests.helpers import altered_signature, counted_statements
+from tests.matching.conftest import unsent_notices
 from tests.matching.test_matching import DRYER_OFFER, DRYER_REQUEST
 
 
@@ -139,18 +140,48 @@ def test_settings_page_changes_the_mode(client, owner_factory):
 
 def test_a_drain_leaves_a_large_digest_to_tick(post, owner_factory, smtp, monkeypatch):
     from exchange.budget import Budget
-    from exchange.matching import notices
+    from exchange.matching import notices, outbox
 
     seller = owner_factory(match_mail_mode=MatchMailMode.IMMEDIATE)
     buyer = owner_factory(match_mail_mode=MatchMailMode.IMMEDIATE)
-    post(owner=seller, kind="offer", **DRYER_OFFER)
-    post(owner=buyer, kind="request", **DRYER_REQUEST)
-    post(owner=buyer, kind="request", **{**DRYER_REQUEST, "province": "gia_lai"})
-    # as if not told yet: the seller has two pairs to be told, the buyer two, over a
-    # drain's digest size of one
-    from exchange.matching.models import MatchNotice
-    db.session.execute(db.update(MatchNotice).values(sent_at=None, mail_id=None))
-    db.session.commit()
+    with monkeypatch.context() as quiet:  # matched, nobody told yet
+        quiet.setattr(outbox, "send_match_notices", lambda budget=None: 0)
+        post(owner=seller, kind="offer", **DRYER_OFFER)
+        post(owner=buyer, kind="request", **DRYER_REQUEST)
+        post(owner=buyer, kind="request", **{**DRYER_REQUEST, "province": "gia_lai"})
+    # the seller has two pairs to be told, the buyer two, over a drain's digest size of one
     monkeypatch.setattr(notices, "BUDGETED_DIGEST_NOTICES", 1)
     assert send_match_notices(budget=Budget(seconds=30.0)) == 0
     assert send_match_notices() == 2  # `tick`, unbounded
+
+
+def test_a_drain_finds_whom_to_mail_without_reading_the_notices(post, owner_factory, smtp,
+                                                                  monkeypatch):
+    """After a bulk match millions of notices wait: a drain learns which members are due
+    from their counted backlogs, and reads notices only for a member it mails."""
+    from exchange.budget import Budget
+    from exchange.matching import notices, outbox
+
+    seller = owner_factory()  # daily
+    big = owner_factory(match_mail_mode=MatchMailMode.IMMEDIATE)
+    post(owner=seller, kind="offer", **DRYER_OFFER)
+    post(kind="request", **DRYER_REQUEST)
+    deliver()
+    assert len(smtp.wait_for(2)) == 2
+    # the seller was mailed today, so its next pairs wait for tomorrow; another member has
+    # more pairs than a drain's digest holds
+    monkeypatch.setattr(notices, "BUDGETED_DIGEST_NOTICES", 1)
+    with monkeypatch.context() as quiet:  # matched, nobody told yet
+        quiet.setattr(outbox, "send_match_notices", lambda budget=None: 0)
+        post(owner=big, kind="request", **{**DRYER_REQUEST, "province": "gia_lai"})
+        post(owner=big, kind="request", **{**DRYER_REQUEST, "province": "dak_lak"})
+    assert unsent_notices() == {seller.id: 2, big.id: 2}
+    with counted_statements() as statements:
+        assert send_match_notices(budget=Budget(seconds=30.0)) == 0
+    assert statements and not [s for s in statements if "match_notices" in s]
+    assert unsent_notices() == {seller.id: 2, big.id: 2}
+    # `tick` mails the large digest now, and the seller's a day after its last
+    assert send_match_notices() == 1
+    assert unsent_notices() == {seller.id: 2}
+    assert send_match_notices(now=utcnow() + timedelta(days=1, minutes=1)) == 1
+    assert unsent_notices() == {}
