@@ -39,8 +39,6 @@ MATCH_THRESHOLD = 0.5
 FIELD_WEIGHTS = {"title": 0.4, "keywords": 0.4, "summary": 0.2}
 MAX_KEYWORDS = 8
 MIN_KEYWORDS = 3
-# every counterpart found is scored the other way round too (0: however weakly found)
-REVERSE_FLOOR = 0.0
 SAME_SECTOR_BONUS = 0.06
 SAME_CATEGORY_BONUS = 0.04
 SAME_PROVINCE_BONUS = 0.05
@@ -286,34 +284,20 @@ def _call(client, searches: list[dict], budget: Budget | None) -> list[dict]:
         raise
 
 
-def _answers(client, chunks: list[list[dict]], budget: Budget | None,
-             parallel: int) -> list:
-    """Each chunk's results, or the MeiliError with which Meilisearch refused it. Unbounded
-    runs (`tick`, `rematch`) keep `parallel` calls in flight: Meilisearch answers the
-    searches of one call one after another, so a second call keeps another core busy."""
-    def one(searches):
-        try:
-            return _call(client, searches, budget)
-        except index.MeiliError as exc:
-            return exc
-    if parallel <= 1 or len(chunks) <= 1 or (budget is not None and budget.bounded):
-        return [one(searches) for searches in chunks]
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        return list(pool.map(one, chunks))
-
-
 def _ask(client, searches: dict[bytes, dict], limit: int, budget: Budget | None,
          parallel: int) -> dict[bytes, "dict | index.MeiliError"]:
     """Each search's result (or the MeiliError with which Meilisearch refused it), in
     multi-search calls of at most `limit` searches. A call Meilisearch refuses (an error
-    about a query, not an outage) is narrowed down to the searches it refuses."""
+    about a query, not an outage) is narrowed down to the searches it refuses. Unbounded
+    runs (`tick`, `rematch`) keep `parallel` calls in flight: Meilisearch answers the
+    searches of one call one after another, so a second call keeps another core busy."""
     keys = list(searches)
     chunks = [keys[start:start + limit] for start in range(0, len(keys), limit)]
-    results: dict[bytes, dict | index.MeiliError] = {}
-    answers = _answers(client, [[searches[key] for key in chunk] for chunk in chunks],
-                       budget, parallel)
-    for chunk, answer in zip(chunks, answers):
-        if isinstance(answer, index.MeiliError):
+
+    def one(chunk):
+        try:
+            return _call(client, [searches[key] for key in chunk], budget)
+        except index.MeiliError:
             # which search? each one alone (rare: a query Meilisearch rejects)
             answer = []
             for key in chunk:
@@ -321,6 +305,15 @@ def _ask(client, searches: dict[bytes, dict], limit: int, budget: Budget | None,
                     answer.extend(_call(client, [searches[key]], budget))
                 except index.MeiliError as exc:
                     answer.append(exc)
+            return answer
+
+    if parallel <= 1 or len(chunks) <= 1 or (budget is not None and budget.bounded):
+        answers = [one(chunk) for chunk in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            answers = list(pool.map(one, chunks))
+    results: dict[bytes, dict | index.MeiliError] = {}
+    for chunk, answer in zip(chunks, answers):
         results.update(zip(chunk, answer))
     return results
 
@@ -482,7 +475,7 @@ def find_counterparts(profiles: list[Profile], hidden_ids=(), known=None,
                     keep(cid, listing_id, score)
                 elif in_run and (cid in later or cid in settled):
                     continue  # scored from its side in this run (a settled pair is known)
-                elif score >= REVERSE_FLOOR:
+                else:  # however weakly found, it is scored the other way round too
                     reverse_needed.setdefault(cid, set()).add(listing_id)
             mine = known.get(listing_id, {})
             for cid in mine:
