@@ -90,6 +90,7 @@ def drains_with_backlog(app) -> dict:
     db.session.execute(update(IndexJob).values(state="done"))
     db.session.commit()
     before = pending_match_jobs()
+    members, within, mails_before = notice_figures()
     durations: list[float] = []
     lock = threading.Lock()
     per_thread = DRAINS // DRAIN_THREADS
@@ -110,16 +111,39 @@ def drains_with_backlog(app) -> dict:
     for thread in threads:
         thread.join()
     after = pending_match_jobs()
+    mails_after = notice_figures()[2]
     durations.sort()
     budget = app.config["DRAIN_BUDGET_SECONDS"]
     return {"backlog": before, "backlog_after": after, "drains": len(durations),
             "drain_load": (load + os.getloadavg()[0]) / 2,
             "over_budget": sum(1 for seconds in durations if seconds > budget),
             "drain_threads": DRAIN_THREADS, "jobs_done_by_drains": before - after,
+            "notice_members": members, "notice_members_within": within,
+            "mails_by_drains": mails_after - mails_before,
             "drain_p50": statistics.median(durations),
             "drain_p99": durations[max(0, int(len(durations) * 0.99) - 1)],
             "drain_max": durations[-1],
             "budget": app.config["DRAIN_BUDGET_SECONDS"], "cap": app.config["DRAIN_MAX_JOBS"]}
+
+
+def notice_figures() -> tuple[int, int, int]:
+    """Members with match notices to be told, those of them a drain mails (a digest no
+    larger than its size), and the mails in the outbox."""
+    from sqlalchemy import func, select
+
+    from exchange.extensions import db
+    from exchange.mail import OutboxMail
+    from exchange.matching.models import NoticeBacklog
+    from exchange.matching.notices import BUDGETED_DIGEST_NOTICES
+
+    def members(*conditions):
+        return db.session.scalar(select(func.count()).select_from(NoticeBacklog)
+                                 .where(NoticeBacklog.unsent > 0, *conditions))
+
+    figures = (members(), members(NoticeBacklog.unsent <= BUDGETED_DIGEST_NOTICES),
+               db.session.scalar(select(func.count()).select_from(OutboxMail)))
+    db.session.commit()
+    return figures
 
 
 def write_report(f: dict) -> Path:
@@ -141,6 +165,8 @@ def write_report(f: dict) -> Path:
 | after-response drains timed, threads side by side | {f['drains']:,}, {f['drain_threads']} |
 | match jobs waiting when they started / when they ended | {f['backlog']:,} / {f['backlog_after']:,} |
 | match jobs the drains did | {f['jobs_done_by_drains']:,} |
+| members with match notices to be told / of them with at most a drain's digest (50) | {f['notice_members']:,} / {f['notice_members_within']:,} |
+| match mails the drains queued | {f['mails_by_drains']:,} |
 | drain time p50 / p99 / max | {f['drain_p50'] * 1000:,.0f} / {f['drain_p99'] * 1000:,.0f} / {f['drain_max'] * 1000:,.0f} ms |
 | drains longer than the budget | {f['over_budget']:,} of {f['drains']:,} |
 | 1-minute load average while the drains ran | {f['drain_load']:.1f} |
