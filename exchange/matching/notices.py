@@ -84,17 +84,15 @@ def _note_sent(member_id: int, count: int, mailed_at=None) -> None:
 
 def _claim(member_id: int, now) -> list:
     """Mark the member's unsent notices sent, as of `now`, in the current transaction, and
-    return those this run marked (id, offer_id, request_id, listing_id): a run that read
-    the same notices a moment earlier (SQLite has no row locks) marks none of them again,
-    so no pair is told twice and the backlog is counted down once."""
+    return those this run marked (id, offer_id, request_id, listing_id), in one statement.
+    Notices another run holds are skipped (PostgreSQL), and one another run marked a moment
+    earlier is not marked again (SQLite has no row locks): no pair is told twice and the
+    backlog is counted down once."""
     unsent = (select(MatchNotice.id)
               .where(MatchNotice.member_id == member_id, MatchNotice.sent_at.is_(None))
-              .order_by(MatchNotice.id).with_for_update(skip_locked=True))
-    ids = db.session.scalars(unsent).all()
-    if not ids:
-        return []
+              .with_for_update(skip_locked=True))
     return sorted(db.session.execute(
-        update(MatchNotice).where(among(MatchNotice.id, ids), MatchNotice.sent_at.is_(None))
+        update(MatchNotice).where(MatchNotice.id.in_(unsent), MatchNotice.sent_at.is_(None))
         .values(sent_at=now)
         .returning(MatchNotice.id, MatchNotice.offer_id, MatchNotice.request_id,
                    MatchNotice.listing_id)
