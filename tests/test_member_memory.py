@@ -5,10 +5,10 @@ message) within PANEL_STATE_SECONDS."""
 import re
 
 import pytest
-from sqlalchemy import event
 
 from exchange.core import panelstate
 from exchange.extensions import db
+from tests.helpers import counted_statements
 from tests.inquiries.conftest import send_inquiry
 from tests.deals.conftest import proposers, request_listing, requester  # noqa: F401
 from tests.test_panels import listing, member, signed_in  # noqa: F401
@@ -37,15 +37,8 @@ def counts_left_behind():
 @pytest.fixture
 def statements(app):
     """The SQL statements run from here on."""
-    ran = []
-
-    def note(_conn, _cursor, statement, *_args):
-        ran.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    yield ran
-    event.remove(engine, "before_cursor_execute", note)
+    with counted_statements() as ran:
+        yield ran
 
 
 @pytest.fixture

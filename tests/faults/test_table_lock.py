@@ -10,6 +10,7 @@ import pytest
 from exchange.extensions import db
 from tests.conftest import PG_URL
 from tests.factories import make_business, make_listing, make_member, publish
+from tests.helpers import counted_statements
 
 pytestmark = [
     pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set TEST_DATABASE_URL"),
@@ -74,22 +75,14 @@ def test_a_locked_table_answers_503_with_retry_after_quickly(app, client, listin
 
 
 def test_static_files_are_served_without_the_database(app, client):
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
     db.session.close()
     with TableLock(app.config["SQLALCHEMY_DATABASE_URI"], "members"), \
             TableLock(app.config["SQLALCHEMY_DATABASE_URI"], "listings"):
-        db.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements() as statements:
             started = time.monotonic()
             css = client.get("/static/css/app.css")
             vendor = client.get("/vendor/bootstrap/css/bootstrap.min.css")
             seconds = time.monotonic() - started
-        finally:
-            db.event.remove(db.engine, "before_cursor_execute", count)
     assert css.status_code == 200 and vendor.status_code == 200
     assert statements == []
     assert seconds < 1.0
